@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format check-migrations check-deploy messages worker beat bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Serve the portal at http://127.0.0.1:$(PORT) with the demo data (SQLite, no services needed).
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	$(BIN)/daphne --bind 127.0.0.1 --port $(PORT) villageportal.asgi:application
+
+## The whole test suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: $(STAMP)
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Rebuild the Vietnamese catalogue from the source (needs GNU gettext) and compile it.
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages --locale vi --ignore ".venv/*" --ignore "staticfiles/*" --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+worker: $(STAMP)
+	$(BIN)/celery -A villageportal worker --loglevel INFO
+
+beat: $(STAMP)
+	$(BIN)/celery -A villageportal beat --loglevel INFO
+
+bench: $(STAMP)
+	@if ls bench/*.py >/dev/null 2>&1; then for f in bench/*.py; do $(BIN)/python $$f; done; \
+	else echo "No benchmarks yet."; fi
+
+clean:
+	rm -rf $(VENV) staticfiles test-output .pytest_cache .ruff_cache

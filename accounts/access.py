@@ -1,0 +1,92 @@
+"""Access helpers: the one way views, the API, tasks and consumers reach village data.
+
+A village that is not the user's answers 404 exactly like one that does not exist; a role
+that may read but not do the thing answers 403.
+"""
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from accounts.roles import ALL_ROLES, COMMUNE_ROLES, STAFF_ROLES
+from households.models import Village
+
+M = TypeVar("M", bound=Model)
+
+
+def villages_visible_to(*, user: Any, roles: frozenset[str] = STAFF_ROLES) -> QuerySet[Village]:
+    return Village.objects.visible_to(user, roles)
+
+
+def roles_in_village(*, user: Any, village: Village) -> frozenset[str]:
+    """Every role ``user`` holds in ``village``, directly or through its commune."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    roles = set(user.memberships.filter(village=village).values_list("role", flat=True)) | set(
+        user.memberships.filter(commune_id=village.commune_id, role__in=COMMUNE_ROLES).values_list(
+            "role", flat=True
+        )
+    )
+    return frozenset(roles)
+
+
+def access_village(*, user: Any, village_id: Any, roles: frozenset[str] = STAFF_ROLES) -> Village:
+    """The village if ``user`` holds one of ``roles`` in it, otherwise 404."""
+    try:
+        return (
+            villages_visible_to(user=user, roles=roles)
+            .select_related("commune__province")
+            .get(pk=village_id)
+        )
+    except (Village.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def access_object(queryset: QuerySet[M], *, user: Any, **lookup: Any) -> M:
+    """Fetch a village-owned object through its queryset's ``visible_to``; 404 if not visible."""
+    try:
+        return get_object_or_404(queryset.visible_to(user), **lookup)  # type: ignore[attr-defined]
+    except (ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def require_roles(*, user: Any, village: Village, roles: Iterable[str]) -> None:
+    """403 unless ``user`` holds one of ``roles`` in ``village`` (a superuser always may)."""
+    if getattr(user, "is_superuser", False):
+        return
+    if not roles_in_village(user=user, village=village) & frozenset(roles):
+        raise PermissionDenied
+
+
+def village_role_required(
+    roles: frozenset[str] = STAFF_ROLES,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For views of the current village: sign-in required, then 403 without one of ``roles``.
+
+    A signed-in user with no village at all (for example a resident whose household is not
+    registered yet) is refused with 403 as well.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            village = request.village  # type: ignore[attr-defined]
+            if village is None:
+                raise PermissionDenied
+            require_roles(user=request.user, village=village, roles=roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = village_role_required(STAFF_ROLES)
+member_required = village_role_required(ALL_ROLES)

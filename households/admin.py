@@ -1,0 +1,54 @@
+from django.contrib import admin
+
+from households.models import Commune, Household, Lane, Province, Resident, Village
+
+
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "division_type"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "division_type", "province"]
+    list_filter = ["province"]
+    search_fields = ["code", "name"]
+    list_select_related = ["province"]
+
+
+class LaneInline(admin.TabularInline):
+    model = Lane
+    extra = 0
+
+
+@admin.register(Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "commune", "valid_from", "valid_until"]
+    list_filter = ["kind"]
+    search_fields = ["name", "commune__name"]
+    autocomplete_fields = ["commune", "replaced_by"]
+    list_select_related = ["commune"]
+    inlines = [LaneInline]
+
+
+@admin.register(Lane)
+class LaneAdmin(admin.ModelAdmin):
+    list_display = ["name", "village", "sort_order"]
+    search_fields = ["name", "village__name"]
+    list_select_related = ["village"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["house_number", "lane", "village", "public_code"]
+    search_fields = ["house_number", "public_code"]
+    list_select_related = ["lane", "village"]
+    raw_id_fields = ["lane", "village"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "household", "is_head"]
+    search_fields = ["full_name"]
+    raw_id_fields = ["household"]

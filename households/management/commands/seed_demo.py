@@ -1,0 +1,128 @@
+"""Build the demo: a commune with three villages, their lanes and households, a user per role.
+
+Idempotent: running it again changes nothing that exists and prints the same logins.
+"""
+
+import random
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import membership_create
+from households.demo import MODEL_VILLAGE_LANES, NameMaker, household_members
+from households.models import Commune, Household, Lane, Resident, Village
+from households.services import territory_load
+
+DEMO_COMMUNE_CODE = "18673"  # Xã Cẩm Xuyên, Hà Tĩnh
+DEMO_VILLAGES = [
+    # (name, households, lanes, introduction)
+    (
+        "Thôn Đông Phú",
+        300,
+        MODEL_VILLAGE_LANES,
+        "Thôn thông minh kiểu mẫu: mỗi ngõ có biển mã QR, camera an ninh trên các trục "
+        "đường, thông báo của thôn đến từng hộ qua loa thông minh và nhóm Zalo.",
+    ),
+    ("Thôn Tây Sơn", 140, ["Đường trục thôn", "Xóm Trên", "Xóm Dưới", "Ngõ 1", "Ngõ 2"], ""),
+    ("Thôn Bắc Hà", 90, ["Đường liên thôn", "Xóm Mới", "Xóm Cũ"], ""),
+]
+DEMO_USERS = [
+    # (e-mail, phone, name, role, village index or None for the commune)
+    ("truongthon@example.com", "0912000001", "Nguyễn Văn Thành", Role.VILLAGE_HEAD, 0),
+    ("canbothon@example.com", "0912000002", "Trần Thị Hoa", Role.VILLAGE_OFFICER, 0),
+    ("totcongnghe@example.com", "0912000003", "Lê Minh Tuấn", Role.DIGITAL_TEAM, 0),
+    ("congan@example.com", "0912000004", "Phạm Quang Huy", Role.SECURITY_OFFICER, 0),
+    ("canboxa@example.com", "0912000005", "Hoàng Thị Lan", Role.COMMUNE_OFFICIAL, None),
+    ("nguoidan@example.com", "0912000006", "Võ Thị Mai", Role.RESIDENT, 0),
+    ("truongthon.tayson@example.com", "0912000007", "Đặng Văn Hùng", Role.VILLAGE_HEAD, 1),
+]
+ADMIN_EMAIL = "admin@example.com"
+
+
+class Command(BaseCommand):
+    help = "Load the demo commune, villages, lanes, households and one user per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        territory_load()
+        villages = self._villages()
+        self._users(villages)
+        self._print_logins()
+
+    @transaction.atomic
+    def _villages(self) -> list[Village]:
+        commune = Commune.objects.get(code=DEMO_COMMUNE_CODE)
+        villages = []
+        for index, (name, households, lanes, intro) in enumerate(DEMO_VILLAGES):
+            village, _created = Village.objects.get_or_create(
+                commune=commune,
+                name=name,
+                valid_until=None,
+                defaults={"introduction": intro, "office_phone": "0239 3861 000"},
+            )
+            for order, lane_name in enumerate(lanes, start=1):
+                Lane.objects.get_or_create(
+                    village=village, name=lane_name, defaults={"sort_order": order}
+                )
+            if not Household.objects.filter(village=village).exists():
+                self._households(village, households, seed=2026 + index)
+            villages.append(village)
+        return villages
+
+    def _households(self, village: Village, count: int, seed: int) -> None:
+        rng = random.Random(seed)
+        names = NameMaker(rng)
+        today = timezone.localdate()
+        lanes = list(village.lanes.order_by("sort_order"))
+        numbers = dict.fromkeys((lane.pk for lane in lanes), 0)
+        households = []
+        for _ in range(count):
+            lane = rng.choice(lanes)
+            numbers[lane.pk] += rng.choice([1, 1, 1, 2])
+            households.append(
+                Household(village=village, lane=lane, house_number=str(numbers[lane.pk]))
+            )
+        Household.objects.bulk_create(households, batch_size=500)
+        residents = [
+            Resident(
+                household=household,
+                full_name=person.full_name,
+                gender=person.gender,
+                birth_date=person.birth_date,
+                relationship=person.relationship,
+                is_head=person.is_head,
+            )
+            for household in Household.objects.filter(village=village).order_by("pk")
+            for person in household_members(rng, names, today)
+        ]
+        Resident.objects.bulk_create(residents, batch_size=1000)
+
+    @transaction.atomic
+    def _users(self, villages: list[Village]) -> None:
+        for email, phone, name, role, village_index in DEMO_USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email,
+                    password=settings.DEMO_PASSWORD,
+                    full_name=name,
+                    phone="+84" + phone[1:],
+                )
+            village = villages[village_index] if village_index is not None else villages[0]
+            membership_create(user=user, role=role, village=village)
+        if not User.objects.filter(email=ADMIN_EMAIL).exists():
+            User.objects.create_superuser(
+                email=ADMIN_EMAIL, password=settings.DEMO_PASSWORD, full_name="Quản trị hệ thống"
+            )
+
+    def _print_logins(self) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS("Demo ready. Sign in with e-mail or phone:"))
+        out.write(f"  password for every demo account: {settings.DEMO_PASSWORD}")
+        for email, phone, name, role, _village in DEMO_USERS:
+            out.write(f"  {Role(role).label:<28} {email:<32} {phone}  ({name})")
+        out.write(f"  {'Administrator':<28} {ADMIN_EMAIL:<32}")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from households.consumers import VillageLiveConsumer
+
+websocket_urlpatterns = [
+    path(
+        "ws/villages/<uuid:village_id>/live/", VillageLiveConsumer.as_asgi(), name="ws_village_live"
+    ),
+]

@@ -1,0 +1,52 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from accounts import views as account_views
+from accounts.api import MeView
+from households import views as household_views
+from households.api import LaneViewSet, VillageViewSet
+from villageportal.health import healthz
+
+router = DefaultRouter()
+router.register("villages", VillageViewSet, basename="village")
+router.register("lanes", LaneViewSet, basename="lane")
+
+api_v1 = [
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+# The admin signs in through the portal's login, with its rate limits and two-factor step.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = _("Smart-village portal administration")
+admin.site.site_title = _("Smart-village portal")
+
+urlpatterns = [
+    path("", household_views.home, name="home"),
+    path("dashboard/", household_views.dashboard, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("village/switch/", account_views.village_switch, name="village_switch"),
+    path("team/invitations/", account_views.invitation_list, name="invitation_list"),
+    path("team/invitations/new/", account_views.invitation_create, name="invitation_create"),
+    path(
+        "team/invitations/<int:pk>/revoke/",
+        account_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invite/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
+    path("accounts/api-token/", account_views.api_token, name="api_token"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+]
+
+handler403 = "villageportal.errors.permission_denied"
+handler404 = "villageportal.errors.page_not_found"
+handler500 = "villageportal.errors.server_error"
