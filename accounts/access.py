@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -44,7 +44,7 @@ def access_village(*, user: Any, village_id: Any, roles: frozenset[str] = STAFF_
             .select_related("commune__province")
             .get(pk=village_id)
         )
-    except (Village.DoesNotExist, ValueError, TypeError) as exc:
+    except (Village.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 
@@ -52,7 +52,7 @@ def access_object(queryset: QuerySet[M], *, user: Any, **lookup: Any) -> M:
     """Fetch a village-owned object through its queryset's ``visible_to``; 404 if not visible."""
     try:
         return get_object_or_404(queryset.visible_to(user), **lookup)  # type: ignore[attr-defined]
-    except (ValueError, TypeError) as exc:
+    except (ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
 
 

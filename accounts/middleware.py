@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -41,7 +42,10 @@ def _current_village(request: HttpRequest) -> object:
     )
     chosen = request.session.get(CURRENT_VILLAGE_SESSION_KEY)
     if chosen:
-        village = villages.filter(pk=chosen).first()
+        try:
+            village = villages.filter(pk=chosen).first()
+        except ValidationError:
+            village = None
         if village is not None:
             return village
     return villages.current().order_by("name").first()

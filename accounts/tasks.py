@@ -12,6 +12,7 @@ from accounts.models import Invitation
     retry_backoff=True,
     max_retries=5,
     time_limit=60,
+    soft_time_limit=50,
 )
 def invitation_send_task(self: object, invitation_id: int, token: str) -> bool:
     invitation = Invitation.objects.filter(pk=invitation_id).first()
@@ -23,6 +24,6 @@ def invitation_send_task(self: object, invitation_id: int, token: str) -> bool:
     return services.invitation_send(invitation=invitation, accept_url=accept_url)
 
 
-@shared_task(time_limit=120)
+@shared_task(time_limit=120, soft_time_limit=110)
 def invitations_purge_task() -> int:
     return services.invitations_purge()
