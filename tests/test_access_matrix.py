@@ -119,9 +119,7 @@ MATRIX: dict[str, Rule] = {
     "mfa_view_recovery_codes": Rule(SIGNED_IN, absent_ok=True),
     "mfa_generate_recovery_codes": Rule(SIGNED_IN, absent_ok=True),
     "mfa_download_recovery_codes": Rule(SIGNED_IN, absent_ok=True),
-    "village_switch": Rule(
-        SIGNED_IN - {OUTSIDER}, method="POST", scoped=True
-    ),
+    "village_switch": Rule(SIGNED_IN - {OUTSIDER}, method="POST", scoped=True),
     # village work
     "dashboard": Rule(ANY_STAFF),
     "invitation_list": Rule(INVITERS),
@@ -262,9 +260,7 @@ def test_only_the_declared_actors_get_through(
         data = dict(rule.data)
         if route.key == "village_switch":
             data = {"village": str(world.village.pk)}
-        response = (
-            client.post(url, data) if rule.method == "POST" else client.get(url)
-        )
+        response = client.post(url, data) if rule.method == "POST" else client.get(url)
         assert response.status_code < 500, f"{actor} got {response.status_code} on {url}"
         refusal = _refused_as(
             response.status_code, response.headers.get("Location", ""), actor, rule
@@ -297,9 +293,7 @@ def test_only_the_declared_actors_get_through(
     ],
     ids=lambda r: r.pattern,
 )
-def test_post_only_routes_refuse_get(
-    route: FoundRoute, actors: dict[str, Any], world: Any
-) -> None:
+def test_post_only_routes_refuse_get(route: FoundRoute, actors: dict[str, Any], world: Any) -> None:
     rule = rule_for(route)
     assert rule is not None
     ctx = {"village": world.village, "lane": world.lane, "other_village": world.other_village}

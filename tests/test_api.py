@@ -29,7 +29,7 @@ def test_another_villages_objects_are_404(officer, world) -> None:
     other_lane = world.other_village.lanes.get()
     assert client.get(f"/api/v1/villages/{world.other_village.pk}/").status_code == 404
     assert client.get(f"/api/v1/lanes/{other_lane.pk}/").status_code == 404
-    assert client.get(f"/api/v1/villages/not-a-uuid/").status_code == 404
+    assert client.get("/api/v1/villages/not-a-uuid/").status_code == 404
     lanes = client.get(f"/api/v1/lanes/?village={world.other_village.pk}").json()
     assert lanes["count"] == 0
 

@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -22,6 +22,7 @@ def _database() -> str:
 
 
 def _cache() -> str:
+    cache = caches["default"]
     key = "healthz-probe"
     cache.set(key, "ok", 10)
     if cache.get(key) != "ok":

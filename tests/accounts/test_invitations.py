@@ -56,7 +56,11 @@ def test_a_village_head_invites_an_officer_who_joins_by_the_link(
     assert "Cán bộ thôn" in page.content.decode()
     response = newcomer.post(
         path,
-        {"full_name": "Trần Văn Bình", "password1": "Mk-vung-vang-2026", "password2": "Mk-vung-vang-2026"},
+        {
+            "full_name": "Trần Văn Bình",
+            "password1": "Mk-vung-vang-2026",
+            "password2": "Mk-vung-vang-2026",
+        },
     )
     assert response.status_code == 302
     user = User.objects.get(email="binh@example.com")
@@ -195,7 +199,9 @@ def test_the_invitation_list_shows_only_this_village(village_head, village, othe
 def test_ended_invitations_are_purged_after_thirty_days(village) -> None:
     from accounts.tasks import invitations_purge_task
 
-    old = InvitationFactory(village=village, expires_at=timezone.now() - timezone.timedelta(days=40))
+    old = InvitationFactory(
+        village=village, expires_at=timezone.now() - timezone.timedelta(days=40)
+    )
     fresh = InvitationFactory(village=village)
     assert invitations_purge_task.delay().get() == 1
     assert not Invitation.objects.filter(pk=old.pk).exists()

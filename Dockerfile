@@ -1,0 +1,21 @@
+# Production image: the portal's code and its dependencies, served by Daphne over ASGI.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+RUN useradd --create-home --uid 1000 portal
+
+COPY pyproject.toml README.md ./
+RUN pip install .
+COPY . .
+# collectstatic needs settings but no services or secrets beyond a throwaway key.
+RUN DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=false python manage.py collectstatic --noinput \
+    && mkdir -p /app/media && chown -R portal:portal /app/media
+
+USER portal
+EXPOSE 8000
+CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "villageportal.asgi:application"]
