@@ -79,22 +79,16 @@ class User(AbstractUser):
         return self.full_name.split()[-1] if self.full_name else ""
 
 
-class Membership(models.Model):
-    """A user's role over a place: a village for village roles, a commune for commune roles."""
+class RoleAtPlace(models.Model):
+    """A role over a place: a village for village roles, a commune for commune roles."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="memberships",
-        verbose_name=_("user"),
-    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     village = models.ForeignKey(
         "households.Village",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="memberships",
+        related_name="%(class)ss",
         verbose_name=_("village"),
     )
     commune = models.ForeignKey(
@@ -102,8 +96,38 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="memberships",
+        related_name="%(class)ss",
         verbose_name=_("commune"),
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(role__in=sorted(COMMUNE_ROLES), commune__isnull=False, village__isnull=True)
+                    | (
+                        ~Q(role__in=sorted(COMMUNE_ROLES))
+                        & Q(village__isnull=False, commune__isnull=True)
+                    )
+                ),
+                name="%(app_label)s_%(class)s_place_matches_role",
+            ),
+        ]
+
+    @property
+    def place(self) -> object:
+        return self.village or self.commune
+
+
+class Membership(RoleAtPlace):
+    """A user's role over a place: a village for village roles, a commune for commune roles."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -119,13 +143,7 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(role__in=COMMUNE_ROLES, commune__isnull=False, village__isnull=True)
-                    | (~Q(role__in=COMMUNE_ROLES) & Q(village__isnull=False, commune__isnull=True))
-                ),
-                name="accounts_membership_place_matches_role",
-            ),
+            *RoleAtPlace.Meta.constraints,
             models.UniqueConstraint(
                 fields=["user", "role", "village"],
                 condition=Q(village__isnull=False),
@@ -140,10 +158,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.place}"
-
-    @property
-    def place(self) -> object:
-        return self.village or self.commune
 
 
 def _hash_token(token: str) -> str:
@@ -173,7 +187,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         return self.filter(token_hash=_hash_token(token))
 
 
-class Invitation(models.Model):
+class Invitation(RoleAtPlace):
     """An invitation to join a village or commune with a role.
 
     Only a hash of the token is stored: the link in the message is the only copy.
@@ -189,23 +203,6 @@ class Invitation(models.Model):
     full_name = models.CharField(_("full name"), max_length=150)
     email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone number"), max_length=16, blank=True)
-    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
-    village = models.ForeignKey(
-        "households.Village",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="invitations",
-        verbose_name=_("village"),
-    )
-    commune = models.ForeignKey(
-        "households.Commune",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="invitations",
-        verbose_name=_("commune"),
-    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -238,13 +235,7 @@ class Invitation(models.Model):
                 condition=~Q(email="") | ~Q(phone=""),
                 name="accounts_invitation_has_email_or_phone",
             ),
-            models.CheckConstraint(
-                condition=(
-                    Q(role__in=COMMUNE_ROLES, commune__isnull=False, village__isnull=True)
-                    | (~Q(role__in=COMMUNE_ROLES) & Q(village__isnull=False, commune__isnull=True))
-                ),
-                name="accounts_invitation_place_matches_role",
-            ),
+            *RoleAtPlace.Meta.constraints,
         ]
 
     def __str__(self) -> str:
@@ -267,7 +258,3 @@ class Invitation(models.Model):
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)
-
-    @property
-    def place(self) -> object:
-        return self.village or self.commune

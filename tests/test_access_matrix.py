@@ -302,3 +302,37 @@ def test_post_only_routes_refuse_get(route: FoundRoute, actors: dict[str, Any], 
     client.force_login(user)
     response = client.get(_url(route, rule, ctx))
     assert response.status_code == 405
+
+
+# WebSocket routes: who may open them. Each takes the village of the personas.
+WEBSOCKET_MATRIX: dict[str, frozenset[str]] = {
+    "ws_village_live": OUR_STAFF,
+}
+
+
+def test_every_websocket_route_is_declared() -> None:
+    from villageportal.routing import websocket_urlpatterns
+
+    names = {p.name for p in websocket_urlpatterns}
+    assert names == set(WEBSOCKET_MATRIX), names ^ set(WEBSOCKET_MATRIX)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(WEBSOCKET_MATRIX))
+def test_only_the_declared_actors_open_a_websocket(name: str, actors: dict, world: Any) -> None:
+    from asgiref.sync import async_to_sync
+
+    from tests.ws import connect, session_headers
+    from villageportal.routing import websocket_urlpatterns
+
+    pattern = next(p for p in websocket_urlpatterns if p.name == name)
+    path = "/" + str(pattern.pattern).replace("<uuid:village_id>", str(world.village.pk))
+
+    async def opens(headers: list) -> bool:
+        communicator, connected = await connect(path, headers)
+        await communicator.disconnect()
+        return connected
+
+    outcome = {actor: async_to_sync(opens)(session_headers(user)) for actor, user in actors.items()}
+    allowed = {actor for actor, connected in outcome.items() if connected}
+    assert allowed == WEBSOCKET_MATRIX[name]

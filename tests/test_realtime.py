@@ -5,36 +5,19 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
 from households.services import village_live_notify
-from villageportal.asgi import application
+from tests.ws import connect, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _headers(user: Any) -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", b"http://testserver")]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    return headers
-
-
-async def _connect(user_headers: list[tuple[bytes, bytes]], village_id: Any) -> tuple[Any, bool]:
-    communicator = WebsocketCommunicator(
-        application, f"/ws/villages/{village_id}/live/", headers=user_headers
-    )
-    connected, _subprotocol = await communicator.connect(timeout=5)
-    return communicator, connected
+async def _connect(headers: list[tuple[bytes, bytes]], village_id: Any) -> tuple[Any, bool]:
+    return await connect(f"/ws/villages/{village_id}/live/", headers)
 
 
 def _round_trip(user: Any, village: Any) -> dict[str, Any]:
-    headers = _headers(user)
+    headers = session_headers(user)
 
     async def scenario() -> dict[str, Any]:
         communicator, connected = await _connect(headers, village.pk)
@@ -57,7 +40,7 @@ def test_staff_of_the_village_receive_its_events(village_head, village) -> None:
 @pytest.mark.parametrize("who", ["anonymous", "resident", "outsider"])
 def test_others_are_refused_at_the_handshake(who, request, village) -> None:
     user = None if who == "anonymous" else request.getfixturevalue(who)
-    headers = _headers(user)
+    headers = session_headers(user)
 
     async def scenario() -> bool:
         communicator, connected = await _connect(headers, village.pk)
@@ -68,8 +51,7 @@ def test_others_are_refused_at_the_handshake(who, request, village) -> None:
 
 
 def test_a_foreign_origin_is_refused(village_head, village) -> None:
-    headers = [h for h in _headers(village_head) if h[0] != b"origin"]
-    headers.append((b"origin", b"https://evil.example"))
+    headers = session_headers(village_head, origin=b"https://evil.example")
 
     async def scenario() -> bool:
         communicator, connected = await _connect(headers, village.pk)

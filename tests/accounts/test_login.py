@@ -86,8 +86,11 @@ def test_roles_that_require_two_factor_are_sent_to_set_it_up(village_head, offic
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302
     assert response.headers["Location"] == reverse("mfa_activate_totp")
-    # The set-up page itself is reachable, so the user is not locked out.
-    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    # The set-up page itself is reachable (after confirming the password), so the user is
+    # not locked out.
+    setup = client.get(reverse("mfa_activate_totp"), follow=True)
+    assert setup.status_code == 200
+    assert setup.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
     # Roles not listed work as before.
     other = Client()
     other.force_login(officer)
