@@ -187,3 +187,57 @@ def household_members(rng: random.Random, names: NameMaker, today: date) -> list
             )
         )
     return members
+
+
+BUSINESS_NAMES = [
+    ("Tạp hóa {given}", "retail"),
+    ("Quán bún {given}", "food"),
+    ("Cà phê {given}", "food"),
+    ("Sửa xe {given}", "services"),
+    ("Mộc {given}", "craft"),
+    ("Gạo sạch {given}", "agriculture"),
+    ("Homestay {given}", "homestay"),
+    ("Điện nước {given}", "services"),
+]
+
+
+def national_id(rng: random.Random, birth: date, gender: str, province_code: str) -> str:
+    """A CCCD-shaped number: province code, century-and-gender digit, year, six digits.
+
+    Synthetic: the shape of a real number, never a real person's.
+    """
+    century = 0 if birth.year < 2000 else 2
+    digit = century + (1 if gender == "female" else 0)
+    return f"0{province_code[:2]}{digit}{birth.year % 100:02d}{rng.randint(0, 999999):06d}"
+
+
+def phone(rng: random.Random) -> str:
+    prefix = rng.choice(
+        [
+            "32",
+            "33",
+            "34",
+            "35",
+            "36",
+            "37",
+            "38",
+            "39",
+            "86",
+            "96",
+            "97",
+            "98",
+            "88",
+            "91",
+            "94",
+            "83",
+            "84",
+            "85",
+            "81",
+            "82",
+            "70",
+            "76",
+            "77",
+            "78",
+        ]
+    )
+    return f"+84{prefix}{rng.randint(0, 9_999_999):07d}"

@@ -1,7 +1,11 @@
+import re
 import secrets
 import uuid
 
+import pghistory
 from django.apps import apps
+from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -162,7 +166,48 @@ class VillageOwnedQuerySet(models.QuerySet):
         return self.filter(**{self.village_lookup: village})
 
 
-class Lane(models.Model):
+class SoftDeleteQuerySet(VillageOwnedQuerySet):
+    """Registry rows are never deleted by staff: they are marked deleted, with a reason."""
+
+    def alive(self) -> models.QuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class SoftDeleted(models.Model):
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_reason = models.CharField(_("reason for deletion"), max_length=255, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("deleted by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def natural_key(text: str) -> str:
+    """A sort key that orders house numbers as people expect: 2, 5, 5A, 10, 10/2."""
+    return re.sub(r"\d+", lambda m: m.group().zfill(8), (text or "").strip().upper())
+
+
+def _trackers() -> tuple[pghistory.RowEvent, ...]:
+    """Fresh tracker objects for each model: they hold state about the model they track."""
+    return (pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+# Derived columns change whenever their sources do; they would only add noise to the history.
+_UNTRACKED = ["search_document", "house_number_key", "updated_at"]
+
+
+@pghistory.track(*_trackers(), exclude=["updated_at"], model_name="LaneEvent")
+class Lane(SoftDeleted):
     """A lane, hamlet cluster or road (ngõ, xóm, tuyến đường) inside a village."""
 
     village = models.ForeignKey(
@@ -170,9 +215,15 @@ class Lane(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sketch = models.ImageField(_("sketch"), upload_to="lanes/", blank=True)
+    geometry = models.JSONField(
+        _("geometry"),
+        null=True,
+        blank=True,
+        help_text=_("The lane's course as a GeoJSON LineString (WGS84)."),
+    )
 
-    objects = VillageOwnedQuerySet.as_manager()
+    objects = SoftDeleteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lane")
@@ -180,7 +231,9 @@ class Lane(models.Model):
         ordering = ["village", "sort_order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["village", "name"], name="households_lane_unique_name_in_village"
+                fields=["village", "name"],
+                condition=Q(deleted_at__isnull=True),
+                name="households_lane_unique_name_in_village",
             ),
         ]
 
@@ -192,8 +245,31 @@ def _public_code() -> str:
     return secrets.token_urlsafe(6)
 
 
-class Household(models.Model):
-    """A household (hộ gia đình) of the registry: the core fields the whole portal reads."""
+class HouseholdQuerySet(SoftDeleteQuerySet):
+    def active(self) -> models.QuerySet:
+        return self.alive().filter(status=Household.Status.ACTIVE)
+
+    def in_lane(self, lane: "Lane") -> models.QuerySet:
+        return self.filter(lane=lane).order_by("house_number_key", "pk")
+
+
+@pghistory.track(*_trackers(), exclude=_UNTRACKED, model_name="HouseholdEvent")
+class Household(SoftDeleted):
+    """A household (hộ gia đình) of the registry."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        DISSOLVED = "dissolved", _("Dissolved")
+
+    class BusinessKind(models.TextChoices):
+        RETAIL = "retail", _("Shop, retail")
+        FOOD = "food", _("Food and drink")
+        AGRICULTURE = "agriculture", _("Farm products")
+        CRAFT = "craft", _("Craft, manufacturing")
+        SERVICES = "services", _("Services")
+        HOMESTAY = "homestay", _("Homestay, tourism")
+        OTHER = "other", _("Other")
 
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
@@ -207,32 +283,128 @@ class Household(models.Model):
         verbose_name=_("lane"),
     )
     house_number = models.CharField(_("house number"), max_length=20)
+    house_number_key = models.CharField(max_length=64, editable=False, db_index=True)
+    digital_address = models.CharField(
+        _("digital address code"),
+        max_length=32,
+        blank=True,
+        help_text=_("Mã địa chỉ số, as issued by the national digital address platform."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=10, decimal_places=7, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=10, decimal_places=7, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    established_on = models.DateField(_("registered since"), null=True, blank=True)
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    is_business = models.BooleanField(_("business household"), default=False)
+    business_name = models.CharField(_("trade name"), max_length=150, blank=True)
+    business_kind = models.CharField(
+        _("kind of business"), max_length=16, choices=BusinessKind.choices, blank=True
+    )
+    head_name_public = models.BooleanField(
+        _("head's name may be shown on the public lane page"), default=False
+    )
+    consent_recorded_on = models.DateField(_("consent recorded on"), null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
     public_code = models.CharField(
         _("public code"), max_length=16, unique=True, default=_public_code, editable=False
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    notes = models.TextField(_("notes"), blank=True)
+    search_document = models.TextField(editable=False, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
 
-    objects = VillageOwnedQuerySet.as_manager()
+    objects = HouseholdQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        ordering = ["village", "lane", "house_number"]
+        ordering = ["village", "lane__sort_order", "house_number_key", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["digital_address"],
+                condition=~Q(digital_address=""),
+                name="households_household_unique_digital_address",
+            ),
+            models.UniqueConstraint(
+                fields=["lane", "house_number"],
+                condition=Q(deleted_at__isnull=True, status="active"),
+                name="households_household_unique_number_in_lane",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="households_household_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="households_household_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_business=True) | Q(business_name="", business_kind=""),
+                name="households_household_business_fields_only_for_businesses",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["village", "status"], name="households_village_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.house_number}, {self.lane or self.village}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.house_number_key = natural_key(self.house_number)
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "house_number_key", "updated_at"}
+        super().save(*args, **kwargs)
 
-class ResidentQuerySet(VillageOwnedQuerySet):
+
+class ResidentQuerySet(SoftDeleteQuerySet):
     village_lookup = "household__village"
 
+    def current(self) -> models.QuerySet:
+        """People who live in their household now: not deleted, not left."""
+        return self.alive().filter(left_on__isnull=True)
 
-class Resident(models.Model):
+
+@pghistory.track(*_trackers(), exclude=["updated_at"], model_name="ResidentEvent")
+class Resident(SoftDeleted):
     """A person registered in a household; personal fields are private."""
 
     class Gender(models.TextChoices):
         MALE = "male", _("Male")
         FEMALE = "female", _("Female")
+
+    class Relationship(models.TextChoices):
+        HEAD = "head", _("Head of household")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        SIBLING = "sibling", _("Sibling")
+        CHILD_IN_LAW = "child_in_law", _("Son- or daughter-in-law")
+        OTHER = "other", _("Other")
 
     household = models.ForeignKey(
         Household,
@@ -243,26 +415,156 @@ class Resident(models.Model):
     full_name = models.CharField(_("full name"), max_length=150)
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    relationship = models.CharField(_("relationship to the head"), max_length=50, blank=True)
+    national_id = models.CharField(
+        _("ID number (CCCD)"),
+        max_length=12,
+        blank=True,
+        validators=[RegexValidator(r"^\d{12}$", _("A CCCD number has exactly 12 digits."))],
+    )
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
+    relationship = models.CharField(
+        _("relationship to the head"),
+        max_length=16,
+        choices=Relationship.choices,
+        default=Relationship.OTHER,
+    )
     is_head = models.BooleanField(_("head of household"), default=False)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    joined_on = models.DateField(_("joined the household on"), null=True, blank=True)
+    left_on = models.DateField(_("left the household on"), null=True, blank=True)
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+        verbose_name=_("portal account"),
+    )
 
     objects = ResidentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        ordering = ["household", "-is_head", "birth_date"]
+        ordering = ["household", "-is_head", "birth_date", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"],
-                condition=Q(is_head=True),
+                condition=Q(is_head=True, left_on__isnull=True, deleted_at__isnull=True),
                 name="households_one_head_per_household",
+            ),
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=~Q(national_id=""),
+                name="households_resident_unique_national_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(national_id="") | Q(national_id__regex=r"^[0-9]{12}$"),
+                name="households_resident_national_id_12_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(is_head=False),
+                name="households_resident_head_lives_there",
             ),
         ]
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class ImportJob(models.Model):
+    """An upload of households and residents: checked first, then written as a job.
+
+    The uploaded file is kept only while the job needs it and removed when it ends, whether
+    it succeeded or not.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", _("All rows or none")
+        VALID_ONLY = "valid", _("Only the valid rows")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("village")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file = models.FileField(_("file"), upload_to="imports/", blank=True)
+    original_name = models.CharField(_("file name"), max_length=255)
+    mode = models.CharField(
+        _("mode"), max_length=8, choices=Mode.choices, default=Mode.ALL_OR_NOTHING
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.CHECKING
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
+    households_written = models.PositiveIntegerField(_("households written"), default=0)
+    residents_written = models.PositiveIntegerField(_("residents written"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=list, blank=True)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="households_importjob_progress_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RecordAccessQuerySet(VillageOwnedQuerySet):
+    village_lookup = "household__village"
+
+
+class RecordAccess(models.Model):
+    """A log line each time a commune official opens a household's personal record."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="accesses", verbose_name=_("household")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
+    user_name = models.CharField(_("name at the time"), max_length=150)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    reason = models.CharField(_("reason"), max_length=255)
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+
+    objects = RecordAccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("record access")
+        verbose_name_plural = _("record accesses")
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_name} → {self.household}"
 
 
 __all__ = ["Commune", "Household", "Lane", "Province", "Resident", "Role", "Village"]

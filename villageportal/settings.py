@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "pgtrigger",
+    "pghistory",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -63,6 +65,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.CurrentVillageMiddleware",
     "accounts.middleware.RequiredTwoFactorMiddleware",
+    "households.history.HistoryContextMiddleware",
 ]
 
 ROOT_URLCONF = "villageportal.urls"
@@ -261,3 +264,9 @@ LOGGING = {
 
 # The address the portal is reached at, for links in e-mail and on printed signs.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# The digital address code (mã địa chỉ số) is issued by the national platform; its format is
+# checked against this pattern and the value is stored exactly as given.
+DIGITAL_ADDRESS_PATTERN = env.str(
+    "DIGITAL_ADDRESS_PATTERN", default=r"^[0-9A-Za-z][0-9A-Za-z.\-]{5,31}$"
+)

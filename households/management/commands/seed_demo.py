@@ -14,8 +14,10 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import membership_create
-from households.demo import MODEL_VILLAGE_LANES, NameMaker, household_members
+from households.demo import MODEL_VILLAGE_LANES
+from households.history import change_context, record
 from households.models import Commune, Household, Lane, Resident, Village
+from households.population import village_rows
 from households.services import territory_load
 
 DEMO_COMMUNE_CODE = "18673"  # Xã Cẩm Xuyên, Hà Tĩnh
@@ -49,7 +51,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         territory_load()
-        villages = self._villages()
+        with change_context(source="command", command="seed_demo"):
+            villages = self._villages()
         self._users(villages)
         self._print_logins()
 
@@ -75,31 +78,65 @@ class Command(BaseCommand):
 
     def _households(self, village: Village, count: int, seed: int) -> None:
         rng = random.Random(seed)
-        names = NameMaker(rng)
-        today = timezone.localdate()
-        lanes = list(village.lanes.order_by("sort_order"))
-        numbers = dict.fromkeys((lane.pk for lane in lanes), 0)
-        households = []
-        for _ in range(count):
-            lane = rng.choice(lanes)
-            numbers[lane.pk] += rng.choice([1, 1, 1, 2])
-            households.append(
-                Household(village=village, lane=lane, house_number=str(numbers[lane.pk]))
+        lanes = list(village.lanes.order_by("sort_order").values_list("pk", "name"))
+        rows = list(
+            village_rows(
+                rng=rng,
+                lanes=lanes,
+                count=count,
+                today=timezone.localdate(),
+                province_code=village.commune.province.code,
+                centre=(18.2460 + seed % 10 * 0.01, 106.0020),
+                address_prefix=f"HT{village.commune.code}{seed % 10}",
+                used_ids=set(
+                    Resident.objects.exclude(national_id="").values_list("national_id", flat=True)
+                ),
             )
-        Household.objects.bulk_create(households, batch_size=500)
-        residents = [
-            Resident(
-                household=household,
-                full_name=person.full_name,
-                gender=person.gender,
-                birth_date=person.birth_date,
-                relationship=person.relationship,
-                is_head=person.is_head,
-            )
-            for household in Household.objects.filter(village=village).order_by("pk")
-            for person in household_members(rng, names, today)
-        ]
-        Resident.objects.bulk_create(residents, batch_size=1000)
+        )
+        households = Household.objects.bulk_create(
+            [
+                Household(
+                    village=village,
+                    lane_id=row.lane_id,
+                    house_number=row.house_number,
+                    house_number_key=row.house_number_key,
+                    digital_address=row.digital_address,
+                    latitude=row.latitude,
+                    longitude=row.longitude,
+                    is_business=row.is_business,
+                    business_name=row.business_name,
+                    business_kind=row.business_kind,
+                    head_name_public=row.head_name_public,
+                    consent_recorded_on=timezone.localdate() if row.head_name_public else None,
+                    search_document=row.search_document,
+                )
+                for row in rows
+            ],
+            batch_size=500,
+        )
+        if not households[0].pk:
+            households = list(Household.objects.filter(village=village).order_by("pk"))
+        record(households, "insert")
+        residents = Resident.objects.bulk_create(
+            [
+                Resident(
+                    household=household,
+                    full_name=person.full_name,
+                    gender=person.gender,
+                    birth_date=person.birth_date,
+                    national_id=cccd,
+                    phone=tel,
+                    relationship=person.relationship,
+                    is_head=person.is_head,
+                )
+                for household, row in zip(households, rows, strict=True)
+                for person, cccd, tel in zip(row.members, row.national_ids, row.phones, strict=True)
+            ],
+            batch_size=1000,
+        )
+        if residents and not residents[0].pk:
+            residents = list(Resident.objects.filter(household__village=village))
+        record(residents, "insert")
 
     @transaction.atomic
     def _users(self, villages: list[Village]) -> None:

@@ -1,0 +1,518 @@
+"""Writes to the household registry: every path (forms, API, import, commands) comes here.
+
+Each service validates before it writes, runs in one transaction, records history on
+databases without triggers (see ``households.history``) and keeps the search document of
+the households it touches up to date.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.phones import normalize_phone
+from households.history import record
+from households.models import Household, Lane, Resident, Village
+
+# ---------------------------------------------------------------------------------------
+# Search
+
+
+def fold(text: str) -> str:
+    """Lower-case, without diacritics: "Nguyễn Văn Ân, Ngõ 3" -> "nguyen van an, ngo 3"."""
+    text = (text or "").replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", stripped).strip().lower()
+
+
+def search_document(household: Household, lane_name: str, names: Iterable[str]) -> str:
+    """The text staff search matches: house number, digital address, lane and names.
+
+    ID numbers are deliberately left out: whether they can be searched depends on the role
+    (see ``households.selectors.households_search``).
+    """
+    parts = [
+        household.house_number,
+        household.digital_address,
+        lane_name,
+        household.business_name,
+        *names,
+    ]
+    return " " + " | ".join(fold(p) for p in parts if p) + " "
+
+
+def households_reindex(household_ids: Iterable[int]) -> None:
+    ids = list(household_ids)
+    if not ids:
+        return
+    households = (
+        Household.objects.filter(pk__in=ids)
+        .select_related("lane")
+        .prefetch_related(
+            Prefetch(
+                "residents", queryset=Resident.objects.current().only("household_id", "full_name")
+            )
+        )
+    )
+    changed = []
+    for household in households:
+        document = search_document(
+            household,
+            household.lane.name if household.lane else "",
+            (r.full_name for r in household.residents.all()),
+        )
+        if document != household.search_document:
+            household.search_document = document
+            changed.append(household)
+    Household.objects.bulk_update(changed, ["search_document"], batch_size=1000)
+
+
+# ---------------------------------------------------------------------------------------
+# Validation shared by forms, the API and imports
+
+
+def clean_digital_address(value: str) -> str:
+    value = (value or "").strip()
+    if value and not re.match(settings.DIGITAL_ADDRESS_PATTERN, value):
+        raise ValidationError(
+            _("“%(value)s” is not a valid digital address code."),
+            params={"value": value},
+            code="invalid_digital_address",
+        )
+    return value
+
+
+def clean_national_id(value: str) -> str:
+    value = re.sub(r"\s", "", value or "")
+    if value and not re.fullmatch(r"\d{12}", value):
+        raise ValidationError(
+            _("A CCCD number has exactly 12 digits (%(count)d given)."),
+            params={"count": len(re.sub(r"\D", "", value))},
+            code="invalid_national_id",
+        )
+    return value
+
+
+def clean_phone(value: str) -> str:
+    return normalize_phone(value) if (value or "").strip() else ""
+
+
+def _check_unique(household: Household) -> None:
+    errors: dict[str, list[str]] = {}
+    if household.digital_address:
+        taken = Household.objects.filter(digital_address=household.digital_address).exclude(
+            pk=household.pk
+        )
+        if taken.exists():
+            errors["digital_address"] = [_("This digital address code is already registered.")]
+    if household.lane_id and household.status == Household.Status.ACTIVE:
+        same = (
+            Household.objects.alive()
+            .filter(
+                lane_id=household.lane_id,
+                house_number=household.house_number,
+                status=Household.Status.ACTIVE,
+            )
+            .exclude(pk=household.pk)
+        )
+        if same.exists():
+            errors["house_number"] = [_("Another household in this lane has this number.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_resident_unique(resident: Resident) -> None:
+    if resident.national_id:
+        taken = Resident.objects.filter(national_id=resident.national_id).exclude(pk=resident.pk)
+        if taken.exists():
+            raise ValidationError(
+                {"national_id": [_("This ID number is already registered for another person.")]}
+            )
+
+
+HOUSEHOLD_FIELDS = (
+    "lane",
+    "house_number",
+    "digital_address",
+    "latitude",
+    "longitude",
+    "established_on",
+    "is_business",
+    "business_name",
+    "business_kind",
+    "notes",
+)
+RESIDENT_FIELDS = (
+    "full_name",
+    "gender",
+    "birth_date",
+    "national_id",
+    "phone",
+    "relationship",
+    "joined_on",
+)
+
+
+def _apply(instance: Any, fields: Iterable[str], data: dict[str, Any]) -> None:
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+def _normalise_household(household: Household) -> None:
+    household.house_number = (household.house_number or "").strip()
+    if not household.house_number:
+        raise ValidationError({"house_number": [_("Enter the house number.")]})
+    household.digital_address = clean_digital_address(household.digital_address)
+    if household.lane_id and household.lane.village_id != household.village_id:
+        raise ValidationError({"lane": [_("This lane belongs to another village.")]})
+    if not household.is_business:
+        household.business_name = ""
+        household.business_kind = ""
+
+
+def _normalise_resident(resident: Resident) -> None:
+    resident.full_name = re.sub(r"\s+", " ", resident.full_name or "").strip()
+    if not resident.full_name:
+        raise ValidationError({"full_name": [_("Enter the full name.")]})
+    resident.national_id = clean_national_id(resident.national_id)
+    try:
+        resident.phone = clean_phone(resident.phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
+    if resident.birth_date and resident.birth_date > timezone.localdate():
+        raise ValidationError({"birth_date": [_("The birth date is in the future.")]})
+
+
+# ---------------------------------------------------------------------------------------
+# Households
+
+
+@transaction.atomic
+def household_create(*, village: Village, by: Any, head: dict[str, Any], **data: Any) -> Household:
+    """A new household with its head, in one step."""
+    household = Household(village=village, created_by=by)
+    _apply(household, HOUSEHOLD_FIELDS, data)
+    _normalise_household(household)
+    _check_unique(household)
+    household.save()
+    record([household], "insert")
+    head_resident = Resident(household=household, is_head=True, relationship="head")
+    _apply(head_resident, RESIDENT_FIELDS, head)
+    head_resident.relationship = Resident.Relationship.HEAD
+    _normalise_resident(head_resident)
+    _check_resident_unique(head_resident)
+    head_resident.save()
+    record([head_resident], "insert")
+    households_reindex([household.pk])
+    return household
+
+
+@transaction.atomic
+def household_update(*, household: Household, by: Any, **data: Any) -> Household:
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    _apply(household, HOUSEHOLD_FIELDS, data)
+    _normalise_household(household)
+    _check_unique(household)
+    household.save()
+    record([household], "update")
+    households_reindex([household.pk])
+    return household
+
+
+@transaction.atomic
+def household_record_consent(*, household: Household, by: Any, consent: bool) -> Household:
+    """Record whether the head's name may be shown on the public lane page, and who said so."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    household.head_name_public = consent
+    household.consent_recorded_on = timezone.localdate()
+    household.consent_recorded_by = by if getattr(by, "is_authenticated", False) else None
+    household.save()
+    record([household], "update")
+    return household
+
+
+@transaction.atomic
+def household_set_status(
+    *, household: Household, by: Any, status: str, on: date | None = None
+) -> Household:
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if status not in Household.Status.values:
+        raise ValidationError({"status": [_("Unknown status.")]})
+    household.status = status
+    household.status_changed_on = on or timezone.localdate()
+    if status == Household.Status.ACTIVE:
+        _check_unique(household)
+    household.save()
+    record([household], "update")
+    return household
+
+
+@transaction.atomic
+def household_delete(*, household: Household, by: Any, reason: str) -> Household:
+    """Mark a household deleted (entered by mistake, a duplicate): it stays in the history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the household is deleted.")]})
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    now = timezone.now()
+    household.deleted_at = now
+    household.deleted_reason = reason
+    household.deleted_by = by if getattr(by, "is_authenticated", False) else None
+    household.save()
+    record([household], "update")
+    return household
+
+
+# ---------------------------------------------------------------------------------------
+# Residents
+
+
+@transaction.atomic
+def resident_add(*, household: Household, by: Any, **data: Any) -> Resident:
+    if data.get("relationship") == Resident.Relationship.HEAD:
+        raise ValidationError(
+            {"relationship": [_("The household has a head; use “change head” instead.")]}
+        )
+    resident = Resident(household=household)
+    _apply(resident, RESIDENT_FIELDS, data)
+    _normalise_resident(resident)
+    _check_resident_unique(resident)
+    resident.save()
+    record([resident], "insert")
+    households_reindex([household.pk])
+    return resident
+
+
+@transaction.atomic
+def resident_update(*, resident: Resident, by: Any, **data: Any) -> Resident:
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if data.get("relationship") == Resident.Relationship.HEAD and not resident.is_head:
+        raise ValidationError(
+            {"relationship": [_("The household has a head; use “change head” instead.")]}
+        )
+    _apply(resident, RESIDENT_FIELDS, data)
+    if resident.is_head:
+        resident.relationship = Resident.Relationship.HEAD
+    _normalise_resident(resident)
+    _check_resident_unique(resident)
+    resident.save()
+    record([resident], "update")
+    households_reindex([resident.household_id])
+    return resident
+
+
+def _current_head(household: Household) -> Resident | None:
+    return (
+        Resident.objects.current()
+        .select_for_update()
+        .filter(household=household, is_head=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def household_change_head(
+    *, household: Household, new_head: Resident, by: Any, old_head_relationship: str = ""
+) -> Household:
+    """Make ``new_head`` the head; the former head stays a member."""
+    new_head = Resident.objects.current().select_for_update().get(pk=new_head.pk)
+    if new_head.household_id != household.pk:
+        raise ValidationError(_("The new head must be a member of this household."))
+    old = _current_head(household)
+    if old is not None and old.pk == new_head.pk:
+        return household
+    if old is not None:
+        old.is_head = False
+        old.relationship = old_head_relationship or Resident.Relationship.OTHER
+        old.save()
+        record([old], "update")
+    new_head.is_head = True
+    new_head.relationship = Resident.Relationship.HEAD
+    new_head.save()
+    record([new_head], "update")
+    return household
+
+
+@transaction.atomic
+def resident_leave(
+    *, resident: Resident, by: Any, on: date | None = None, new_head: Resident | None = None
+) -> Resident:
+    """The person no longer lives in the household (moved away, died). A head needs a successor."""
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.is_head:
+        if new_head is None:
+            raise ValidationError(_("Choose the new head of the household first."))
+        household_change_head(household=resident.household, new_head=new_head, by=by)
+        resident.refresh_from_db()
+    resident.left_on = on or timezone.localdate()
+    resident.save()
+    record([resident], "update")
+    households_reindex([resident.household_id])
+    return resident
+
+
+@transaction.atomic
+def resident_move(
+    *,
+    resident: Resident,
+    to_household: Household,
+    by: Any,
+    relationship: str = Resident.Relationship.OTHER,
+    new_head: Resident | None = None,
+) -> Resident:
+    """Move a person to another household of the same village, in one step."""
+    resident = Resident.objects.current().select_for_update().get(pk=resident.pk)
+    if to_household.pk == resident.household_id:
+        raise ValidationError(_("The person already lives in this household."))
+    if to_household.village_id != resident.household.village_id:
+        raise ValidationError(_("Both households must be in the same village."))
+    if to_household.status != Household.Status.ACTIVE or to_household.deleted_at:
+        raise ValidationError(_("The destination household is not active."))
+    source_id = resident.household_id
+    if resident.is_head:
+        if new_head is None:
+            raise ValidationError(_("Choose the new head of the household first."))
+        household_change_head(household=resident.household, new_head=new_head, by=by)
+        resident.refresh_from_db()
+    resident.household = to_household
+    resident.relationship = relationship
+    resident.joined_on = timezone.localdate()
+    resident.save()
+    record([resident], "update")
+    households_reindex([source_id, to_household.pk])
+    return resident
+
+
+@transaction.atomic
+def household_split(
+    *,
+    household: Household,
+    residents: list[Resident],
+    new_head: Resident,
+    by: Any,
+    lane: Lane | None = None,
+    house_number: str,
+) -> Household:
+    """Some members start a household of their own, headed by ``new_head``."""
+    ids = {r.pk for r in residents}
+    if new_head.pk not in ids:
+        raise ValidationError(_("The new head must be one of the members who leave."))
+    current = {r.pk: r for r in Resident.objects.current().filter(household=household)}
+    if not ids <= set(current):
+        raise ValidationError(_("Only current members of the household can leave it."))
+    if len(ids) == len(current):
+        raise ValidationError(_("At least one member must stay in the household."))
+    staying_head = next((r for r in current.values() if r.is_head), None)
+    if staying_head is not None and staying_head.pk in ids:
+        raise ValidationError(_("The head stays; change the head first if the head leaves."))
+    new = Household(
+        village=household.village,
+        lane=lane if lane is not None else household.lane,
+        house_number=house_number,
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    _normalise_household(new)
+    _check_unique(new)
+    new.save()
+    record([new], "insert")
+    moved = Resident.objects.select_for_update().filter(pk__in=ids)
+    for person in moved:
+        person.household = new
+        person.joined_on = timezone.localdate()
+        person.is_head = person.pk == new_head.pk
+        person.relationship = (
+            Resident.Relationship.HEAD if person.is_head else Resident.Relationship.OTHER
+        )
+        person.save()
+    record(list(Resident.objects.filter(pk__in=ids)), "update")
+    households_reindex([household.pk, new.pk])
+    return new
+
+
+@transaction.atomic
+def household_merge(*, source: Household, target: Household, by: Any) -> Household:
+    """Everyone of ``source`` joins ``target`` under its head; ``source`` is dissolved."""
+    if source.pk == target.pk:
+        raise ValidationError(_("Choose two different households."))
+    if source.village_id != target.village_id:
+        raise ValidationError(_("Both households must be in the same village."))
+    members = list(Resident.objects.current().select_for_update().filter(household=source))
+    for person in members:
+        person.household = target
+        person.is_head = False
+        if person.relationship == Resident.Relationship.HEAD:
+            person.relationship = Resident.Relationship.OTHER
+        person.joined_on = timezone.localdate()
+        person.save()
+    record(members, "update")
+    source = Household.objects.select_for_update().get(pk=source.pk)
+    source.status = Household.Status.DISSOLVED
+    source.status_changed_on = timezone.localdate()
+    source.save()
+    record([source], "update")
+    households_reindex([source.pk, target.pk])
+    return target
+
+
+@transaction.atomic
+def resident_delete(*, resident: Resident, by: Any, reason: str) -> Resident:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the record is deleted.")]})
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.is_head and resident.left_on is None:
+        raise ValidationError(_("Choose another head before deleting the head's record."))
+    resident.deleted_at = timezone.now()
+    resident.deleted_reason = reason
+    resident.deleted_by = by if getattr(by, "is_authenticated", False) else None
+    resident.save()
+    record([resident], "update")
+    households_reindex([resident.household_id])
+    return resident
+
+
+# ---------------------------------------------------------------------------------------
+# Lanes
+
+
+@transaction.atomic
+def lane_create(*, village: Village, by: Any, name: str, sort_order: int = 0) -> Lane:
+    name = re.sub(r"\s+", " ", name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter the lane's name.")]})
+    if Lane.objects.alive().filter(village=village, name__iexact=name).exists():
+        raise ValidationError({"name": [_("The village already has a lane with this name.")]})
+    lane = Lane.objects.create(village=village, name=name, sort_order=sort_order)
+    record([lane], "insert")
+    return lane
+
+
+@transaction.atomic
+def lane_rename(*, lane: Lane, by: Any, name: str) -> Lane:
+    name = re.sub(r"\s+", " ", name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Enter the lane's name.")]})
+    if (
+        Lane.objects.alive()
+        .filter(village_id=lane.village_id, name__iexact=name)
+        .exclude(pk=lane.pk)
+        .exists()
+    ):
+        raise ValidationError({"name": [_("The village already has a lane with this name.")]})
+    lane = Lane.objects.select_for_update().get(pk=lane.pk)
+    lane.name = name
+    lane.updated_at = timezone.now()
+    lane.save()
+    record([lane], "update")
+    households_reindex(lane.households.values_list("pk", flat=True))
+    return lane
