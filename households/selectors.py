@@ -1,12 +1,16 @@
-"""Reads of the territory that depend on who asks."""
+"""Reads of the territory and the registry that depend on who asks."""
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.roles import STAFF_ROLES
 from households.models import Household, Lane, Resident, Village
+from households.registry import fold
+from households.visibility import can_search_national_id
 
 
 def _count(queryset: QuerySet, village_lookup: str = "village") -> Coalesce:
@@ -27,9 +31,69 @@ def villages_with_counts(*, user: Any, roles: frozenset[str] = STAFF_ROLES) -> Q
         Village.objects.visible_to(user, roles)
         .select_related("commune__province")
         .annotate(
-            household_count=_count(Household.objects.all()),
-            resident_count=_count(Resident.objects.all(), "household__village"),
-            lane_count=_count(Lane.objects.all()),
+            household_count=_count(Household.objects.active()),
+            resident_count=_count(
+                Resident.objects.current().filter(household__status="active"),
+                "household__village",
+            ),
+            lane_count=_count(Lane.objects.alive()),
         )
         .order_by("commune__name", "name")
     )
+
+
+FILTERS = ("q", "lane", "status", "business", "missing")
+
+
+def households_filtered(
+    *, user: Any, village: Village, roles: frozenset[str], params: Mapping[str, str]
+) -> QuerySet[Household]:
+    """The staff household list of ``village``: search and filters from ``params``.
+
+    ``q`` ignores case and diacritics and matches house numbers, digital addresses, lane and
+    trade names and residents' names, word by word; a run of 9 to 12 digits also matches
+    ID numbers, for roles that may see them. ``lane`` (id), ``status`` (a status value or
+    "all"; active by default), ``business`` ("1"), ``missing`` ("address" or "location").
+    Invalid values are ignored rather than failing the page.
+    """
+    households = (
+        Household.objects.visible_to(user)
+        .alive()
+        .filter(village=village)
+        .select_related("lane")
+        .order_by("lane__sort_order", "lane__name", "house_number_key", "pk")
+    )
+    status = params.get("status") or Household.Status.ACTIVE
+    if status in Household.Status.values:
+        households = households.filter(status=status)
+    lane = params.get("lane") or ""
+    if lane.isdigit():
+        households = households.filter(lane_id=int(lane))
+    if params.get("business") == "1":
+        households = households.filter(is_business=True)
+    missing = params.get("missing")
+    if missing == "address":
+        households = households.filter(digital_address="")
+    elif missing == "location":
+        households = households.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+    query = (params.get("q") or "").strip()[:100]
+    if query:
+        households = households.filter(
+            _search_condition(query, roles=roles, superuser=user.is_superuser)
+        )
+    return households
+
+
+def _search_condition(query: str, *, roles: frozenset[str], superuser: bool) -> Q:
+    words = [w for w in re.split(r"[\s,;|]+", fold(query)) if w]
+    text = Q()
+    for word in words:
+        # Word starts only: "an" finds "An" and "Anh" but not "Lan".
+        text &= Q(search_document__contains=" " + word)
+    digits = re.sub(r"\D", "", query)
+    if 9 <= len(digits) <= 12 and len(digits) >= len(query.replace(" ", "")) - 1 and (
+        can_search_national_id(roles, superuser=superuser)
+    ):
+        by_id = Resident.objects.alive().filter(national_id__startswith=digits)
+        return text | Q(pk__in=by_id.values("household_id"))
+    return text

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import InvitationFactory
+from tests.households.matrix_io import MATRIX_IO
 from tests.urls_walk import FoundRoute, walk
 
 ANON = "anonymous"
@@ -138,6 +139,8 @@ MATRIX: dict[str, Rule] = {
     "api:lane-detail": Rule(
         OUR_STAFF, api=True, kwargs=_lane, scoped=True, insider_refusal="not_found"
     ),
+    # registry import and export
+    **MATRIX_IO,
     # administration, for superusers only
     "admin:logout": Rule(EVERYONE),
     "admin:*": Rule(frozenset({SUPER}), admin=True),

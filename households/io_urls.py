@@ -1,0 +1,3 @@
+"""Import and export of the registry (spreadsheets)."""
+
+urlpatterns: list = []
