@@ -7,56 +7,32 @@ gets 403, and a user of another village gets 404 on that village's objects.
 """
 
 import fnmatch
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.access import (
+    ANON,
+    ANY_STAFF,
+    COMMUNE,
+    DIGITAL,
+    EVERYONE,
+    HEAD,
+    INVITERS,
+    OFFICER,
+    OUR_STAFF,
+    OUTSIDER,
+    RESIDENT,
+    SECURITY,
+    SIGNED_IN,
+    SUPER,
+    Rule,
+)
 from tests.factories import InvitationFactory
 from tests.households.matrix_io import MATRIX_IO
 from tests.urls_walk import FoundRoute, walk
-
-ANON = "anonymous"
-RESIDENT = "resident"
-HEAD = "village_head"
-OFFICER = "officer"
-DIGITAL = "digital_team"
-SECURITY = "security_officer"
-COMMUNE = "commune_official"
-OUTSIDER = "outsider"  # a village head of another commune's village
-SUPER = "superuser"
-
-ACTORS = [ANON, RESIDENT, HEAD, OFFICER, DIGITAL, SECURITY, COMMUNE, OUTSIDER, SUPER]
-SIGNED_IN = frozenset(ACTORS) - {ANON}
-EVERYONE = frozenset(ACTORS)
-OUR_STAFF = frozenset({HEAD, OFFICER, DIGITAL, SECURITY, COMMUNE, SUPER})
-ANY_STAFF = OUR_STAFF | {OUTSIDER}  # staff of any village, for pages about "my village"
-INVITERS = frozenset({HEAD, COMMUNE, SUPER, OUTSIDER})
-
-Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    allowed: frozenset[str]
-    method: str = "GET"
-    kwargs: Kwargs | None = None
-    scoped: bool = False  # the URL names an object of `village`: others get 404
-    api: bool = False  # anonymous gets 401/403 instead of a redirect to login
-    admin: bool = False  # refused users are sent to the admin login
-    login_flow: bool = False  # a step of signing in: reachable by all, shows nothing private
-    # Only for a set-up feature (e.g. recovery codes once two-factor login is on): allowed
-    # actors may get 404 until then; anonymous users are still sent to log in.
-    absent_ok: bool = False
-    # How users of this village without the role are refused: 403, or 404 where the
-    # object is invisible to their role altogether.
-    insider_refusal: str = "forbidden"
-    # Django's language switch answers GET with a redirect that changes nothing.
-    get_redirects: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _pending_invitation(ctx: dict[str, Any]) -> dict[str, Any]:

@@ -1,3 +1,5 @@
-"""Access-matrix entries for the import and export routes (merged into tests/test_access_matrix.py)."""
+"""Access-matrix entries for the import and export routes (merged into the matrix test)."""
 
-MATRIX_IO: dict = {}
+from tests.access import Rule
+
+MATRIX_IO: dict[str, Rule] = {}
