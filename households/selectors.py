@@ -91,8 +91,10 @@ def _search_condition(query: str, *, roles: frozenset[str], superuser: bool) -> 
         # Word starts only: "an" finds "An" and "Anh" but not "Lan".
         text &= Q(search_document__contains=" " + word)
     digits = re.sub(r"\D", "", query)
-    if 9 <= len(digits) <= 12 and len(digits) >= len(query.replace(" ", "")) - 1 and (
-        can_search_national_id(roles, superuser=superuser)
+    if (
+        9 <= len(digits) <= 12
+        and len(digits) >= len(query.replace(" ", "")) - 1
+        and (can_search_national_id(roles, superuser=superuser))
     ):
         by_id = Resident.objects.alive().filter(national_id__startswith=digits)
         return text | Q(pk__in=by_id.values("household_id"))

@@ -20,6 +20,10 @@ EVERYONE = frozenset(ACTORS)
 OUR_STAFF = frozenset({HEAD, OFFICER, DIGITAL, SECURITY, COMMUNE, SUPER})
 ANY_STAFF = OUR_STAFF | {OUTSIDER}  # staff of any village, for pages about "my village"
 INVITERS = frozenset({HEAD, COMMUNE, SUPER, OUTSIDER})
+# Registry editors: village heads and officers. For pages about the current village, the
+# outsider (a village head elsewhere) edits their own village; objects of ours are 404 to them.
+OUR_EDITORS = frozenset({HEAD, OFFICER, SUPER})
+EDITORS_ANYWHERE = OUR_EDITORS | {OUTSIDER}
 
 Kwargs = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -39,6 +43,9 @@ class Rule:
     # How users of this village without the role are refused: 403, or 404 where the
     # object is invisible to their role altogether.
     insider_refusal: str = "forbidden"
+    # How a resident of this village is refused, where it differs: staff objects are
+    # invisible to residents, so they get 404 on them.
+    resident_refusal: str | None = None
     # Django's language switch answers GET with a redirect that changes nothing.
     get_redirects: bool = False
     data: dict[str, Any] = field(default_factory=dict)

@@ -20,7 +20,9 @@ from tests.access import (
     DIGITAL,
     EVERYONE,
     HEAD,
+    EDITORS_ANYWHERE,
     INVITERS,
+    OUR_EDITORS,
     OFFICER,
     OUR_STAFF,
     OUTSIDER,
@@ -47,6 +49,19 @@ def _accept_token(ctx: dict[str, Any]) -> dict[str, Any]:
     invitation.token_hash = hashlib.sha256(token.encode()).hexdigest()
     invitation.save()
     return {"token": token}
+
+
+def _registry_object(allowed: frozenset[str], **options: Any) -> Rule:
+    """A registry object: 404 to other villages and to residents, 403 to staff without the role."""
+    return Rule(allowed, scoped=True, resident_refusal="not_found", **options)
+
+
+def _household(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": ctx["household"].pk}
+
+
+def _member(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": ctx["household"].residents.filter(is_head=False).first().pk}
 
 
 def _village(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +130,31 @@ MATRIX: dict[str, Rule] = {
     "api:lane-detail": Rule(
         OUR_STAFF, api=True, kwargs=_lane, scoped=True, insider_refusal="not_found"
     ),
+    # the registry
+    "household_list": Rule(ANY_STAFF),
+    "household_create": Rule(EDITORS_ANYWHERE),
+    "household_detail": _registry_object(OUR_STAFF, kwargs=_household),
+    "household_edit": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_status": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_consent": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_delete": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_change_head": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_split": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_merge": _registry_object(OUR_EDITORS, kwargs=_household),
+    "household_open": _registry_object(
+        frozenset({COMMUNE, SUPER}),
+        method="POST",
+        kwargs=_household,
+        data={"reason": "Kiểm tra hồ sơ"},
+    ),
+    "resident_add": _registry_object(OUR_EDITORS, kwargs=_household),
+    "resident_edit": _registry_object(OUR_EDITORS, kwargs=_member),
+    "resident_leave": _registry_object(OUR_EDITORS, kwargs=_member),
+    "resident_move": _registry_object(OUR_EDITORS, kwargs=_member),
+    "resident_delete": _registry_object(OUR_EDITORS, kwargs=_member),
+    "lane_list": Rule(ANY_STAFF),
+    "lane_create": Rule(EDITORS_ANYWHERE, method="POST", data={"name": ""}),
+    "lane_rename": _registry_object(OUR_EDITORS, method="POST", kwargs=_lane, data={"name": ""}),
     # registry import and export
     **MATRIX_IO,
     # administration, for superusers only
@@ -193,6 +233,8 @@ def _expected_refusal(actor: str, rule: Rule) -> set[str]:
         return {"forbidden"} if rule.api else {"login"}
     if rule.scoped and actor in (OUTSIDER, SUPER):
         return {"not_found"}
+    if actor == RESIDENT and rule.resident_refusal:
+        return {rule.resident_refusal}
     return {rule.insider_refusal}
 
 
@@ -229,7 +271,12 @@ def test_only_the_declared_actors_get_through(
 ) -> None:
     rule = rule_for(route)
     assert rule is not None
-    ctx = {"village": world.village, "lane": world.lane, "other_village": world.other_village}
+    ctx = {
+        "village": world.village,
+        "lane": world.lane,
+        "household": world.household,
+        "other_village": world.other_village,
+    }
     failures = []
     for actor, user in actors.items():
         client = Client()
@@ -275,7 +322,12 @@ def test_only_the_declared_actors_get_through(
 def test_post_only_routes_refuse_get(route: FoundRoute, actors: dict[str, Any], world: Any) -> None:
     rule = rule_for(route)
     assert rule is not None
-    ctx = {"village": world.village, "lane": world.lane, "other_village": world.other_village}
+    ctx = {
+        "village": world.village,
+        "lane": world.lane,
+        "household": world.household,
+        "other_village": world.other_village,
+    }
     user = actors[HEAD]
     client = Client()
     client.force_login(user)

@@ -39,6 +39,7 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("accounts/api-token/", account_views.api_token, name="api_token"),
+    path("registry/", include("households.urls")),
     path("registry/", include("households.io_urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

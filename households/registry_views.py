@@ -1,0 +1,556 @@
+"""Staff pages of the household registry: list, household page, forms and operations."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import access_object, require_roles, roles_in_village, staff_required
+from accounts.access import village_role_required as role_required
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
+from households import registry
+from households.forms import (
+    ChangeHeadForm,
+    ConsentForm,
+    HouseholdForm,
+    LeaveForm,
+    MergeForm,
+    MoveForm,
+    OpenRecordForm,
+    ReasonForm,
+    ResidentForm,
+    SplitForm,
+    StatusForm,
+)
+from households.history import entries_for
+from households.models import Household, Lane, RecordAccess, Resident
+from households.selectors import households_filtered
+from households.visibility import (
+    ALL_RESIDENT_FIELDS,
+    EDITOR_ROLES,
+    NAME_ROLES,
+    OPENED_RECORD_FIELDS,
+    can_edit,
+    resident_fields,
+)
+
+editor_required = role_required(EDITOR_ROLES)
+OPENED_SESSION_KEY = "opened_records"
+OPEN_RECORD_MINUTES = 30
+PAGE_SIZE = 50
+
+
+def _household(request: HttpRequest, pk: int, roles: frozenset[str] = STAFF_ROLES) -> Household:
+    """A household of the user's villages (404 otherwise), if they hold one of ``roles`` there."""
+    household = access_object(
+        Household.objects.alive().select_related("lane", "village__commune"),
+        user=request.user,
+        pk=pk,
+    )
+    require_roles(user=request.user, village=household.village, roles=roles)
+    return household
+
+
+def _resident(request: HttpRequest, pk: int) -> Resident:
+    resident = access_object(
+        Resident.objects.current().select_related("household__village", "household__lane"),
+        user=request.user,
+        pk=pk,
+    )
+    require_roles(user=request.user, village=resident.household.village, roles=EDITOR_ROLES)
+    return resident
+
+
+def _record_is_open(request: HttpRequest, household: Household) -> bool:
+    opened = request.session.get(OPENED_SESSION_KEY, {})
+    until = opened.get(str(household.pk))
+    return bool(until) and until > timezone.now().isoformat()
+
+
+def _fields_for(request: HttpRequest, household: Household) -> frozenset[str]:
+    roles = roles_in_village(user=request.user, village=household.village)
+    fields = resident_fields(roles, superuser=request.user.is_superuser)
+    if roles & COMMUNE_ROLES and _record_is_open(request, household):
+        fields |= OPENED_RECORD_FIELDS
+    return fields
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+@require_GET
+@staff_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    roles = request.village_roles  # type: ignore[attr-defined]
+    households = households_filtered(
+        user=request.user, village=village, roles=roles, params=request.GET
+    )
+    members = (
+        Resident.objects.current()
+        .filter(household=OuterRef("pk"))
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    households = households.annotate(
+        member_count=Coalesce(Subquery(members, output_field=IntegerField()), 0)
+    )
+    show_names = bool(roles & NAME_ROLES) or request.user.is_superuser
+    if show_names:
+        head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
+        households = households.annotate(head_name=Subquery(head.values("full_name")[:1]))
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "households/household_list.html",
+        {
+            "page": page,
+            "show_names": show_names,
+            "can_edit": can_edit(roles, superuser=request.user.is_superuser),
+            "lanes": Lane.objects.alive().filter(village=village),
+            "statuses": Household.Status.choices,
+            "params": request.GET,
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+@require_GET
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    roles = roles_in_village(user=request.user, village=household.village)
+    fields = _fields_for(request, household)
+    residents = list(Resident.objects.alive().filter(household=household))
+    hidden = ALL_RESIDENT_FIELDS - fields
+    history = sorted(
+        entries_for(
+            household.events.select_related("pgh_context").order_by("pgh_id"),
+            subject="household",
+            tracked_model=Household,
+        )
+        + entries_for(
+            Resident.pgh_event_model.objects.filter(
+                Q(household_id=household.pk) | Q(pgh_obj_id__in=[r.pk for r in residents])
+            )
+            .select_related("pgh_context")
+            .order_by("pgh_id"),
+            subject="resident",
+            tracked_model=Resident,
+            hidden=frozenset(hidden | ({"full_name"} if "full_name" in hidden else set())),
+            label=lambda e: e.full_name if "full_name" in fields else _("a resident"),
+        ),
+        key=lambda entry: entry.when,
+        reverse=True,
+    )
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "current": [r for r in residents if r.left_on is None],
+            "former": [r for r in residents if r.left_on is not None],
+            "fields": fields,
+            "can_edit": can_edit(roles, superuser=request.user.is_superuser),
+            "must_open": bool(roles & COMMUNE_ROLES) and "full_name" not in fields,
+            "open_form": OpenRecordForm(),
+            "history": history,
+            "accesses": RecordAccess.objects.filter(household=household)[:20]
+            if can_edit(roles, superuser=request.user.is_superuser)
+            else [],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def household_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """A commune official opens one household's personal record; the opening is logged."""
+    household = _household(request, pk, roles=COMMUNE_ROLES)
+    form = OpenRecordForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you open this record."))
+        return redirect("household_detail", pk=household.pk)
+    RecordAccess.objects.create(
+        household=household,
+        user=request.user,
+        user_name=request.user.full_name,
+        role=Role.COMMUNE_OFFICIAL,
+        reason=form.cleaned_data["reason"],
+    )
+    opened = request.session.get(OPENED_SESSION_KEY, {})
+    until = timezone.now() + timedelta(minutes=OPEN_RECORD_MINUTES)
+    opened[str(household.pk)] = until.isoformat()
+    request.session[OPENED_SESSION_KEY] = opened
+    messages.info(
+        request,
+        _("The record is open for %(minutes)d minutes; the opening was logged.")
+        % {"minutes": OPEN_RECORD_MINUTES},
+    )
+    return redirect("household_detail", pk=household.pk)
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    title: str,
+    perform: Callable[[dict[str, Any]], Any],
+    success: Callable[[Any], str],
+    done: str,
+    context: dict[str, Any] | None = None,
+    extra_forms: tuple[forms.Form, ...] = (),
+) -> HttpResponse:
+    """GET shows the form; POST validates, calls the service and redirects, or shows errors."""
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
+        try:
+            result = perform(form.cleaned_data)
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(success(result))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "households/form_page.html",
+        {"form": form, "extra_forms": extra_forms, "title": title, **(context or {})},
+        status=status,
+    )
+
+
+def _attach(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def household_create(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    form = HouseholdForm(request.POST or None, village=village)
+    head = ResidentForm(request.POST or None, head=True, prefix="head")
+    return _form_page(
+        request,
+        form=form,
+        extra_forms=(head,),
+        title=_("New household"),
+        perform=lambda data: registry.household_create(
+            village=village, by=request.user, head=head.cleaned_data, **data
+        ),
+        success=lambda household: reverse("household_detail", args=[household.pk]),
+        done=_("The household was registered."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    form = HouseholdForm(request.POST or None, instance=household, village=household.village)
+    return _form_page(
+        request,
+        form=form,
+        title=_("Edit household %(number)s") % {"number": household.house_number},
+        perform=lambda data: registry.household_update(
+            household=household, by=request.user, **data
+        ),
+        success=lambda h: reverse("household_detail", args=[h.pk]),
+        done=_("The household was saved."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_status(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    form = StatusForm(request.POST or None, initial={"status": household.status})
+    return _form_page(
+        request,
+        form=form,
+        title=_("Status of household %(number)s") % {"number": household.house_number},
+        perform=lambda data: registry.household_set_status(
+            household=household, by=request.user, status=data["status"], on=data["on"]
+        ),
+        success=lambda h: reverse("household_detail", args=[h.pk]),
+        done=_("The status was changed."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    form = ConsentForm(
+        request.POST or None, initial={"consent": "1" if household.head_name_public else "0"}
+    )
+    return _form_page(
+        request,
+        form=form,
+        title=_("Consent to show the head's name"),
+        perform=lambda data: registry.household_record_consent(
+            household=household, by=request.user, consent=data["consent"]
+        ),
+        success=lambda h: reverse("household_detail", args=[h.pk]),
+        done=_("The household's choice was recorded."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    return _form_page(
+        request,
+        form=ReasonForm(request.POST or None),
+        title=_("Delete household %(number)s") % {"number": household.house_number},
+        perform=lambda data: registry.household_delete(
+            household=household, by=request.user, reason=data["reason"]
+        ),
+        success=lambda h: reverse("household_list"),
+        done=_("The household was deleted; it stays in the history."),
+        context={"household": household, "danger": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_change_head(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    return _form_page(
+        request,
+        form=ChangeHeadForm(request.POST or None, household=household),
+        title=_("Change the head of household %(number)s") % {"number": household.house_number},
+        perform=lambda data: registry.household_change_head(
+            household=household, new_head=data["new_head"], by=request.user
+        ),
+        success=lambda h: reverse("household_detail", args=[h.pk]),
+        done=_("The head of the household was changed."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_split(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    return _form_page(
+        request,
+        form=SplitForm(request.POST or None, household=household),
+        title=_("Split household %(number)s") % {"number": household.house_number},
+        perform=lambda data: registry.household_split(
+            household=household,
+            residents=list(data["members"]),
+            new_head=data["new_head"],
+            lane=data["lane"],
+            house_number=data["house_number"],
+            by=request.user,
+        ),
+        success=lambda new: reverse("household_detail", args=[new.pk]),
+        done=_("The new household was registered."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    return _form_page(
+        request,
+        form=MergeForm(request.POST or None, household=household),
+        title=_("Merge household %(number)s into another") % {"number": household.house_number},
+        perform=lambda data: registry.household_merge(
+            source=household, target=data["target"], by=request.user
+        ),
+        success=lambda target: reverse("household_detail", args=[target.pk]),
+        done=_("The households were merged."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk, EDITOR_ROLES)
+    return _form_page(
+        request,
+        form=ResidentForm(request.POST or None),
+        title=_("Add a member to household %(number)s") % {"number": household.house_number},
+        perform=lambda data: registry.resident_add(household=household, by=request.user, **data),
+        success=lambda r: reverse("household_detail", args=[household.pk]),
+        done=_("The member was added."),
+        context={"household": household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident(request, pk)
+    return _form_page(
+        request,
+        form=ResidentForm(request.POST or None, instance=resident, head=resident.is_head),
+        title=_("Edit %(name)s") % {"name": resident.full_name},
+        perform=lambda data: registry.resident_update(resident=resident, by=request.user, **data),
+        success=lambda r: reverse("household_detail", args=[r.household_id]),
+        done=_("The member's record was saved."),
+        context={"household": resident.household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident(request, pk)
+    return _form_page(
+        request,
+        form=LeaveForm(request.POST or None, resident=resident),
+        title=_("%(name)s no longer lives here") % {"name": resident.full_name},
+        perform=lambda data: registry.resident_leave(
+            resident=resident, by=request.user, on=data["on"], new_head=data["new_head"]
+        ),
+        success=lambda r: reverse("household_detail", args=[r.household_id]),
+        done=_("The member was marked as having left."),
+        context={"household": resident.household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident(request, pk)
+    return _form_page(
+        request,
+        form=MoveForm(request.POST or None, resident=resident),
+        title=_("Move %(name)s to another household") % {"name": resident.full_name},
+        perform=lambda data: registry.resident_move(
+            resident=resident,
+            to_household=data["to_household"],
+            relationship=data["relationship"],
+            new_head=data["new_head"],
+            by=request.user,
+        ),
+        success=lambda r: reverse("household_detail", args=[r.household_id]),
+        done=_("The member was moved."),
+        context={"household": resident.household},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = _resident(request, pk)
+    return _form_page(
+        request,
+        form=ReasonForm(request.POST or None),
+        title=_("Delete the record of %(name)s") % {"name": resident.full_name},
+        perform=lambda data: registry.resident_delete(
+            resident=resident, by=request.user, reason=data["reason"]
+        ),
+        success=lambda r: reverse("household_detail", args=[r.household_id]),
+        done=_("The record was deleted; it stays in the history."),
+        context={"household": resident.household, "danger": True},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Lanes
+
+
+class LaneForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    sort_order = forms.IntegerField(label=_("Order"), min_value=0, required=False)
+
+
+@require_GET
+@staff_required
+def lane_list(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    roles = request.village_roles  # type: ignore[attr-defined]
+    households = (
+        Household.objects.active()
+        .filter(lane=OuterRef("pk"))
+        .order_by()
+        .values("lane")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    lanes = (
+        Lane.objects.alive()
+        .filter(village=village)
+        .annotate(household_count=Coalesce(Subquery(households, output_field=IntegerField()), 0))
+    )
+    return render(
+        request,
+        "households/lane_list.html",
+        {
+            "lanes": lanes,
+            "form": LaneForm(),
+            "can_edit": can_edit(roles, superuser=request.user.is_superuser),
+        },
+    )
+
+
+@require_POST
+@editor_required
+def lane_create(request: HttpRequest) -> HttpResponse:
+    form = LaneForm(request.POST)
+    if form.is_valid():
+        try:
+            registry.lane_create(
+                village=request.village,  # type: ignore[attr-defined]
+                by=request.user,
+                name=form.cleaned_data["name"],
+                sort_order=form.cleaned_data["sort_order"] or 0,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The lane was added."))
+    else:
+        messages.error(request, _("Enter the lane's name."))
+    return redirect("lane_list")
+
+
+@require_POST
+@login_required
+def lane_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    lane = access_object(Lane.objects.alive(), user=request.user, pk=pk)
+    require_roles(user=request.user, village=lane.village, roles=EDITOR_ROLES)
+    try:
+        registry.lane_rename(lane=lane, by=request.user, name=request.POST.get("name", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The lane was renamed."))
+    return redirect("lane_list")
