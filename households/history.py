@@ -169,19 +169,23 @@ def entries_for(
             if not hasattr(event, field.attname):
                 continue
             after = getattr(event, field.attname)
-            before = getattr(previous, field.attname) if previous is not None else None
-            if previous is None and event.pgh_label == "insert" and after in (None, "", False):
-                continue
-            if previous is not None and before == after:
-                continue
-            if previous is None and event.pgh_label != "insert":
-                continue
+            if previous is not None:
+                before = getattr(previous, field.attname)
+                if before == after:
+                    continue
+                shown_before = _display(field, before)
+            else:
+                # The first event we hold for this row: a creation, or (for rows written
+                # before history was kept) a change whose earlier values are unknown.
+                if after in (None, "", False):
+                    continue
+                shown_before = "?"
             secret = field.name in hidden
             changes.append(
                 Change(
                     field=field.name,
                     label=str(field.verbose_name),
-                    before="•••" if secret else _display(field, before),
+                    before="•••" if secret else shown_before,
                     after="•••" if secret else _display(field, after),
                 )
             )

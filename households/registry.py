@@ -214,25 +214,27 @@ def household_create(*, village: Village, by: Any, head: dict[str, Any], **data:
     head_resident.save()
     record([head_resident], "insert")
     households_reindex([household.pk])
+    household.refresh_from_db(fields=["search_document"])
     return household
 
 
 @transaction.atomic
 def household_update(*, household: Household, by: Any, **data: Any) -> Household:
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
     _apply(household, HOUSEHOLD_FIELDS, data)
     _normalise_household(household)
     _check_unique(household)
     household.save()
     record([household], "update")
     households_reindex([household.pk])
+    household.refresh_from_db(fields=["search_document"])
     return household
 
 
 @transaction.atomic
 def household_record_consent(*, household: Household, by: Any, consent: bool) -> Household:
     """Record whether the head's name may be shown on the public lane page, and who said so."""
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
     household.head_name_public = consent
     household.consent_recorded_on = timezone.localdate()
     household.consent_recorded_by = by if getattr(by, "is_authenticated", False) else None
@@ -245,7 +247,7 @@ def household_record_consent(*, household: Household, by: Any, consent: bool) ->
 def household_set_status(
     *, household: Household, by: Any, status: str, on: date | None = None
 ) -> Household:
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
     if status not in Household.Status.values:
         raise ValidationError({"status": [_("Unknown status.")]})
     household.status = status
@@ -263,7 +265,7 @@ def household_delete(*, household: Household, by: Any, reason: str) -> Household
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the household is deleted.")]})
-    household = Household.objects.select_for_update().get(pk=household.pk)
+    household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
     now = timezone.now()
     household.deleted_at = now
     household.deleted_reason = reason
@@ -295,7 +297,7 @@ def resident_add(*, household: Household, by: Any, **data: Any) -> Resident:
 
 @transaction.atomic
 def resident_update(*, resident: Resident, by: Any, **data: Any) -> Resident:
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident = Resident.objects.select_for_update(of=("self",)).get(pk=resident.pk)
     if data.get("relationship") == Resident.Relationship.HEAD and not resident.is_head:
         raise ValidationError(
             {"relationship": [_("The household has a head; use “change head” instead.")]}
@@ -314,7 +316,7 @@ def resident_update(*, resident: Resident, by: Any, **data: Any) -> Resident:
 def _current_head(household: Household) -> Resident | None:
     return (
         Resident.objects.current()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(household=household, is_head=True)
         .first()
     )
@@ -325,7 +327,7 @@ def household_change_head(
     *, household: Household, new_head: Resident, by: Any, old_head_relationship: str = ""
 ) -> Household:
     """Make ``new_head`` the head; the former head stays a member."""
-    new_head = Resident.objects.current().select_for_update().get(pk=new_head.pk)
+    new_head = Resident.objects.current().select_for_update(of=("self",)).get(pk=new_head.pk)
     if new_head.household_id != household.pk:
         raise ValidationError(_("The new head must be a member of this household."))
     old = _current_head(household)
@@ -348,7 +350,7 @@ def resident_leave(
     *, resident: Resident, by: Any, on: date | None = None, new_head: Resident | None = None
 ) -> Resident:
     """The person no longer lives in the household (moved away, died). A head needs a successor."""
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident = Resident.objects.select_for_update(of=("self",)).get(pk=resident.pk)
     if resident.is_head:
         if new_head is None:
             raise ValidationError(_("Choose the new head of the household first."))
@@ -371,7 +373,7 @@ def resident_move(
     new_head: Resident | None = None,
 ) -> Resident:
     """Move a person to another household of the same village, in one step."""
-    resident = Resident.objects.current().select_for_update().get(pk=resident.pk)
+    resident = Resident.objects.current().select_for_update(of=("self",)).get(pk=resident.pk)
     if to_household.pk == resident.household_id:
         raise ValidationError(_("The person already lives in this household."))
     if to_household.village_id != resident.household.village_id:
@@ -425,7 +427,7 @@ def household_split(
     _check_unique(new)
     new.save()
     record([new], "insert")
-    moved = Resident.objects.select_for_update().filter(pk__in=ids)
+    moved = Resident.objects.select_for_update(of=("self",)).filter(pk__in=ids)
     for person in moved:
         person.household = new
         person.joined_on = timezone.localdate()
@@ -446,7 +448,7 @@ def household_merge(*, source: Household, target: Household, by: Any) -> Househo
         raise ValidationError(_("Choose two different households."))
     if source.village_id != target.village_id:
         raise ValidationError(_("Both households must be in the same village."))
-    members = list(Resident.objects.current().select_for_update().filter(household=source))
+    members = list(Resident.objects.current().select_for_update(of=("self",)).filter(household=source))
     for person in members:
         person.household = target
         person.is_head = False
@@ -455,7 +457,7 @@ def household_merge(*, source: Household, target: Household, by: Any) -> Househo
         person.joined_on = timezone.localdate()
         person.save()
     record(members, "update")
-    source = Household.objects.select_for_update().get(pk=source.pk)
+    source = Household.objects.select_for_update(of=("self",)).get(pk=source.pk)
     source.status = Household.Status.DISSOLVED
     source.status_changed_on = timezone.localdate()
     source.save()
@@ -469,7 +471,7 @@ def resident_delete(*, resident: Resident, by: Any, reason: str) -> Resident:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the record is deleted.")]})
-    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    resident = Resident.objects.select_for_update(of=("self",)).get(pk=resident.pk)
     if resident.is_head and resident.left_on is None:
         raise ValidationError(_("Choose another head before deleting the head's record."))
     resident.deleted_at = timezone.now()
@@ -509,7 +511,7 @@ def lane_rename(*, lane: Lane, by: Any, name: str) -> Lane:
         .exists()
     ):
         raise ValidationError({"name": [_("The village already has a lane with this name.")]})
-    lane = Lane.objects.select_for_update().get(pk=lane.pk)
+    lane = Lane.objects.select_for_update(of=("self",)).get(pk=lane.pk)
     lane.name = name
     lane.updated_at = timezone.now()
     lane.save()
