@@ -1,13 +1,19 @@
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from accounts.access import access_village
+from households import registry
 from households.models import Commune, Lane, Province, Village
+from households.registry_api import LaneWriteSerializer, _require_editor, _service
 from households.selectors import villages_with_counts
 
 
@@ -72,11 +78,54 @@ class VillageViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(summary="One lane; 404 when it is not in the caller's villages"),
 )
-class LaneViewSet(viewsets.ReadOnlyModelViewSet):
+class LaneViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = LaneSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(summary="Add a lane to a village", request=LaneWriteSerializer)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = LaneWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "village" not in data.validated_data:
+            raise ValidationError({"village": [_("This field is required.")]})
+        village = access_village(user=request.user, village_id=data.validated_data["village"])
+        _require_editor(request, village.pk)
+        lane = _service(
+            registry.lane_create,
+            request,
+            village=village,
+            name=data.validated_data["name"],
+            sort_order=data.validated_data.get("sort_order", 0),
+        )
+        return Response(LaneSerializer(lane).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Rename a lane", request=LaneWriteSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        lane = self.get_object()
+        _require_editor(request, lane.village_id)
+        data = LaneWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if "name" in data.validated_data:
+            lane = _service(
+                registry.lane_rename, request, lane=lane, name=data.validated_data["name"]
+            )
+        return Response(LaneSerializer(lane).data)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Lane]:
-        lanes = Lane.objects.visible_to(self.request.user).order_by("village", "sort_order", "pk")
+        lanes = (
+            Lane.objects.visible_to(self.request.user)
+            .alive()
+            .order_by("village", "sort_order", "pk")
+        )
         village = self.request.query_params.get("village")
         if village:
             try:

@@ -18,12 +18,12 @@ from tests.access import (
     ANY_STAFF,
     COMMUNE,
     DIGITAL,
+    EDITORS_ANYWHERE,
     EVERYONE,
     HEAD,
-    EDITORS_ANYWHERE,
     INVITERS,
-    OUR_EDITORS,
     OFFICER,
+    OUR_EDITORS,
     OUR_STAFF,
     OUTSIDER,
     RESIDENT,
@@ -32,7 +32,7 @@ from tests.access import (
     SUPER,
     Rule,
 )
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, ResidentFactory
 from tests.households.matrix_io import MATRIX_IO
 from tests.urls_walk import FoundRoute, walk
 
@@ -61,7 +61,8 @@ def _household(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def _member(ctx: dict[str, Any]) -> dict[str, Any]:
-    return {"pk": ctx["household"].residents.filter(is_head=False).first().pk}
+    """A fresh member for each request: an allowed actor may have moved the previous one."""
+    return {"pk": ResidentFactory(household=ctx["household"], full_name="Lê Thị Thu").pk}
 
 
 def _village(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -157,6 +158,23 @@ MATRIX: dict[str, Rule] = {
     "lane_rename": _registry_object(OUR_EDITORS, method="POST", kwargs=_lane, data={"name": ""}),
     # registry import and export
     **MATRIX_IO,
+    # registry API
+    "api:household-list": Rule(SIGNED_IN, api=True),
+    "api:household-detail": _registry_object(OUR_STAFF, api=True, kwargs=_household),
+    **{
+        f"api:household-{name}": _registry_object(
+            OUR_EDITORS, api=True, method="POST", kwargs=_household
+        )
+        for name in ("change-head", "consent", "delete", "merge", "set-status", "split")
+    },
+    "api:resident-list": Rule(SIGNED_IN, api=True),
+    "api:resident-detail": _registry_object(OUR_STAFF, api=True, kwargs=_member),
+    **{
+        f"api:resident-{name}": _registry_object(
+            OUR_EDITORS, api=True, method="POST", kwargs=_member
+        )
+        for name in ("delete", "leave", "move")
+    },
     # administration, for superusers only
     "admin:logout": Rule(EVERYONE),
     "admin:*": Rule(frozenset({SUPER}), admin=True),

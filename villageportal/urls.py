@@ -9,11 +9,14 @@ from accounts import views as account_views
 from accounts.api import MeView
 from households import views as household_views
 from households.api import LaneViewSet, VillageViewSet
+from households.registry_api import HouseholdViewSet, ResidentViewSet
 from villageportal.health import healthz
 
 router = DefaultRouter()
 router.register("villages", VillageViewSet, basename="village")
 router.register("lanes", LaneViewSet, basename="lane")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("residents", ResidentViewSet, basename="resident")
 
 api_v1 = [
     path("me/", MeView.as_view(), name="me"),
