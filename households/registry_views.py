@@ -554,3 +554,49 @@ def lane_rename(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The lane was renamed."))
     return redirect("lane_list")
+
+
+@require_GET
+@staff_required
+def household_map(request: HttpRequest) -> HttpResponse:
+    """The village's households on a map; the list beside it works without the map."""
+    from django.conf import settings
+
+    village = request.village  # type: ignore[attr-defined]
+    roles = request.village_roles  # type: ignore[attr-defined]
+    show_names = bool(roles & NAME_ROLES) or request.user.is_superuser
+    households = (
+        Household.objects.visible_to(request.user)
+        .active()
+        .filter(village=village, latitude__isnull=False, longitude__isnull=False)
+        .select_related("lane")
+        .order_by("lane__sort_order", "house_number_key")
+    )
+    if show_names:
+        head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
+        households = households.annotate(head_name=Subquery(head.values("full_name")[:1]))
+    points = [
+        {
+            "lat": float(h.latitude),
+            "lon": float(h.longitude),
+            "label": f"{h.house_number}, {h.lane.name if h.lane else ''}".strip(", "),
+            "head": getattr(h, "head_name", "") or "",
+            "url": reverse("household_detail", args=[h.pk]),
+        }
+        for h in households
+    ]
+    return render(
+        request,
+        "households/household_map.html",
+        {
+            "points": points,
+            "households": households,
+            "show_names": show_names,
+            "tile_url": settings.MAP_TILE_URL,
+            "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "missing": Household.objects.active()
+            .filter(village=village)
+            .filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
+            .count(),
+        },
+    )

@@ -5,6 +5,7 @@ from households import registry_views as views
 urlpatterns = [
     path("households/", views.household_list, name="household_list"),
     path("households/new/", views.household_create, name="household_create"),
+    path("households/map/", views.household_map, name="household_map"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("households/<int:pk>/status/", views.household_status, name="household_status"),

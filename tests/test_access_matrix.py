@@ -133,6 +133,7 @@ MATRIX: dict[str, Rule] = {
     ),
     # the registry
     "household_list": Rule(ANY_STAFF),
+    "household_map": Rule(ANY_STAFF),
     "household_create": Rule(EDITORS_ANYWHERE),
     "household_detail": _registry_object(OUR_STAFF, kwargs=_household),
     "household_edit": _registry_object(OUR_EDITORS, kwargs=_household),

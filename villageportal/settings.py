@@ -270,3 +270,9 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 DIGITAL_ADDRESS_PATTERN = env.str(
     "DIGITAL_ADDRESS_PATTERN", default=r"^[0-9A-Za-z][0-9A-Za-z.\-]{5,31}$"
 )
+
+# Map tiles for staff maps; set MAP_TILE_URL to "" to draw markers on a plain background.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors"
+)
