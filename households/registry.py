@@ -448,7 +448,9 @@ def household_merge(*, source: Household, target: Household, by: Any) -> Househo
         raise ValidationError(_("Choose two different households."))
     if source.village_id != target.village_id:
         raise ValidationError(_("Both households must be in the same village."))
-    members = list(Resident.objects.current().select_for_update(of=("self",)).filter(household=source))
+    members = list(
+        Resident.objects.current().select_for_update(of=("self",)).filter(household=source)
+    )
     for person in members:
         person.household = target
         person.is_head = False

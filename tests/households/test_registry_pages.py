@@ -26,8 +26,9 @@ def registry_world(world):
         national_id="042090001234", phone="+84912345678"
     )
     lane3 = LaneFactory(village=world.village, name="Ngõ 3")
-    other = HouseholdFactory(village=world.village, lane=lane3, house_number="12",
-                             digital_address="HT18673000042")
+    other = HouseholdFactory(
+        village=world.village, lane=lane3, house_number="12", digital_address="HT18673000042"
+    )
     ResidentFactory(household=other, full_name="Phạm Thị Lành", is_head=True)
     from households.registry import households_reindex
 
@@ -66,7 +67,10 @@ def test_filters(officer, registry_world) -> None:
     page = _list(officer, lane=lane.pk)
     assert ">12</a>" in page and ">5A</a>" not in page
     # Nonsense filter values are ignored, not errors.
-    assert _client(officer).get(reverse("household_list"), {"lane": "x", "page": "zz"}).status_code == 200
+    assert (
+        _client(officer).get(reverse("household_list"), {"lane": "x", "page": "zz"}).status_code
+        == 200
+    )
 
 
 def test_queries_per_page_do_not_grow_with_the_page_or_the_registry(
@@ -136,9 +140,13 @@ def test_creating_a_household_through_the_form(officer, world) -> None:
     response = client.post(
         reverse("household_create"),
         {
-            "lane": world.lane.pk, "house_number": "21", "digital_address": "",
-            "head-full_name": "Đỗ Thị Hạnh", "head-gender": "female",
-            "head-national_id": "042190005555", "head-phone": "0987 111 222",
+            "lane": world.lane.pk,
+            "house_number": "21",
+            "digital_address": "",
+            "head-full_name": "Đỗ Thị Hạnh",
+            "head-gender": "female",
+            "head-national_id": "042190005555",
+            "head-phone": "0987 111 222",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -155,8 +163,10 @@ def test_a_bad_form_shows_vietnamese_messages_and_writes_nothing(officer, world)
     response = _client(officer).post(
         reverse("household_create"),
         {
-            "lane": world.lane.pk, "house_number": "5A",  # taken in this lane
-            "head-full_name": "Đỗ Thị Hạnh", "head-gender": "female",
+            "lane": world.lane.pk,
+            "house_number": "5A",  # taken in this lane
+            "head-full_name": "Đỗ Thị Hạnh",
+            "head-gender": "female",
             "head-national_id": "04219000555",  # 11 digits
         },
     )
@@ -170,8 +180,12 @@ def test_editing_records_before_and_after_in_the_history(officer, world) -> None
     client = _client(officer)
     response = client.post(
         reverse("household_edit", args=[world.household.pk]),
-        {"lane": world.lane.pk, "house_number": "5A", "digital_address": "HT0001112223",
-         "notes": "Có giếng nước"},
+        {
+            "lane": world.lane.pk,
+            "house_number": "5A",
+            "digital_address": "HT0001112223",
+            "notes": "Có giếng nước",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     page = client.get(reverse("household_detail", args=[world.household.pk])).content.decode()

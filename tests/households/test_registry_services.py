@@ -13,8 +13,12 @@ HEAD = {"full_name": "Nguyễn Văn An", "gender": "male", "national_id": "04209
 
 def _new(village, lane, number="7", **extra):
     return registry.household_create(
-        village=village, by=None, head=dict(HEAD, **extra.pop("head", {})), lane=lane,
-        house_number=number, **extra,
+        village=village,
+        by=None,
+        head=dict(HEAD, **extra.pop("head", {})),
+        lane=lane,
+        house_number=number,
+        **extra,
     )
 
 
@@ -62,8 +66,13 @@ def test_duplicates_are_refused(village, world) -> None:
     with pytest.raises(ValidationError, match="number"):
         _new(village, world.lane, number="9", head={"national_id": ""})
     with pytest.raises(ValidationError, match="digital address"):
-        _new(village, world.lane, number="12", digital_address="HT0009999999",
-             head={"national_id": ""})
+        _new(
+            village,
+            world.lane,
+            number="12",
+            digital_address="HT0009999999",
+            head={"national_id": ""},
+        )
 
 
 def test_the_database_refuses_a_second_head(world) -> None:
@@ -103,10 +112,17 @@ def test_split_and_merge(world, village) -> None:
     extra = ResidentFactory(household=world.household, full_name="Nguyễn Văn Con")
     member = world.household.residents.get(full_name="Trần Thị Bình")
     new = registry.household_split(
-        household=world.household, residents=[member, extra], new_head=member,
-        by=None, lane=world.lane, house_number="5B",
+        household=world.household,
+        residents=[member, extra],
+        new_head=member,
+        by=None,
+        lane=world.lane,
+        house_number="5B",
     )
-    assert set(new.residents.values_list("full_name", flat=True)) == {"Trần Thị Bình", "Nguyễn Văn Con"}
+    assert set(new.residents.values_list("full_name", flat=True)) == {
+        "Trần Thị Bình",
+        "Nguyễn Văn Con",
+    }
     assert new.residents.get(is_head=True) == member
     assert world.household.residents.current().count() == 1
     registry.household_merge(source=new, target=world.household, by=None)
@@ -127,7 +143,10 @@ def test_soft_delete_keeps_the_record_and_the_reason(world, officer) -> None:
 
 def test_removing_a_staff_account_keeps_what_they_entered(village, world, officer) -> None:
     household = registry.household_create(
-        village=village, by=officer, head=dict(HEAD, national_id=""), lane=world.lane,
+        village=village,
+        by=officer,
+        head=dict(HEAD, national_id=""),
+        lane=world.lane,
         house_number="77",
     )
     officer.delete()
