@@ -35,7 +35,7 @@ from households.forms import (
     SplitForm,
     StatusForm,
 )
-from households.history import entries_for
+from households.history import change_context, entries_for
 from households.models import Household, Lane, RecordAccess, Resident
 from households.selectors import households_filtered
 from households.visibility import (
@@ -600,3 +600,65 @@ def household_map(request: HttpRequest) -> HttpResponse:
             .count(),
         },
     )
+
+
+# ---------------------------------------------------------------------------------------
+# A resident's own household
+
+
+def _own_resident(request: HttpRequest) -> Resident:
+    from django.http import Http404
+
+    resident = (
+        Resident.objects.current()
+        .select_related("household__lane", "household__village")
+        .filter(account=request.user, household__deleted_at__isnull=True)
+        .first()
+    )
+    if resident is None:
+        raise Http404
+    return resident
+
+
+@require_GET
+@login_required
+def my_household(request: HttpRequest) -> HttpResponse:
+    """What the registry holds about the signed-in resident's household.
+
+    Members are listed with names, relationships and birth dates; ID number and phone are
+    shown for the person themselves only.
+    """
+    me = _own_resident(request)
+    household = me.household
+    return render(
+        request,
+        "households/my_household.html",
+        {
+            "me": me,
+            "household": household,
+            "members": Resident.objects.current().filter(household=household),
+            "is_head": me.is_head,
+            "consent_form": ConsentForm(
+                initial={"consent": "1" if household.head_name_public else "0"}
+            ),
+        },
+    )
+
+
+@require_POST
+@login_required
+def my_household_consent(request: HttpRequest) -> HttpResponse:
+    """The head of household decides whether their name appears on the public lane page."""
+    from django.core.exceptions import PermissionDenied
+
+    me = _own_resident(request)
+    if not me.is_head:
+        raise PermissionDenied
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        with change_context(user=request.user, source="web", url=request.path):
+            registry.household_record_consent(
+                household=me.household, by=request.user, consent=form.cleaned_data["consent"]
+            )
+        messages.success(request, _("Your choice was recorded."))
+    return redirect("my_household")

@@ -132,6 +132,8 @@ MATRIX: dict[str, Rule] = {
         OUR_STAFF, api=True, kwargs=_lane, scoped=True, insider_refusal="not_found"
     ),
     # the registry
+    "my_household": Rule(SIGNED_IN, absent_ok=True),
+    "my_household_consent": Rule(SIGNED_IN, method="POST", absent_ok=True),
     "household_list": Rule(ANY_STAFF),
     "household_map": Rule(ANY_STAFF),
     "household_create": Rule(EDITORS_ANYWHERE),

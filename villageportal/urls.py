@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts import views as account_views
 from accounts.api import MeView
+from households import registry_views
 from households import views as household_views
 from households.api import LaneViewSet, VillageViewSet
 from households.registry_api import HouseholdViewSet, ResidentViewSet
@@ -42,6 +43,8 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("accounts/api-token/", account_views.api_token, name="api_token"),
+    path("my-household/", registry_views.my_household, name="my_household"),
+    path("my-household/consent/", registry_views.my_household_consent, name="my_household_consent"),
     path("registry/", include("households.urls")),
     path("registry/", include("households.io_urls")),
     path("accounts/", include("allauth.urls")),

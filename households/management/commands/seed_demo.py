@@ -151,15 +151,33 @@ class Command(BaseCommand):
                 )
             village = villages[village_index] if village_index is not None else villages[0]
             membership_create(user=user, role=role, village=village)
+        self._link_demo_resident(villages[0])
         if not User.objects.filter(email=ADMIN_EMAIL).exists():
             User.objects.create_superuser(
                 email=ADMIN_EMAIL, password=settings.DEMO_PASSWORD, full_name="Quản trị hệ thống"
             )
 
+    def _link_demo_resident(self, village: Village) -> None:
+        """The demo resident's account opens the record of a head of household."""
+        user = User.objects.get(email="nguoidan@example.com")
+        if Resident.objects.filter(account=user).exists():
+            return
+        head = (
+            Resident.objects.current()
+            .filter(household__village=village, is_head=True, gender="female")
+            .order_by("pk")
+            .first()
+        )
+        if head is not None:
+            Resident.objects.filter(pk=head.pk).update(account=user)
+            user.full_name = head.full_name
+            user.save(update_fields=["full_name"])
+
     def _print_logins(self) -> None:
         out = self.stdout
         out.write(self.style.SUCCESS("Demo ready. Sign in with e-mail or phone:"))
         out.write(f"  password for every demo account: {settings.DEMO_PASSWORD}")
-        for email, phone, name, role, _village in DEMO_USERS:
-            out.write(f"  {Role(role).label:<28} {email:<32} {phone}  ({name})")
+        names = dict(User.objects.values_list("email", "full_name"))
+        for email, phone, _name, role, _village in DEMO_USERS:
+            out.write(f"  {Role(role).label:<28} {email:<32} {phone}  ({names.get(email, '')})")
         out.write(f"  {'Administrator':<28} {ADMIN_EMAIL:<32}")
