@@ -134,6 +134,9 @@ class ResidentCreateSerializer(ResidentWriteSerializer):
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
+    business_kind = serializers.ChoiceField(
+        choices=[("", "—"), *Household.BusinessKind.choices], read_only=True
+    )
     head = serializers.SerializerMethodField()
     member_count = serializers.IntegerField(read_only=True)
 

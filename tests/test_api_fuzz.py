@@ -1,0 +1,36 @@
+"""Property-based run of the API against its own OpenAPI schema (schemathesis).
+
+Every operation is called with generated data as a village head; no call may end in a
+server error, and every response must match the schema.
+"""
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@pytest.fixture
+def token(village_head, world) -> str:
+    return Token.objects.create(user=village_head).key
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.django_db
+def test_the_api_keeps_its_schema_and_never_fails(case, token) -> None:
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token}"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )
