@@ -17,9 +17,28 @@ class CommuneAdmin(admin.ModelAdmin):
     list_select_related = ["province"]
 
 
+class ReadOnlyRegistryAdmin(admin.ModelAdmin):
+    """The registry is edited through the portal's pages, which validate and keep history."""
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
 class LaneInline(admin.TabularInline):
     model = Lane
     extra = 0
+    fields = ["name", "sort_order"]
+    readonly_fields = ["name", "sort_order"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
 
 
 @admin.register(Village)
@@ -33,14 +52,14 @@ class VillageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lane)
-class LaneAdmin(admin.ModelAdmin):
+class LaneAdmin(ReadOnlyRegistryAdmin):
     list_display = ["name", "village", "sort_order"]
     search_fields = ["name", "village__name"]
     list_select_related = ["village"]
 
 
 @admin.register(Household)
-class HouseholdAdmin(admin.ModelAdmin):
+class HouseholdAdmin(ReadOnlyRegistryAdmin):
     list_display = ["house_number", "lane", "village", "public_code"]
     search_fields = ["house_number", "public_code"]
     list_select_related = ["lane", "village"]
@@ -48,7 +67,7 @@ class HouseholdAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(ReadOnlyRegistryAdmin):
     list_display = ["full_name", "household", "is_head"]
     search_fields = ["full_name"]
     raw_id_fields = ["household"]
