@@ -20,13 +20,13 @@ class CommuneAdmin(admin.ModelAdmin):
 class ReadOnlyRegistryAdmin(admin.ModelAdmin):
     """The registry is edited through the portal's pages, which validate and keep history."""
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -37,7 +37,7 @@ class LaneInline(admin.TabularInline):
     readonly_fields = ["name", "sort_order"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
