@@ -273,6 +273,4 @@ DIGITAL_ADDRESS_PATTERN = env.str(
 
 # Map tiles for staff maps; set MAP_TILE_URL to "" to draw markers on a plain background.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = env.str(
-    "MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors"
-)
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
