@@ -156,7 +156,7 @@ def household_members(rng: random.Random, names: NameMaker, today: date) -> list
             names.name(head_gender, surname),
             head_gender,
             _birth(rng, today, 25, head_age_max),
-            "Chủ hộ",
+            "head",
             True,
         )
     ]
@@ -166,14 +166,14 @@ def household_members(rng: random.Random, names: NameMaker, today: date) -> list
                 names.name(spouse_gender),
                 spouse_gender,
                 _birth(rng, today, 23, 75),
-                "Vợ" if spouse_gender == "female" else "Chồng",
+                "spouse",
                 False,
             )
         )
     for _ in range(rng.choices([0, 1, 2, 3], [15, 30, 40, 15])[0]):
         gender = rng.choice(["male", "female"])
         members.append(
-            Person(names.name(gender, surname), gender, _birth(rng, today, 0, 30), "Con", False)
+            Person(names.name(gender, surname), gender, _birth(rng, today, 0, 30), "child", False)
         )
     if rng.random() < 0.2:
         gender = rng.choice(["male", "female"])
@@ -182,7 +182,7 @@ def household_members(rng: random.Random, names: NameMaker, today: date) -> list
                 names.name(gender, surname),
                 gender,
                 _birth(rng, today, 70, 95),
-                "Bố" if gender == "male" else "Mẹ",
+                "parent",
                 False,
             )
         )

@@ -466,6 +466,14 @@ class Resident(SoftDeleted):
                 name="households_resident_head_lives_there",
             ),
         ]
+        indexes = [
+            # ID-number search matches prefixes (LIKE '0420%'); the unique index cannot.
+            models.Index(
+                fields=["national_id"],
+                opclasses=["varchar_pattern_ops"],
+                name="households_cccd_prefix",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -79,12 +79,12 @@ def households_filtered(
     query = (params.get("q") or "").strip()[:100]
     if query:
         households = households.filter(
-            _search_condition(query, roles=roles, superuser=user.is_superuser)
+            _search_condition(query, village=village, roles=roles, superuser=user.is_superuser)
         )
     return households
 
 
-def _search_condition(query: str, *, roles: frozenset[str], superuser: bool) -> Q:
+def _search_condition(query: str, *, village: Village, roles: frozenset[str], superuser: bool) -> Q:
     words = [w for w in re.split(r"[\s,;|]+", fold(query)) if w]
     text = Q()
     for word in words:
@@ -96,6 +96,8 @@ def _search_condition(query: str, *, roles: frozenset[str], superuser: bool) -> 
         and len(digits) >= len(query.replace(" ", "")) - 1
         and (can_search_national_id(roles, superuser=superuser))
     ):
-        by_id = Resident.objects.alive().filter(national_id__startswith=digits)
+        by_id = Resident.objects.alive().filter(
+            household__village=village, national_id__startswith=digits
+        )
         return text | Q(pk__in=by_id.values("household_id"))
     return text

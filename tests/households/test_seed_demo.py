@@ -33,6 +33,11 @@ def test_the_demo_builds_a_commune_with_a_model_village_and_is_idempotent(capsys
     # One user per role, and every household has exactly one head.
     assert set(Membership.objects.values_list("role", flat=True)) == set(Role)
     assert Resident.objects.filter(is_head=True).count() == Household.objects.count()
+    relationships = set(Resident.objects.values_list("relationship", flat=True))
+    assert relationships <= set(Resident.Relationship.values)
+    assert set(Resident.objects.filter(is_head=True).values_list("relationship", flat=True)) == {
+        "head"
+    }
     printed = capsys.readouterr().out
     assert "truongthon@example.com" in printed and "0912000001" in printed
 
