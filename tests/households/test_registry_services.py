@@ -61,11 +61,14 @@ def test_bad_values_are_refused_and_nothing_is_written(village, world, extra, fi
 
 def test_duplicates_are_refused(village, world) -> None:
     _new(village, world.lane, number="9", digital_address="HT0009999999")
-    with pytest.raises(ValidationError, match="ID number"):
+    with pytest.raises(ValidationError) as same_id:
         _new(village, world.lane, number="11")  # same CCCD as the first head
-    with pytest.raises(ValidationError, match="number"):
+    assert set(same_id.value.message_dict) == {"national_id"}
+    assert "đã được đăng ký" in same_id.value.message_dict["national_id"][0]
+    with pytest.raises(ValidationError) as same_number:
         _new(village, world.lane, number="9", head={"national_id": ""})
-    with pytest.raises(ValidationError, match="digital address"):
+    assert set(same_number.value.message_dict) == {"house_number"}
+    with pytest.raises(ValidationError) as same_address:
         _new(
             village,
             world.lane,
@@ -73,6 +76,7 @@ def test_duplicates_are_refused(village, world) -> None:
             digital_address="HT0009999999",
             head={"national_id": ""},
         )
+    assert set(same_address.value.message_dict) == {"digital_address"}
 
 
 def test_the_database_refuses_a_second_head(world) -> None:
