@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.invitations_purge_task",
         "schedule": 3600.0,
     },
+    "expire-unconfirmed-imports": {
+        "task": "households.tasks.imports_expire_task",
+        "schedule": 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {
@@ -274,3 +278,6 @@ DIGITAL_ADDRESS_PATTERN = env.str(
 # Map tiles for staff maps; set MAP_TILE_URL to "" to draw markers on a plain background.
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+
+# The largest registry file accepted for import (a 100,000-household CSV is about 38 MB).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=40 * 1024 * 1024)
