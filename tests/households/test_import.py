@@ -815,74 +815,10 @@ def test_the_upload_needs_a_csrf_token(village_head, media) -> None:
 @pytest.fixture
 def worker(tmp_path: Path, media: Path) -> Any:
     """``celery worker`` on a queue of its own, against the test database and media."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import uuid
+    from tests.workers import celery_worker
 
-    from django.conf import settings
-    from django.db import connection
-
-    queue = f"test-import-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-        ),
-        "REDIS_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(media),
-    }
-    log = tmp_path / "worker.log"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "villageportal",
-                "worker",
-                "--pool",
-                "solo",
-                "--queues",
-                queue,
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield queue, log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _on_worker(task: Any, job: ImportJob, queue: str, log: Path) -> None:
-    import time
-
-    from villageportal.celery import app
-
-    app.conf.task_always_eager = False
-    try:
-        result = task.apply_async(args=[str(job.pk)], queue=queue)
-    finally:
-        app.conf.task_always_eager = True
-    deadline = time.monotonic() + 60
-    while f"[{result.id}] succeeded" not in log.read_text():
-        assert time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.2)
+    with celery_worker(tmp_path, MEDIA_ROOT=str(media)) as process:
+        yield process
 
 
 @pytest.mark.broker
@@ -892,19 +828,18 @@ def test_a_worker_process_checks_and_writes_an_import(worker, world, village_hea
 
     from households.tasks import import_run_task
 
-    queue, log = worker
     job = ImportJob.objects.create(
         village=world.village, created_by=village_head, original_name="ho.csv"
     )
     job.file.save(f"{job.pk}.csv", ContentFile(csv_bytes(good_rows())))
 
-    _on_worker(import_check_task, job, queue, log)
+    worker.run(import_check_task, str(job.pk))
     job.refresh_from_db()
     assert (job.status, job.valid_rows) == (ImportJob.Status.CHECKED, 4)
     assert Household.objects.filter(house_number__in=["7", "9"]).count() == 0
 
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
-    _on_worker(import_run_task, job, queue, log)
+    worker.run(import_run_task, str(job.pk))
     job.refresh_from_db()
     assert (job.status, job.households_written, job.residents_written) == ("done", 2, 4)
     assert Resident.objects.filter(household__house_number__in=["7", "9"]).count() == 4
