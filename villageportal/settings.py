@@ -279,5 +279,5 @@ DIGITAL_ADDRESS_PATTERN = env.str(
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 
-# The largest registry file accepted for import (a 100,000-household CSV is about 38 MB).
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=40 * 1024 * 1024)
+# The largest registry file accepted for import: a 100,000-household CSV is about 42 MiB.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=48 * 1024 * 1024)
