@@ -254,6 +254,10 @@ def household_set_status(
     household.status_changed_on = on or timezone.localdate()
     if status == Household.Status.ACTIVE:
         _check_unique(household)
+        if not Resident.objects.current().filter(household=household, is_head=True).exists():
+            raise ValidationError(
+                {"status": [_("An active household needs a head: add its members first.")]}
+            )
     household.save()
     record([household], "update")
     return household

@@ -78,7 +78,8 @@ def world(db: None) -> World:
     ResidentFactory(household=household, full_name="Nguyễn Văn An", is_head=True)
     ResidentFactory(household=household, full_name="Trần Thị Bình")
     other_lane = LaneFactory(village=other_village, name="Ngõ Khác")
-    HouseholdFactory(lane=other_lane, village=other_village)
+    other_household = HouseholdFactory(lane=other_lane, village=other_village)
+    ResidentFactory(household=other_household, full_name="Hồ Văn Khác", is_head=True)
     return World(village, other_village, lane, household)
 
 

@@ -175,3 +175,12 @@ def test_history_catches_bulk_updates_that_bypass_the_services(world) -> None:
     assert events.filter(notes="cập nhật hàng loạt").exists()
     LaneFactory(village=world.village, name="Ngõ Mới")
     assert world.village.lanes.get(name="Ngõ Mới").events.filter(pgh_label="insert").exists()
+
+
+def test_reactivating_a_household_without_a_head_is_refused(world) -> None:
+    household = HouseholdFactory(
+        village=world.village, lane=world.lane, house_number="62", status="dissolved"
+    )
+    with pytest.raises(ValidationError) as caught:
+        registry.household_set_status(household=household, by=None, status="active")
+    assert "status" in caught.value.message_dict
