@@ -736,7 +736,7 @@ def main() -> None:
         run_worker(args.worker)
         return
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import machine, prepare_database
+    from run import machine, prepare_database, save_results
 
     url = os.environ.get("BENCH_IO_DATABASE_URL", DEFAULT_URL)
     prepare_database(url, recreate=True)
@@ -859,15 +859,7 @@ def main() -> None:
         ratios[f"ours (check + write) / COPY ({mode})"] = round(ours_csv / floor, 2)
         ratios[f"ours (write pass only) / COPY ({mode})"] = round(ours_write / floor, 2)
     results["ratios"] = ratios
-    report = markdown(results)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"io-{stamp}.json", "io-latest.json"):
-        (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    for name in (f"io-{stamp}.md", "io-latest.md"):
-        (RESULTS / name).write_text(report)
-    print("\n" + report)
-    print(f"Saved in {RESULTS}/io-{stamp}.json and .md; database {results['database']} kept.")
+    save_results(results, markdown(results), prefix="io-")
 
 
 if __name__ == "__main__":

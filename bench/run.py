@@ -373,15 +373,19 @@ def main() -> None:
     if not args.skip_generate:
         results["generate"] = bench_generate(args.households, args.villages, args.seed)
     results["pages"] = bench_pages(args.requests, args.rounds)
-    report = markdown(results)
+    save_results(results, markdown(results))
+
+
+def save_results(results: dict, report: str, prefix: str = "") -> None:
+    """Write the results as JSON and Markdown, stamped and as the latest, and print them."""
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"{stamp}.json", "latest.json"):
+    for name in (f"{prefix}{stamp}.json", f"{prefix}latest.json"):
         (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    for name in (f"{stamp}.md", "latest.md"):
+    for name in (f"{prefix}{stamp}.md", f"{prefix}latest.md"):
         (RESULTS / name).write_text(report)
     print("\n" + report)
-    print(f"Saved in {RESULTS}/latest.json and latest.md; database {results['database']} kept.")
+    print(f"Saved in {RESULTS}/{prefix}{stamp}.json and .md; database {results['database']} kept.")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@ The same builder feeds ``seed_demo`` (through the ORM) and ``generate_population
 """
 
 import random
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from households.demo import (
     BUSINESS_NAMES,
@@ -18,7 +21,7 @@ from households.demo import (
     national_id,
     phone,
 )
-from households.models import natural_key
+from households.models import Household, Resident, Village, natural_key
 from households.registry import fold
 
 
@@ -108,3 +111,65 @@ def village_rows(
             national_ids=ids,
             phones=phones,
         )
+
+
+def bulk_insert(
+    *, village: Village, rows: list[HouseholdRow], now: datetime | None = None
+) -> tuple[list[Household], list[Resident]]:
+    """Write ``rows`` through the ORM in batches: the path for SQLite and for the demo.
+
+    ``village`` must have no households yet: on a database that does not return the ids of
+    bulk inserts, they are read back by village.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    households = Household.objects.bulk_create(
+        [
+            Household(
+                village=village,
+                lane_id=row.lane_id,
+                house_number=row.house_number,
+                house_number_key=row.house_number_key,
+                digital_address=row.digital_address,
+                latitude=row.latitude,
+                longitude=row.longitude,
+                status=Household.Status.ACTIVE,
+                established_on=today - timedelta(days=365 + (i * 7919) % (30 * 365)),
+                is_business=row.is_business,
+                business_name=row.business_name,
+                business_kind=row.business_kind,
+                head_name_public=row.head_name_public,
+                consent_recorded_on=today if row.head_name_public else None,
+                public_code=secrets.token_urlsafe(9),
+                search_document=row.search_document,
+                created_at=now,
+                updated_at=now,
+            )
+            for i, row in enumerate(rows)
+        ],
+        batch_size=500,
+    )
+    if households and households[0].pk is None:
+        households = list(Household.objects.filter(village=village).order_by("pk"))
+    residents = Resident.objects.bulk_create(
+        [
+            Resident(
+                household_id=household.pk,
+                full_name=person.full_name,
+                gender=person.gender,
+                birth_date=person.birth_date,
+                national_id=cccd,
+                phone=tel,
+                relationship=person.relationship,
+                is_head=person.is_head,
+                created_at=now,
+                updated_at=now,
+            )
+            for household, row in zip(households, rows, strict=True)
+            for person, cccd, tel in zip(row.members, row.national_ids, row.phones, strict=True)
+        ],
+        batch_size=1000,
+    )
+    if residents and residents[0].pk is None:
+        residents = list(Resident.objects.filter(household__village=village).order_by("pk"))
+    return households, residents

@@ -197,6 +197,19 @@ def _normalise_resident(resident: Resident) -> None:
 # Households
 
 
+def _actor(by: Any) -> Any:
+    """The user to record as having done something, or None for commands and anonymous."""
+    return by if getattr(by, "is_authenticated", False) else None
+
+
+def _mark_deleted(instance: Household | Resident, *, by: Any, reason: str) -> None:
+    instance.deleted_at = timezone.now()
+    instance.deleted_reason = reason
+    instance.deleted_by = _actor(by)
+    instance.save()
+    record([instance], "update")
+
+
 @transaction.atomic
 def household_create(*, village: Village, by: Any, head: dict[str, Any], **data: Any) -> Household:
     """A new household with its head, in one step."""
@@ -237,7 +250,7 @@ def household_record_consent(*, household: Household, by: Any, consent: bool) ->
     household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
     household.head_name_public = consent
     household.consent_recorded_on = timezone.localdate()
-    household.consent_recorded_by = by if getattr(by, "is_authenticated", False) else None
+    household.consent_recorded_by = _actor(by)
     household.save()
     record([household], "update")
     return household
@@ -270,12 +283,7 @@ def household_delete(*, household: Household, by: Any, reason: str) -> Household
     if not reason:
         raise ValidationError({"reason": [_("Say why the household is deleted.")]})
     household = Household.objects.select_for_update(of=("self",)).get(pk=household.pk)
-    now = timezone.now()
-    household.deleted_at = now
-    household.deleted_reason = reason
-    household.deleted_by = by if getattr(by, "is_authenticated", False) else None
-    household.save()
-    record([household], "update")
+    _mark_deleted(household, by=by, reason=reason)
     return household
 
 
@@ -425,7 +433,7 @@ def household_split(
         village=household.village,
         lane=lane if lane is not None else household.lane,
         house_number=house_number,
-        created_by=by if getattr(by, "is_authenticated", False) else None,
+        created_by=_actor(by),
     )
     _normalise_household(new)
     _check_unique(new)
@@ -480,11 +488,7 @@ def resident_delete(*, resident: Resident, by: Any, reason: str) -> Resident:
     resident = Resident.objects.select_for_update(of=("self",)).get(pk=resident.pk)
     if resident.is_head and resident.left_on is None:
         raise ValidationError(_("Choose another head before deleting the head's record."))
-    resident.deleted_at = timezone.now()
-    resident.deleted_reason = reason
-    resident.deleted_by = by if getattr(by, "is_authenticated", False) else None
-    resident.save()
-    record([resident], "update")
+    _mark_deleted(resident, by=by, reason=reason)
     households_reindex([resident.household_id])
     return resident
 

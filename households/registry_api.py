@@ -172,8 +172,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
         visible = _roles(self.context["request"]).fields(obj.village_id)
         if "full_name" not in visible:
             return None
-        head = getattr(obj, "head_name", None)
-        if head is None:
+        if hasattr(obj, "head_name"):  # annotated by the viewset's queryset: no query per row
+            head = obj.head_name
+        else:
             resident = obj.residents.current().filter(is_head=True).first()
             head = resident.full_name if resident else None
         return {"full_name": head} if head else None

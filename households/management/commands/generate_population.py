@@ -25,8 +25,8 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from households.models import Commune, Household, Lane, Resident, Village
-from households.population import HouseholdRow, village_rows
+from households.models import Commune, Household, Lane, Village
+from households.population import HouseholdRow, bulk_insert, village_rows
 from households.services import territory_load
 
 # Approximate centres of the 34 provinces (2025 structure), to place villages on the map.
@@ -635,53 +635,8 @@ class Command(BaseCommand):
         self, batch: list[tuple[PlannedVillage, list[HouseholdRow]]], totals: Totals
     ) -> None:
         now = timezone.now()
-        today = timezone.localdate()
         for plan, rows in batch:
-            households = Household.objects.bulk_create(
-                [
-                    Household(
-                        village=plan.village,
-                        lane_id=row.lane_id,
-                        house_number=row.house_number,
-                        house_number_key=row.house_number_key,
-                        digital_address=row.digital_address,
-                        latitude=row.latitude,
-                        longitude=row.longitude,
-                        status=Household.Status.ACTIVE,
-                        established_on=today - timedelta(days=365 + (i * 7919) % (30 * 365)),
-                        is_business=row.is_business,
-                        business_name=row.business_name,
-                        business_kind=row.business_kind,
-                        head_name_public=row.head_name_public,
-                        consent_recorded_on=today if row.head_name_public else None,
-                        public_code=secrets.token_urlsafe(9),
-                        search_document=row.search_document,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    for i, row in enumerate(rows)
-                ],
-                batch_size=500,
-            )
-            if households and households[0].pk is None:  # a database without RETURNING
-                households = list(Household.objects.filter(village=plan.village).order_by("pk"))
-            residents = [
-                Resident(
-                    household_id=household.pk,
-                    full_name=person.full_name,
-                    gender=person.gender,
-                    birth_date=person.birth_date,
-                    national_id=cccd,
-                    phone=tel,
-                    relationship=person.relationship,
-                    is_head=person.is_head,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for household, row in zip(households, rows, strict=True)
-                for person, cccd, tel in zip(row.members, row.national_ids, row.phones, strict=True)
-            ]
-            Resident.objects.bulk_create(residents, batch_size=1000)
+            households, residents = bulk_insert(village=plan.village, rows=rows, now=now)
             totals.households += len(households)
             totals.residents += len(residents)
 

@@ -17,7 +17,7 @@ from accounts.services import membership_create
 from households.demo import MODEL_VILLAGE_LANES
 from households.history import change_context, record
 from households.models import Commune, Household, Lane, Resident, Village
-from households.population import village_rows
+from households.population import bulk_insert, village_rows
 from households.services import territory_load
 
 DEMO_COMMUNE_CODE = "18673"  # Xã Cẩm Xuyên, Hà Tĩnh
@@ -93,49 +93,8 @@ class Command(BaseCommand):
                 ),
             )
         )
-        households = Household.objects.bulk_create(
-            [
-                Household(
-                    village=village,
-                    lane_id=row.lane_id,
-                    house_number=row.house_number,
-                    house_number_key=row.house_number_key,
-                    digital_address=row.digital_address,
-                    latitude=row.latitude,
-                    longitude=row.longitude,
-                    is_business=row.is_business,
-                    business_name=row.business_name,
-                    business_kind=row.business_kind,
-                    head_name_public=row.head_name_public,
-                    consent_recorded_on=timezone.localdate() if row.head_name_public else None,
-                    search_document=row.search_document,
-                )
-                for row in rows
-            ],
-            batch_size=500,
-        )
-        if not households[0].pk:
-            households = list(Household.objects.filter(village=village).order_by("pk"))
+        households, residents = bulk_insert(village=village, rows=rows)
         record(households, "insert")
-        residents = Resident.objects.bulk_create(
-            [
-                Resident(
-                    household=household,
-                    full_name=person.full_name,
-                    gender=person.gender,
-                    birth_date=person.birth_date,
-                    national_id=cccd,
-                    phone=tel,
-                    relationship=person.relationship,
-                    is_head=person.is_head,
-                )
-                for household, row in zip(households, rows, strict=True)
-                for person, cccd, tel in zip(row.members, row.national_ids, row.phones, strict=True)
-            ],
-            batch_size=1000,
-        )
-        if residents and not residents[0].pk:
-            residents = list(Resident.objects.filter(household__village=village))
         record(residents, "insert")
 
     @transaction.atomic
