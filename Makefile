@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+# Apps that keep their own Vietnamese catalogue in <app>/locale.
+APP_CATALOGS := qrsigns feedback announcements cameras payments reports
 
 .PHONY: run test lint format check-migrations check-deploy messages worker beat bench clean
 
@@ -37,7 +39,9 @@ check-migrations: $(STAMP)
 
 ## Rebuild the Vietnamese catalogue from the source (needs GNU gettext) and compile it.
 messages: $(STAMP)
-	$(BIN)/python manage.py makemessages --locale vi --ignore ".venv/*" --ignore "staticfiles/*" --no-obsolete
+	$(BIN)/python manage.py makemessages --locale vi --ignore ".venv/*" --ignore "staticfiles/*" \
+		$(foreach app,$(APP_CATALOGS),--ignore "$(app)/*") --no-obsolete
+	for app in $(APP_CATALOGS); do (cd $$app && env -u DJANGO_SETTINGS_MODULE ../$(BIN)/django-admin makemessages --locale vi --no-obsolete); done
 	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
 
 worker: $(STAMP)

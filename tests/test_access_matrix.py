@@ -32,8 +32,14 @@ from tests.access import (
     SUPER,
     Rule,
 )
+from tests.announcements import matrix as announcements_matrix
+from tests.cameras import matrix as cameras_matrix
 from tests.factories import InvitationFactory, ResidentFactory
+from tests.feedback import matrix as feedback_matrix
 from tests.households.matrix_io import MATRIX_IO
+from tests.payments import matrix as payments_matrix
+from tests.qrsigns import matrix as qrsigns_matrix
+from tests.reports import matrix as reports_matrix
 from tests.urls_walk import FoundRoute, walk
 
 
@@ -161,6 +167,12 @@ MATRIX: dict[str, Rule] = {
     "lane_rename": _registry_object(OUR_EDITORS, method="POST", kwargs=_lane, data={"name": ""}),
     # registry import and export
     **MATRIX_IO,
+    **qrsigns_matrix.MATRIX,
+    **feedback_matrix.MATRIX,
+    **announcements_matrix.MATRIX,
+    **cameras_matrix.MATRIX,
+    **payments_matrix.MATRIX,
+    **reports_matrix.MATRIX,
     # registry API
     "api:household-list": Rule(SIGNED_IN, api=True),
     "api:household-detail": _registry_object(OUR_STAFF, api=True, kwargs=_household),
@@ -359,6 +371,12 @@ def test_post_only_routes_refuse_get(route: FoundRoute, actors: dict[str, Any], 
 # WebSocket routes: who may open them. Each takes the village of the personas.
 WEBSOCKET_MATRIX: dict[str, frozenset[str]] = {
     "ws_village_live": OUR_STAFF,
+    **qrsigns_matrix.WEBSOCKET,
+    **feedback_matrix.WEBSOCKET,
+    **announcements_matrix.WEBSOCKET,
+    **cameras_matrix.WEBSOCKET,
+    **payments_matrix.WEBSOCKET,
+    **reports_matrix.WEBSOCKET,
 }
 
 

@@ -48,8 +48,15 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "qr_code",
     "accounts",
     "households",
+    "qrsigns",
+    "feedback",
+    "announcements",
+    "cameras",
+    "payments",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -85,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.workspace",
+                "villageportal.extensions.app_partials",
             ],
         },
     },

@@ -3,6 +3,7 @@
 Idempotent: running it again changes nothing that exists and prints the same logins.
 """
 
+import importlib
 import random
 from typing import Any
 
@@ -19,6 +20,7 @@ from households.history import change_context, record
 from households.models import Commune, Household, Lane, Resident, Village
 from households.population import bulk_insert, village_rows
 from households.services import territory_load
+from villageportal.extensions import PORTAL_APPS
 
 DEMO_COMMUNE_CODE = "18673"  # Xã Cẩm Xuyên, Hà Tĩnh
 DEMO_VILLAGES = [
@@ -54,7 +56,21 @@ class Command(BaseCommand):
         with change_context(source="command", command="seed_demo"):
             villages = self._villages()
         self._users(villages)
+        with change_context(source="command", command="seed_demo"):
+            self._apps(villages)
         self._print_logins()
+
+    def _apps(self, villages: list[Village]) -> None:
+        """Each village app adds its own demo data (``<app>/demo.py``, ``seed``)."""
+        for app in PORTAL_APPS:
+            try:
+                module = importlib.import_module(f"{app}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app}.demo":
+                    raise
+                continue
+            with transaction.atomic():
+                module.seed(villages=villages, stdout=self.stdout)
 
     @transaction.atomic
     def _villages(self) -> list[Village]:

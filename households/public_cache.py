@@ -1,0 +1,35 @@
+"""A version number per village for the public pages' server-side cache.
+
+Public pages (village home, lane pages, door plates, heritage sites) are cached under keys that
+include the village's version; any change that shows on them calls ``bump`` (after the
+transaction commits), so the next request renders afresh.
+"""
+
+from uuid import UUID
+
+from django.core.cache import cache
+from django.db import transaction
+
+
+def _key(village_id: UUID | str) -> str:
+    return f"public:village:{village_id}:version"
+
+
+def version(village_id: UUID | str) -> int:
+    value = cache.get(_key(village_id))
+    if value is None:
+        cache.add(_key(village_id), 1, timeout=None)
+        value = cache.get(_key(village_id), 1)
+    return int(value)
+
+
+def bump(village_id: UUID | str) -> None:
+    """Invalidate the village's public pages once the current transaction commits."""
+
+    def _bump() -> None:
+        try:
+            cache.incr(_key(village_id))
+        except ValueError:
+            cache.add(_key(village_id), 2, timeout=None)
+
+    transaction.on_commit(_bump)

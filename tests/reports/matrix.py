@@ -1,0 +1,7 @@
+"""Access-matrix entries for the reports routes (merged into tests/test_access_matrix.py)."""
+
+from tests.access import Rule
+
+MATRIX: dict[str, Rule] = {}
+# WebSocket route names -> actors allowed to open them.
+WEBSOCKET: dict[str, frozenset[str]] = {}

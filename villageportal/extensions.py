@@ -1,0 +1,30 @@
+"""The points where the village apps plug into shared pages and commands.
+
+Each app of ``PORTAL_APPS`` may provide, and owns:
+
+- ``<app>/templates/<app>/_nav.html``: links in the staff menu (rendered for village staff);
+- ``<app>/templates/<app>/_dashboard.html``: tiles on the staff dashboard (context: ``village``,
+  ``request``; load the app's own template tags to compute figures);
+- ``<app>/templates/<app>/_public_village.html``: a section of the public village home page
+  (context: ``village``); it must show nothing personal;
+- ``<app>/demo.py`` with ``seed(villages, stdout)``: called by ``seed_demo`` in the order below,
+  after the registry and the demo users exist; idempotent;
+- ``<app>/measures.py``: indicator measures registered with ``reports.registry.register``.
+"""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+# Order matters for the demo: later apps may use the data of earlier ones.
+PORTAL_APPS = ("qrsigns", "feedback", "announcements", "cameras", "payments", "reports")
+
+PARTIALS = {
+    kind: tuple(f"{app}/_{kind}.html" for app in PORTAL_APPS)
+    for kind in ("nav", "dashboard", "public_village")
+}
+
+
+def app_partials(request: HttpRequest) -> dict[str, Any]:
+    """Template context processor: the apps' partial templates, by kind."""
+    return {"APP_PARTIALS": PARTIALS}
