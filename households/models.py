@@ -3,6 +3,7 @@ import secrets
 import uuid
 
 import pghistory
+import pgtrigger
 from django.apps import apps
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -253,6 +254,42 @@ class HouseholdQuerySet(SoftDeleteQuerySet):
         return self.filter(lane=lane).order_by("house_number_key", "pk")
 
 
+# Exactly one head per active household, checked by PostgreSQL when the transaction commits
+# (deferred: changing the head or splitting a household passes through moments without one).
+# A session may set ``villageportal.head_check`` to ``skip``: the test database does, because
+# test factories build a household before its members; the tests of the rule enforce it.
+HEAD_CHECK_SQL = """
+    IF coalesce(current_setting('villageportal.head_check', true), '') = 'skip' THEN
+        RETURN NULL;
+    END IF;
+    SELECT h.id INTO bad FROM households_household h
+     WHERE h.id = ANY(ids) AND h.deleted_at IS NULL AND h.status = 'active'
+       AND (SELECT count(*) FROM households_resident r
+             WHERE r.household_id = h.id AND r.is_head AND r.left_on IS NULL
+               AND r.deleted_at IS NULL) <> 1
+     LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = '23514',
+            CONSTRAINT = 'households_exactly_one_head',
+            MESSAGE = format('active household %s must have exactly one head', bad);
+    END IF;
+    RETURN NULL;
+"""
+
+
+def _head_check(name: str, operation: object, condition: object, ids: str) -> pgtrigger.Trigger:
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.After,
+        operation=operation,
+        condition=condition,
+        timing=pgtrigger.Deferred,
+        declare=[("ids", "bigint[]"), ("bad", "bigint")],
+        func=f"ids := {ids};" + HEAD_CHECK_SQL,
+    )
+
+
 @pghistory.track(*_trackers(), exclude=_UNTRACKED, model_name="HouseholdEvent")
 class Household(SoftDeleted):
     """A household (hộ gia đình) of the registry."""
@@ -339,6 +376,15 @@ class Household(SoftDeleted):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["village", "lane__sort_order", "house_number_key", "pk"]
+        triggers = [
+            _head_check("household_head_insert", pgtrigger.Insert, None, "ARRAY[NEW.id]"),
+            _head_check(
+                "household_head_update",
+                pgtrigger.Update,
+                pgtrigger.AnyChange("status", "deleted_at"),
+                "ARRAY[NEW.id]",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["digital_address"],
@@ -446,6 +492,20 @@ class Resident(SoftDeleted):
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
         ordering = ["household", "-is_head", "birth_date", "pk"]
+        triggers = [
+            _head_check(
+                "resident_head_update",
+                pgtrigger.Update,
+                pgtrigger.AnyChange("is_head", "left_on", "deleted_at", "household"),
+                "ARRAY[OLD.household_id, NEW.household_id]",
+            ),
+            _head_check(
+                "resident_head_delete",
+                pgtrigger.Delete,
+                pgtrigger.Q(old__is_head=True),
+                "ARRAY[OLD.household_id]",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"],

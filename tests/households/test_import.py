@@ -19,7 +19,7 @@ from households.models import Household, ImportJob, Resident
 from households.tasks import import_check_task, imports_expire_task
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
 HEADERS = imports.HEADERS
 KEYS = [c.key for c in imports.COLUMNS]
@@ -531,7 +531,12 @@ def test_two_heads_and_a_household_without_head(head_client) -> None:
 
 def test_duplicates_in_the_file_and_in_the_registry(head_client, world) -> None:
     ResidentFactory(national_id="042175000003", household=world.household)
-    HouseholdFactory(lane=world.lane, village=world.village, digital_address="HT.0042")
+    ResidentFactory(
+        household=HouseholdFactory(
+            lane=world.lane, village=world.village, digital_address="HT.0042"
+        ),
+        is_head=True,
+    )
     rows = [
         *good_rows(),
         person(house_number="5a", full_name="Trùng Số Nhà", national_id="042080000010"),

@@ -5,7 +5,7 @@ from django.test import Client
 
 from households.models import Household, Resident
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
 
 def _api(user) -> Client:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from households.models import Household, RecordAccess, Resident
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
 
 def _client(user) -> Client:
@@ -204,9 +204,9 @@ def test_an_operation_in_one_step_change_head(officer, world) -> None:
 
 
 def test_a_member_of_another_household_cannot_be_chosen(officer, world, village) -> None:
-    stranger = ResidentFactory(
-        household=HouseholdFactory(village=village, lane=world.lane, house_number="40")
-    )
+    other = HouseholdFactory(village=village, lane=world.lane, house_number="40")
+    ResidentFactory(household=other, is_head=True)
+    stranger = ResidentFactory(household=other)
     response = _client(officer).post(
         reverse("household_change_head", args=[world.household.pk]), {"new_head": stranger.pk}
     )

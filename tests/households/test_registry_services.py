@@ -6,7 +6,7 @@ from households import registry
 from households.models import Household, Resident, natural_key
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
 HEAD = {"full_name": "Nguyễn Văn An", "gender": "male", "national_id": "042090000001"}
 
@@ -32,7 +32,8 @@ def test_a_household_is_created_with_its_head_in_one_step(village, world) -> Non
 
 def test_house_numbers_sort_naturally(village, world) -> None:
     for number in ["10", "2", "5", "10/2"]:  # "5A" is already there
-        HouseholdFactory(village=village, lane=world.lane, house_number=number)
+        household = HouseholdFactory(village=village, lane=world.lane, house_number=number)
+        ResidentFactory(household=household, is_head=True)
     ordered = Household.objects.in_lane(world.lane).values_list("house_number", flat=True)
     assert list(ordered) == ["2", "5", "5A", "10", "10/2"]
     assert natural_key("2") < natural_key("10") < natural_key("10/2")

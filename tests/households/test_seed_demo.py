@@ -5,7 +5,7 @@ from accounts.models import Membership, User
 from accounts.roles import Role
 from households.models import Commune, Household, Lane, Province, Resident, Village
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
 
 def _counts() -> tuple[int, ...]:
