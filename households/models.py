@@ -216,7 +216,8 @@ class Lane(SoftDeleted):
     )
     name = models.CharField(_("name"), max_length=100)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
-    sketch = models.ImageField(_("sketch"), upload_to="lanes/", blank=True)
+    # Under public/: served to everyone, like the lane page that shows it.
+    sketch = models.ImageField(_("sketch"), upload_to="public/lanes/", blank=True)
     geometry = models.JSONField(
         _("geometry"),
         null=True,

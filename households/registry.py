@@ -5,6 +5,7 @@ databases without triggers (see ``households.history``) and keeps the search doc
 the households it touches up to date.
 """
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -510,7 +511,7 @@ def lane_create(*, village: Village, by: Any, name: str, sort_order: int = 0) ->
 
 
 @transaction.atomic
-def lane_rename(*, lane: Lane, by: Any, name: str) -> Lane:
+def _clean_lane_name(lane: Lane, name: str) -> str:
     name = re.sub(r"\s+", " ", name or "").strip()
     if not name:
         raise ValidationError({"name": [_("Enter the lane's name.")]})
@@ -521,10 +522,134 @@ def lane_rename(*, lane: Lane, by: Any, name: str) -> Lane:
         .exists()
     ):
         raise ValidationError({"name": [_("The village already has a lane with this name.")]})
+    return name
+
+
+def lane_rename(*, lane: Lane, by: Any, name: str) -> Lane:
+    name = _clean_lane_name(lane, name)
     lane = Lane.objects.select_for_update(of=("self",)).get(pk=lane.pk)
     lane.name = name
     lane.updated_at = timezone.now()
     lane.save()
     record([lane], "update")
     households_reindex(lane.households.values_list("pk", flat=True))
+    return lane
+
+
+MAX_GEOMETRY_POINTS = 5000
+
+
+def clean_geometry(value: Any) -> dict[str, Any] | None:
+    """A GeoJSON LineString or MultiLineString in WGS84, from text or a parsed object."""
+    if value in (None, "", {}):
+        return None
+    invalid = ValidationError(
+        {
+            "geometry": [
+                _(
+                    "Enter the lane's course as GeoJSON: a LineString or MultiLineString of "
+                    "[longitude, latitude] points."
+                )
+            ]
+        }
+    )
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise invalid from exc
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or value.get("type") not in ("LineString", "MultiLineString"):
+        raise invalid
+    lines = value.get("coordinates")
+    if value["type"] == "LineString":
+        lines = [lines]
+    if not isinstance(lines, list) or not lines:
+        raise invalid
+    points = 0
+    clean_lines = []
+    for line in lines:
+        if not isinstance(line, list) or len(line) < 2:
+            raise invalid
+        clean_line = []
+        for point in line:
+            if (
+                not isinstance(point, list | tuple)
+                or len(point) < 2
+                or not all(
+                    isinstance(c, int | float) and not isinstance(c, bool) for c in point[:2]
+                )
+            ):
+                raise invalid
+            lng, lat = float(point[0]), float(point[1])
+            if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+                raise ValidationError(
+                    {"geometry": [_("A point lies outside the Earth's coordinates.")]}
+                )
+            clean_line.append([round(lng, 7), round(lat, 7)])
+        points += len(clean_line)
+        clean_lines.append(clean_line)
+    if points > MAX_GEOMETRY_POINTS:
+        raise ValidationError(
+            {
+                "geometry": [
+                    _("The course has too many points (at most %(n)d).")
+                    % {"n": MAX_GEOMETRY_POINTS}
+                ]
+            }
+        )
+    if value["type"] == "LineString":
+        return {"type": "LineString", "coordinates": clean_lines[0]}
+    return {"type": "MultiLineString", "coordinates": clean_lines}
+
+
+def lane_update(
+    *,
+    lane: Lane,
+    by: Any,
+    name: str,
+    sort_order: int,
+    geometry: Any = None,
+    sketch: Any = None,
+    remove_sketch: bool = False,
+) -> Lane:
+    """Change a lane's name, order, course and sketch; the old sketch file goes after commit.
+
+    ``sketch`` is an already cleaned image (``villageportal.images.clean_image``). It is
+    written first; if the database change then fails, it is removed again, so no upload is
+    left behind.
+    """
+    cleaned_geometry = clean_geometry(geometry)
+    storage = Lane._meta.get_field("sketch").storage
+    new_file = ""
+    if sketch is not None:
+        new_file = storage.save(
+            Lane._meta.get_field("sketch").generate_filename(lane, sketch.name), sketch
+        )
+    try:
+        with transaction.atomic():
+            name = _clean_lane_name(lane, name)
+            lane = Lane.objects.select_for_update(of=("self",)).get(pk=lane.pk)
+            renamed = lane.name != name
+            lane.name = name
+            old_file = lane.sketch.name if lane.sketch else ""
+            lane.sort_order = sort_order
+            lane.geometry = cleaned_geometry
+            if new_file:
+                lane.sketch.name = new_file
+            elif remove_sketch:
+                lane.sketch = ""
+            lane.updated_at = timezone.now()
+            lane.save()
+            record([lane], "update")
+            if renamed:
+                households_reindex(lane.households.values_list("pk", flat=True))
+            current = lane.sketch.name if lane.sketch else ""
+            if old_file and old_file != current:
+                transaction.on_commit(lambda: storage.delete(old_file))
+    except BaseException:
+        if new_file:
+            storage.delete(new_file)
+        raise
     return lane

@@ -1,5 +1,6 @@
 """Staff pages of the household registry: list, household page, forms and operations."""
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import access_object, require_roles, roles_in_village, staff_required
@@ -46,6 +48,7 @@ from households.visibility import (
     can_edit,
     resident_fields,
 )
+from villageportal.images import clean_image
 
 editor_required = role_required(EDITOR_ROLES)
 OPENED_SESSION_KEY = "opened_records"
@@ -488,8 +491,66 @@ def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class LaneForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
-    sort_order = forms.IntegerField(label=_("Order"), min_value=0, required=False)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    sort_order = forms.IntegerField(label=gettext_lazy("Order"), min_value=0, required=False)
+
+
+class LaneEditForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    sort_order = forms.IntegerField(label=gettext_lazy("Order"), min_value=0, max_value=100000)
+    sketch = forms.FileField(
+        label=gettext_lazy("Sketch"),
+        required=False,
+        help_text=gettext_lazy(
+            "A photo or drawing of the lane (JPEG, PNG, WebP or HEIC); it is shown "
+            "on the public lane page, resized and without its metadata."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    remove_sketch = forms.BooleanField(
+        label=gettext_lazy("Remove the current sketch"), required=False
+    )
+    geometry = forms.CharField(
+        label=gettext_lazy("Course (GeoJSON)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=gettext_lazy(
+            "A LineString of [longitude, latitude] points, for example from a GPS "
+            "track or a map editor. Leave empty if unknown."
+        ),
+    )
+
+    def clean_sketch(self) -> Any:
+        upload = self.cleaned_data.get("sketch")
+        return clean_image(upload, max_side=1600, prefix="lane") if upload else None
+
+    def clean_geometry(self) -> Any:
+        try:
+            return registry.clean_geometry(self.cleaned_data.get("geometry"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["geometry"]) from exc
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def lane_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    lane = access_object(Lane.objects.alive(), user=request.user, pk=pk)
+    require_roles(user=request.user, village=lane.village, roles=EDITOR_ROLES)
+    initial = {
+        "name": lane.name,
+        "sort_order": lane.sort_order,
+        "geometry": json.dumps(lane.geometry) if lane.geometry else "",
+    }
+    form = LaneEditForm(request.POST or None, request.FILES or None, initial=initial)
+    return _form_page(
+        request,
+        form=form,
+        title=_("Edit lane %(name)s") % {"name": lane.name},
+        perform=lambda data: registry.lane_update(lane=lane, by=request.user, **data),
+        success=lambda _lane: reverse("lane_list"),
+        done=_("The lane was saved."),
+        context={"lane": lane},
+    )
 
 
 @require_GET

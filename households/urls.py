@@ -23,4 +23,5 @@ urlpatterns = [
     path("lanes/", views.lane_list, name="lane_list"),
     path("lanes/new/", views.lane_create, name="lane_create"),
     path("lanes/<int:pk>/rename/", views.lane_rename, name="lane_rename"),
+    path("lanes/<int:pk>/edit/", views.lane_edit, name="lane_edit"),
 ]

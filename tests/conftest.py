@@ -28,6 +28,10 @@ POSTGRES_AVAILABLE = os.environ.get("DATABASE_URL", "").startswith(("postgres", 
 def pytest_configure(config: pytest.Config) -> None:
     # Hashing at full strength costs a third of a second per persona and proves nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Uploads go to a folder of the run's own, never into the project's media/.
+    import tempfile
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="villageportal-media-")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,6 +7,7 @@ gets 403, and a user of another village gets 404 on that village's objects.
 """
 
 import fnmatch
+import os
 from typing import Any
 
 import pytest
@@ -41,6 +42,16 @@ from tests.payments import matrix as payments_matrix
 from tests.qrsigns import matrix as qrsigns_matrix
 from tests.reports import matrix as reports_matrix
 from tests.urls_walk import FoundRoute, walk
+
+
+def _public_file() -> dict[str, Any]:
+    from django.conf import settings
+
+    folder = os.path.join(settings.MEDIA_ROOT, "public", "matrix")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "lane.jpg"), "wb") as handle:
+        handle.write(b"\xff\xd8\xff\xd9")
+    return {"path": "matrix/lane.jpg"}
 
 
 def _pending_invitation(ctx: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +94,7 @@ MATRIX: dict[str, Rule] = {
     # public pages and the sign-in flow
     "home": Rule(EVERYONE),
     "healthz": Rule(EVERYONE),
+    "public_media": Rule(EVERYONE, kwargs=lambda ctx: _public_file()),
     "set_language": Rule(
         EVERYONE, method="POST", data={"language": "en", "next": "/"}, get_redirects=True
     ),
@@ -165,6 +177,7 @@ MATRIX: dict[str, Rule] = {
     "lane_list": Rule(ANY_STAFF),
     "lane_create": Rule(EDITORS_ANYWHERE, method="POST", data={"name": ""}),
     "lane_rename": _registry_object(OUR_EDITORS, method="POST", kwargs=_lane, data={"name": ""}),
+    "lane_edit": _registry_object(OUR_EDITORS, kwargs=_lane),
     # registry import and export
     **MATRIX_IO,
     **qrsigns_matrix.MATRIX,

@@ -1,6 +1,6 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
@@ -12,6 +12,7 @@ from households import views as household_views
 from households.api import LaneViewSet, VillageViewSet
 from households.registry_api import HouseholdViewSet, ResidentViewSet
 from villageportal.health import healthz
+from villageportal.media import public_media
 
 router = DefaultRouter()
 router.register("villages", VillageViewSet, basename="village")
@@ -33,6 +34,7 @@ urlpatterns = [
     path("", household_views.home, name="home"),
     path("dashboard/", household_views.dashboard, name="dashboard"),
     path("healthz", healthz, name="healthz"),
+    re_path(r"^media/public/(?P<path>.+)$", public_media, name="public_media"),
     path("village/switch/", account_views.village_switch, name="village_switch"),
     path("team/invitations/", account_views.invitation_list, name="invitation_list"),
     path("team/invitations/new/", account_views.invitation_create, name="invitation_create"),
