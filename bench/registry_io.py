@@ -628,7 +628,7 @@ def worker_export(fmt: str, households: int) -> dict[str, Any]:
     if fmt == "csv":
         chunks = exports.csv_chunks(plan.headers, rows())
     else:
-        chunks = exports.file_chunks(exports.xlsx_file(plan.headers, rows()))
+        chunks = exports.xlsx_chunks(plan.headers, rows())
     with open(os.devnull, "wb") as sink:
         for chunk in chunks:
             size += len(chunk)

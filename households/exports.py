@@ -8,19 +8,14 @@ gets one row per household. Text that a spreadsheet would run as a formula is ne
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from households.imports import (
     COLUMN_BY_KEY,
@@ -31,6 +26,7 @@ from households.imports import (
     relationship_word,
 )
 from households.models import Household, Resident
+from villageportal.xlsx_stream import xlsx_stream
 
 # Resident columns in order; "age" is written only for roles that see ages but not birth dates.
 RESIDENT_KEYS = ("full_name", "gender", "birth_date", "age", "national_id", "phone", "relationship")
@@ -161,44 +157,6 @@ def csv_chunks(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]
 # XLSX
 
 
-def _xlsx_value(sheet: Any, value: Any) -> Any:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith("="):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text, never a formula
-            return cell
-        return value
-    if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "DD/MM/YYYY"
-        return cell
-    return value
-
-
-def xlsx_file(headers: list[str], rows: Iterable[list[Any]]) -> IO[bytes]:
-    """The workbook in an anonymous temporary file, rewound: openpyxl streams rows to disk."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Hộ gia đình")
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([_xlsx_value(sheet, v) for v in row])
-    target = tempfile.TemporaryFile()  # noqa: SIM115 handed to the response, which closes it
-    workbook.save(target)
-    target.seek(0)
-    return target
-
-
-def file_chunks(fileobj: IO[bytes], size: int = 64 * 1024) -> Iterator[bytes]:
-    try:
-        while chunk := fileobj.read(size):
-            yield chunk
-    finally:
-        fileobj.close()
+def xlsx_chunks(headers: list[str], rows: Iterable[list[Any]]) -> Iterator[bytes]:
+    """The workbook as a stream (``villageportal.xlsx_stream``): text is never a formula."""
+    return xlsx_stream(headers, rows, sheet_name="Hộ gia đình")

@@ -246,7 +246,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     if fmt == "csv":
         chunks, content_type = exports.csv_chunks(plan.headers, rows), CSV
     else:
-        chunks, content_type = exports.file_chunks(exports.xlsx_file(plan.headers, rows)), XLSX
+        chunks, content_type = exports.xlsx_chunks(plan.headers, rows), XLSX
     response = StreamingHttpResponse(_streamed(request, chunks), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response["Cache-Control"] = "private, no-store"
