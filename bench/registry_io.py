@@ -629,8 +629,11 @@ def worker_export(fmt: str, households: int) -> dict[str, Any]:
         chunks = exports.csv_chunks(plan.headers, rows())
     else:
         chunks = exports.xlsx_chunks(plan.headers, rows())
+    first_byte = None
     with open(os.devnull, "wb") as sink:
         for chunk in chunks:
+            if first_byte is None and chunk:
+                first_byte = time.perf_counter() - started
             size += len(chunk)
             sink.write(chunk)
     seconds = time.perf_counter() - started
@@ -641,6 +644,7 @@ def worker_export(fmt: str, households: int) -> dict[str, Any]:
         "columns": len(plan.headers),
         "bytes": size,
         "seconds": seconds,
+        "first_byte_seconds": first_byte,
     }
 
 
