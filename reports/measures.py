@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership
 from accounts.roles import Role
 from households.models import Household
-from reports.registry import Figure, Measure, register
+from reports.registry import Compute, Figure, Measure, register
 
 
 def end_of_day(as_of: date) -> datetime:
@@ -62,7 +62,7 @@ def households_as_of(villages: QuerySet, as_of: date) -> QuerySet:
     )
 
 
-def _household_ratio(numerator: Q):
+def _household_ratio(numerator: Q) -> Compute:
     def compute(villages: QuerySet, as_of: date) -> dict:
         rows = (
             households_as_of(villages, as_of)
