@@ -77,6 +77,10 @@ class IndicatorResult:
         return max(0, needed - int(figure.numerator))
 
     @property
+    def has_missing_list(self) -> bool:
+        return self.measure is not None and self.measure.missing is not None
+
+    @property
     def missing_count(self) -> int | None:
         figure = self.figure
         if figure is None or figure.denominator is None:

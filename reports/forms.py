@@ -37,9 +37,10 @@ def measure_choices() -> list[tuple[str, str]]:
     choices = [("", "---------")]
     for code, measure in sorted(MEASURES.items(), key=lambda kv: str(kv[1].label)):
         choices.append((code, f"{measure.label} ({code})"))
+    pending = _("not available yet")
     for code in KNOWN_CODES:
         if code not in MEASURES:
-            choices.append((code, f"{code} — {_('not available yet')}"))
+            choices.append((code, f"{code} — {pending}"))
     return choices
 
 

@@ -91,7 +91,7 @@ def test_a_village_with_no_household_reads_zero_over_zero(db: None) -> None:
 
 
 def test_a_date_before_the_village_existed_is_refused(small_village: Village) -> None:
-    with pytest.raises(ValidationError, match=r"did not exist|không tồn tại"):
+    with pytest.raises(ValidationError, match=r"did not exist|chưa tồn tại"):
         engine.evaluate_village(
             criteria_set=_set(), village=small_village, as_of=date(2019, 12, 31)
         )
