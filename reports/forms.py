@@ -149,6 +149,9 @@ class AttestationForm(forms.ModelForm):
     def __init__(self, *args: Any, indicator: Indicator, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence"].required = True
+        self.fields["evidence"].error_messages["required"] = _(
+            "Attach a photo or a document as evidence."
+        )
         self.fields["evidence"].widget.attrs["accept"] = "image/*,.pdf,.docx,.xlsx,.odt"
         if indicator.threshold_kind == Indicator.Threshold.YES:
             del self.fields["value"]
