@@ -201,14 +201,23 @@ def compute_measures(
 def latest_attestations(
     indicators: list[Indicator], villages: QuerySet, as_of: date
 ) -> dict[tuple[int, UUID], Attestation]:
+    """The latest attestation per (indicator, village), including those made under earlier
+    versions of the same indicator."""
     if not indicators:
         return {}
-    rows = Attestation.objects.filter(
-        indicator__in=indicators, village__in=villages.values("pk"), attested_on__lte=as_of
-    ).order_by("village_id", "indicator_id", "-attested_on", "-created_at")
+    by_lineage = {i.lineage: i.pk for i in indicators}
+    rows = (
+        Attestation.objects.filter(
+            indicator__lineage__in=list(by_lineage),
+            village__in=villages.values("pk"),
+            attested_on__lte=as_of,
+        )
+        .select_related("indicator")
+        .order_by("village_id", "-attested_on", "-created_at")
+    )
     latest: dict[tuple[int, UUID], Attestation] = {}
     for row in rows:
-        latest.setdefault((row.indicator_id, row.village_id), row)
+        latest.setdefault((by_lineage[row.indicator.lineage], row.village_id), row)
     return latest
 
 

@@ -79,6 +79,7 @@ class IndicatorRowForm(forms.Form):
     measure_code = forms.ChoiceField(label=_("Measure"), required=False, choices=())
     threshold_kind = forms.ChoiceField(label=_("Threshold"), choices=Indicator.Threshold.choices)
     threshold_value = forms.CharField(label=_("Value"), required=False, max_length=20)
+    lineage = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -108,6 +109,8 @@ class IndicatorRowForm(forms.Form):
             threshold_kind=data["threshold_kind"],
             threshold_value=value,
         )
+        if data.get("lineage"):
+            indicator.lineage = data["lineage"]
         if indicator.source == Indicator.Source.MEASURE and not indicator.measure_code:
             raise ValidationError(
                 {"measure_code": _("Choose a measure, or make the indicator attested.")}

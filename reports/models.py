@@ -121,6 +121,8 @@ class Indicator(models.Model):
     criterion = models.ForeignKey(
         Criterion, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("criterion")
     )
+    # The same indicator across versions of a set: attestations carry over to new versions.
+    lineage = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     name = models.CharField(_("indicator"), max_length=255)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
@@ -214,7 +216,7 @@ class Attestation(models.Model):
     evidence = models.FileField(_("evidence"), upload_to=_evidence_path)
     evidence_name = models.CharField(_("file name"), max_length=255)
     attested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

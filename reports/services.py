@@ -66,6 +66,7 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by: Any) -> CriteriaS
         Indicator.objects.bulk_create(
             Indicator(
                 criterion=new,
+                lineage=i.lineage,
                 order=i.order,
                 name=i.name,
                 source=i.source,

@@ -291,6 +291,7 @@ def _initial_rows(criteria_set: CriteriaSet) -> list[dict[str, Any]]:
             "threshold_value": ""
             if indicator.threshold_value is None
             else f"{indicator.threshold_value.normalize():f}",
+            "lineage": indicator.lineage,
         }
         for criterion in engine.structure(criteria_set)
         for indicator in criterion.indicators.all()

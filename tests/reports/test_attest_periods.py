@@ -194,3 +194,24 @@ def test_a_village_head_cannot_reopen_a_period(
     assert response.status_code == 403
     period.refresh_from_db()
     assert period.is_closed
+
+
+def test_an_attestation_carries_over_to_a_new_version_of_the_set(
+    village_head, village, criteria_set
+) -> None:
+    wifi = criteria_set.criteria.get(number=2).indicators.get()
+    services.attestation_create(
+        indicator=wifi,
+        village=village,
+        met=True,
+        value=None,
+        attested_on=timezone.localdate(),
+        note="",
+        evidence=SimpleUploadedFile("wifi.png", PNG),
+        by=village_head,
+    )
+    copy = services.criteria_set_new_version(criteria_set=criteria_set, by=None)
+    from reports import engine
+
+    report = engine.evaluate_village(criteria_set=copy, village=village, as_of=timezone.localdate())
+    assert report.criteria[1].indicators[0].passed is True
