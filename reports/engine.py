@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Village
 from reports.models import Attestation, CriteriaSet, Criterion, Indicator
-from reports.registry import MEASURES, Figure, Measure
+from reports.registry import MEASURES, Figure, Measure, batch
 
 
 @dataclass
@@ -193,9 +193,12 @@ def compute_measures(
     codes: set[str], villages: QuerySet, as_of: date
 ) -> dict[str, dict[UUID, Figure]]:
     """Each registered measure of ``codes`` over ``villages``; unregistered codes are left out."""
-    return {
-        code: MEASURES[code].compute(villages, as_of) for code in sorted(codes) if code in MEASURES
-    }
+    with batch():
+        return {
+            code: MEASURES[code].compute(villages, as_of)
+            for code in sorted(codes)
+            if code in MEASURES
+        }
 
 
 def latest_attestations(

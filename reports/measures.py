@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership
 from accounts.roles import Role
 from households.models import Household
-from reports.registry import Compute, Figure, Measure, register
+from reports.registry import Compute, Figure, Measure, register, shared
 
 
 def end_of_day(as_of: date) -> datetime:
@@ -62,21 +62,38 @@ def households_as_of(villages: QuerySet, as_of: date) -> QuerySet:
     )
 
 
-def _household_ratio(numerator: Q) -> Compute:
-    def compute(villages: QuerySet, as_of: date) -> dict:
+HAS_ADDRESS = ~Q(h_address="") & Q(h_address__isnull=False)
+HAS_LOCATION = Q(h_lat__isnull=False, h_lon__isnull=False)
+
+
+def household_counts(villages: QuerySet, as_of: date) -> dict:
+    """Per village: active households, with an address, with a location (one query, shared by
+    the household measures of a batch)."""
+
+    def run() -> dict:
         rows = (
             households_as_of(villages, as_of)
             .order_by()
             .values("h_village")
-            .annotate(total=Count("pk"), hit=Count("pk", filter=numerator))
+            .annotate(
+                total=Count("pk"),
+                address=Count("pk", filter=HAS_ADDRESS),
+                location=Count("pk", filter=HAS_LOCATION),
+            )
         )
-        return {r["h_village"]: Figure(r["hit"], r["total"]) for r in rows}
+        return {r["h_village"]: r for r in rows}
+
+    return shared(("households", str(villages.values("pk").query), as_of), run)
+
+
+def _household_ratio(column: str) -> Compute:
+    def compute(villages: QuerySet, as_of: date) -> dict:
+        return {
+            pk: Figure(row[column], row["total"])
+            for pk, row in household_counts(villages, as_of).items()
+        }
 
     return compute
-
-
-HAS_ADDRESS = ~Q(h_address="") & Q(h_address__isnull=False)
-HAS_LOCATION = Q(h_lat__isnull=False, h_lon__isnull=False)
 
 
 def _households(village: object, as_of: date) -> QuerySet:
@@ -106,7 +123,7 @@ register(
             "over all active households of the village."
         ),
         unit=Measure.PERCENT,
-        compute=_household_ratio(HAS_ADDRESS),
+        compute=_household_ratio("address"),
         records=lambda village, as_of: _households(village, as_of).exclude(digital_address=""),
         missing=lambda village, as_of: _households(village, as_of).filter(digital_address=""),
         app="households",
@@ -122,7 +139,7 @@ register(
             "over all active households of the village."
         ),
         unit=Measure.PERCENT,
-        compute=_household_ratio(HAS_LOCATION),
+        compute=_household_ratio("location"),
         records=lambda village, as_of: _households(village, as_of).filter(
             latitude__isnull=False, longitude__isnull=False
         ),
@@ -154,11 +171,7 @@ register(
         definition=_("Households of the registry that live in the village (not moved away)."),
         unit=Measure.COUNT,
         compute=lambda villages, as_of: {
-            r["h_village"]: Figure(r["n"])
-            for r in households_as_of(villages, as_of)
-            .order_by()
-            .values("h_village")
-            .annotate(n=Count("pk"))
+            pk: Figure(row["total"]) for pk, row in household_counts(villages, as_of).items()
         },
         records=_households,
         app="households",
