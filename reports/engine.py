@@ -4,6 +4,7 @@ Each measure the set names is computed once for all the villages (its own groupe
 attestations are read in one query, and thresholds are applied in memory per village.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -224,18 +225,18 @@ def latest_attestations(
     return latest
 
 
-def evaluate(
+def evaluate_iter(
     *, criteria_set: CriteriaSet, villages: QuerySet, as_of: date
-) -> dict[UUID, VillageReport]:
-    """The criteria set for every village of ``villages`` as of ``as_of``, in village order."""
+) -> Iterator[VillageReport]:
+    """Each village's report in turn: the figures are computed up front for all villages (a
+    few numbers per village), the reports are built one at a time as they are consumed."""
     criteria = structure(criteria_set)
     indicators = [i for c in criteria for i in c.indicators.all()]
     codes = {i.measure_code for i in indicators if i.source == Indicator.Source.MEASURE}
     figures = compute_measures(codes, villages, as_of)
     attested = [i for i in indicators if i.source == Indicator.Source.ATTESTED]
     attestations = latest_attestations(attested, villages, as_of)
-    reports: dict[UUID, VillageReport] = {}
-    for village in villages.select_related("commune__province"):
+    for village in villages.select_related("commune__province").iterator(chunk_size=500):
         report = VillageReport(village=village, as_of=as_of)
         for criterion in criteria:
             result = CriterionResult(criterion=criterion)
@@ -257,8 +258,17 @@ def evaluate(
                     )
                 result.indicators.append(IndicatorResult(indicator, measure, figure))
             report.criteria.append(result)
-        reports[village.pk] = report
-    return reports
+        yield report
+
+
+def evaluate(
+    *, criteria_set: CriteriaSet, villages: QuerySet, as_of: date
+) -> dict[UUID, VillageReport]:
+    """The criteria set for every village of ``villages`` as of ``as_of``, in village order."""
+    return {
+        report.village.pk: report
+        for report in evaluate_iter(criteria_set=criteria_set, villages=villages, as_of=as_of)
+    }
 
 
 def evaluate_village(*, criteria_set: CriteriaSet, village: Village, as_of: date) -> VillageReport:

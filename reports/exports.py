@@ -82,16 +82,15 @@ def reports_in_chunks(
     as_of: date,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[VillageReport]:
-    """Every village's report, evaluating ``CHUNK`` villages at a time."""
+    """Every village's report, one at a time (the figures of all villages computed at once)."""
     villages = engine.existing_on(villages, as_of).order_by("commune__name", "name", "pk")
-    ids = list(villages.values_list("pk", flat=True))
-    for start in range(0, len(ids), CHUNK):
-        chunk = villages.model.objects.filter(pk__in=ids[start : start + CHUNK]).order_by(
-            "commune__name", "name", "pk"
-        )
-        yield from engine.evaluate(criteria_set=criteria_set, villages=chunk, as_of=as_of).values()
-        if progress:
-            progress(min(start + CHUNK, len(ids)), len(ids))
+    total = villages.count()
+    for done, report in enumerate(
+        engine.evaluate_iter(criteria_set=criteria_set, villages=villages, as_of=as_of), start=1
+    ):
+        yield report
+        if progress and (done % CHUNK == 0 or done == total):
+            progress(done, total)
 
 
 def heading_lines(*, criteria_set: CriteriaSet, place: str, as_of: date) -> list[str]:
