@@ -27,13 +27,3 @@ def village_criteria_tile(village: Any) -> dict[str, int] | None:
         tile = {"passed": report.passed_count, "total": len(report.criteria)}
         cache.set(key, tile, 600)
     return tile
-
-
-@register.simple_tag
-def reports_communes(user: Any) -> list:
-    """The communes whose side-by-side page ``user`` may open (for the menu)."""
-    from reports.access import communes_of
-
-    if not getattr(user, "is_authenticated", False) or getattr(user, "is_superuser", False):
-        return []
-    return list(communes_of(user)[:5])
