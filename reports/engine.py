@@ -82,6 +82,10 @@ class IndicatorResult:
         return self.measure is not None and self.measure.missing is not None
 
     @property
+    def has_records_list(self) -> bool:
+        return self.measure is not None and self.measure.records is not None
+
+    @property
     def missing_count(self) -> int | None:
         figure = self.figure
         if figure is None or figure.denominator is None:

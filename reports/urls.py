@@ -13,6 +13,11 @@ urlpatterns = [
         name="reports_missing",
     ),
     path(
+        "reports/villages/<uuid:pk>/records/<slug:code>/",
+        views.village_records,
+        name="reports_records",
+    ),
+    path(
         "reports/villages/<uuid:pk>/export/<slug:fmt>/",
         views.village_export,
         name="reports_village_export",

@@ -130,15 +130,14 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def village_missing(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
-    """The records behind a figure that do not count yet (e.g. households with no address)."""
+def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> HttpResponse:
+    """The records behind a figure: those counted, or those not counted yet."""
     village = access.access_report_village(user=request.user, pk=pk)
     measure = MEASURES.get(code)
-    if measure is None or measure.missing is None:
+    lister = None if measure is None else (measure.missing if missing else measure.records)
+    if lister is None:
         raise Http404
-    records = measure.missing(village, timezone.localdate())
+    records = lister(village, timezone.localdate())
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     rows = []
     for record in page:
@@ -153,8 +152,22 @@ def village_missing(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
     return render(
         request,
         "reports/missing.html",
-        {"village": village, "measure": measure, "page": page, "rows": rows},
+        {"village": village, "measure": measure, "page": page, "rows": rows, "missing": missing},
     )
+
+
+@login_required
+@require_GET
+def village_missing(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
+    """The records that do not count yet (e.g. households with no digital address)."""
+    return _record_list(request, pk, code, missing=True)
+
+
+@login_required
+@require_GET
+def village_records(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
+    """The records counted in a figure's numerator."""
+    return _record_list(request, pk, code, missing=False)
 
 
 SORTS = ("name", "-name", "passed", "-passed")

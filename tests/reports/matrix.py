@@ -108,6 +108,9 @@ MATRIX: dict[str, Rule] = {
     "reports_missing": _scoped(
         OUR_STAFF, kwargs=lambda ctx: {**_village(ctx), "code": "households_digital_address"}
     ),
+    "reports_records": _scoped(
+        OUR_STAFF, kwargs=lambda ctx: {**_village(ctx), "code": "households_location"}
+    ),
     "reports_village_export": _scoped(
         OUR_STAFF, kwargs=lambda ctx: {**_village(ctx), "fmt": "csv"}
     ),

@@ -43,7 +43,8 @@ def test_the_village_page_shows_figure_threshold_verdict_and_missing(
     url = reverse("reports_village", args=[village.pk]) + f"?set={criteria_set.pk}"
     page = _get(village_head, url).content.decode()
     assert "75,0%" in page or "75.0%" in page
-    assert "(3/4)" in page
+    records = reverse("reports_records", args=[village.pk, "households_digital_address"])
+    assert f'(<a href="{records}">3</a>/4)' in page
     assert 'data-testid="fail"' in page
     assert 'data-testid="not-available"' in page  # the cameras app is not installed here
     missing = reverse("reports_missing", args=[village.pk, "households_digital_address"])
@@ -55,6 +56,22 @@ def test_the_missing_list_links_to_the_households(village_head, village, world) 
         village_head, reverse("reports_missing", args=[village.pk, "households_digital_address"])
     ).content.decode()
     assert reverse("household_detail", args=[world.household.pk]) in page
+
+
+def test_a_figure_links_to_the_households_counted(village_head, village, world) -> None:
+    counted = HouseholdFactory(lane=world.lane, digital_address="DP-X")
+    page = _get(
+        village_head, reverse("reports_records", args=[village.pk, "households_digital_address"])
+    ).content.decode()
+    assert reverse("household_detail", args=[counted.pk]) in page
+    assert reverse("household_detail", args=[world.household.pk]) not in page
+    # a measure without a list of records
+    assert (
+        _get(
+            village_head, reverse("reports_records", args=[village.pk, "digital_team_members"])
+        ).status_code
+        == 404
+    )
 
 
 def test_a_date_before_the_village_existed_gets_a_clear_answer(
