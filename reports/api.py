@@ -21,6 +21,10 @@ PARAMETERS = [
 ]
 
 
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 class IndicatorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -80,7 +84,9 @@ class VillageReportView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=PARAMETERS, responses=VillageReportSerializer, operation_id="reports_village"
+        parameters=PARAMETERS,
+        responses={200: VillageReportSerializer, 400: DetailSerializer, 404: DetailSerializer},
+        operation_id="reports_village",
     )
     def get(self, request: Request, pk: Any) -> Response:
         village = access.access_report_village(user=request.user, pk=pk)
@@ -99,7 +105,9 @@ class CommuneReportView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=PARAMETERS, responses=CommuneReportSerializer, operation_id="reports_commune"
+        parameters=PARAMETERS,
+        responses={200: CommuneReportSerializer, 400: DetailSerializer, 404: DetailSerializer},
+        operation_id="reports_commune",
     )
     def get(self, request: Request, pk: int) -> Response:
         commune, villages = access.access_commune(user=request.user, pk=pk)
