@@ -6,6 +6,7 @@ each household before the end of that day).
 """
 
 from datetime import date, datetime, time, timedelta
+from uuid import UUID
 
 from django.apps import apps
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -81,7 +82,8 @@ def household_counts(villages: QuerySet, as_of: date) -> dict:
                 location=Count("pk", filter=HAS_LOCATION),
             )
         )
-        return {r["h_village"]: r for r in rows}
+        # SQLite hands a subquery's UUID back as its hex text: keys are made UUIDs again.
+        return {UUID(str(r["h_village"])): r for r in rows}
 
     return shared(("households", str(villages.values("pk").query), as_of), run)
 

@@ -130,3 +130,49 @@ def test_the_default_sets_reference_the_other_apps_measures(db: None) -> None:
         r.indicator.measure_code: r.available for c in report.criteria for r in c.indicators
     }
     assert availability["households_digital_address"] is True
+
+
+def test_a_past_date_reads_the_registry_history(db: None) -> None:
+    """As of ten days ago, the household had its digital address; it was removed since."""
+    from datetime import datetime, time
+
+    from households import registry
+    from households.history import record, triggers_active
+    from households.models import HouseholdEvent
+
+    village = VillageFactory(valid_from=date(2020, 1, 1))
+    lane = LaneFactory(village=village)
+    kept = HouseholdFactory(lane=lane, digital_address="GIU-1")
+    changed = HouseholdFactory(lane=lane, digital_address="DOI-1")
+    if not triggers_active():
+        record([kept, changed], "insert")
+    long_ago = timezone.make_aware(datetime.combine(date(2026, 1, 1), time(9)))
+    HouseholdEvent.objects.update(pgh_created_at=long_ago)
+    registry.household_update(household=changed, by=None, digital_address="")
+    HouseholdFactory(lane=lane, digital_address="MOI-1")  # new today: not there in the past
+    criteria_set = small_set(
+        ("Địa chỉ số", "measure", "households_digital_address", "percent", 100)
+    )
+    today = (
+        engine.evaluate_village(
+            criteria_set=criteria_set, village=village, as_of=timezone.localdate()
+        )
+        .criteria[0]
+        .indicators[0]
+    )
+    past = (
+        engine.evaluate_village(criteria_set=criteria_set, village=village, as_of=date(2026, 2, 1))
+        .criteria[0]
+        .indicators[0]
+    )
+    before = (
+        engine.evaluate_village(
+            criteria_set=criteria_set, village=village, as_of=date(2025, 12, 31)
+        )
+        .criteria[0]
+        .indicators[0]
+    )
+    assert (today.figure.numerator, today.figure.denominator) == (2, 3)
+    assert (past.figure.numerator, past.figure.denominator) == (2, 2)
+    assert past.passed is True and today.passed is False
+    assert (before.figure.numerator, before.figure.denominator) == (0, 0)
