@@ -11,6 +11,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households import public_cache
 from households.models import Commune, Village
 from reports import engine
 from reports.models import (
@@ -103,6 +104,7 @@ def criteria_set_put_in_use(*, criteria_set: CriteriaSet, by: Any) -> CriteriaSe
     )
     criteria_set.status = CriteriaSet.Status.IN_USE
     criteria_set.save(update_fields=["status"])
+    _bump_villages_of(criteria_set)
     return criteria_set
 
 
@@ -112,7 +114,17 @@ def criteria_set_retire(*, criteria_set: CriteriaSet, by: Any) -> CriteriaSet:
         raise ValidationError(_("Only a set in use can be retired."))
     criteria_set.status = CriteriaSet.Status.RETIRED
     criteria_set.save(update_fields=["status"])
+    _bump_villages_of(criteria_set)
     return criteria_set
+
+
+def _bump_villages_of(criteria_set: CriteriaSet) -> None:
+    """The public village pages show how many criteria are met: refresh those the set covers."""
+    villages = Village.objects.current()
+    if criteria_set.province_id:
+        villages = villages.filter(commune__province_id=criteria_set.province_id)
+    for village_id in villages.values_list("pk", flat=True).iterator():
+        public_cache.bump(village_id)
 
 
 def ensure_editable(criteria_set: CriteriaSet) -> None:
@@ -191,6 +203,7 @@ def attestation_create(
     except Exception:
         attestation.evidence.storage.delete(attestation.evidence.name)
         raise
+    public_cache.bump(village.pk)
     return attestation
 
 

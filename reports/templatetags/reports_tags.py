@@ -6,6 +6,7 @@ from django import template
 from django.core.cache import cache
 from django.utils import timezone
 
+from households import public_cache
 from reports import engine
 
 register = template.Library()
@@ -17,7 +18,7 @@ def village_criteria_tile(village: Any) -> dict[str, int] | None:
     if village is None:
         return None
     today = timezone.localdate()
-    key = f"reports:tile:{village.pk}:{today.isoformat()}"
+    key = f"reports:tile:{village.pk}:{today.isoformat()}:{public_cache.version(village.pk)}"
     tile = cache.get(key)
     if tile is None:
         criteria_set = engine.set_for_village(village, today)

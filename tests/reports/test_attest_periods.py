@@ -215,3 +215,24 @@ def test_an_attestation_carries_over_to_a_new_version_of_the_set(
 
     report = engine.evaluate_village(criteria_set=copy, village=village, as_of=timezone.localdate())
     assert report.criteria[1].indicators[0].passed is True
+
+
+def test_an_attestation_refreshes_the_public_village_page(
+    village_head, village, criteria_set, django_capture_on_commit_callbacks
+) -> None:
+    from households import public_cache
+
+    wifi = criteria_set.criteria.get(number=2).indicators.get()
+    before = public_cache.version(village.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attestation_create(
+            indicator=wifi,
+            village=village,
+            met=True,
+            value=None,
+            attested_on=timezone.localdate(),
+            note="",
+            evidence=SimpleUploadedFile("wifi.png", PNG),
+            by=village_head,
+        )
+    assert public_cache.version(village.pk) == before + 1
