@@ -91,3 +91,54 @@ class MeasuresMatchPlainPython(TestCase):
                 if measure.missing is not None and want.denominator is not None:
                     missing = measure.missing(village, timezone.localdate()).count()
                     assert missing == want.denominator - want.numerator, code
+
+
+class PastDatesMatchTheHistory(TestCase):
+    """As of a past day the household measures read the history: the figures then are those
+    of the data as it was, whatever changed since."""
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(rows=st.lists(household, min_size=1, max_size=15), cleared=st.sets(st.integers(0, 14)))
+    def test_the_past_figure_is_the_figure_of_the_data_then(
+        self, rows: list[dict], cleared: set[int]
+    ) -> None:
+        from datetime import datetime, time
+
+        from households import registry
+        from households.history import record, triggers_active
+        from households.models import HouseholdEvent
+
+        commune = CommuneFactory()
+        villages = [VillageFactory(commune=commune, valid_from=date(2020, 1, 1)) for _ in range(3)]
+        lanes = [LaneFactory(village=v) for v in villages]
+        made = []
+        for n, row in enumerate(rows):
+            made.append(
+                HouseholdFactory(
+                    lane=lanes[row["village"]],
+                    house_number=str(n + 1),
+                    digital_address=f"DA-{n}" if row["address"] else "",
+                    latitude=18.1 if row["located"] != "none" else None,
+                    longitude=105.7 if row["located"] == "both" else None,
+                    status=row["status"],
+                    deleted_at=timezone.now() if row["deleted"] else None,
+                )
+            )
+        if not triggers_active():
+            record(made, "insert")
+        then = timezone.make_aware(datetime.combine(date(2025, 6, 1), time(8)))
+        HouseholdEvent.objects.filter(pgh_obj__in=made).update(pgh_created_at=then)
+        for index in cleared:
+            if index < len(made) and rows[index]["address"]:
+                registry.household_update(household=made[index], by=None, digital_address="")
+        queryset = Village.objects.filter(commune=commune)
+        for code in ("households_digital_address", "households_location", "active_households"):
+            figures = MEASURES[code].compute(queryset, date(2025, 7, 1))
+            for index, village in enumerate(villages):
+                want = expected(code, rows, [], index)
+                got = figures.get(village.pk) or Figure(
+                    0, 0 if want.denominator is not None else None
+                )
+                assert (got.numerator, got.denominator) == (want.numerator, want.denominator), code
+        # and before the data existed, nothing at all
+        assert MEASURES["active_households"].compute(queryset, date(2025, 5, 1)) == {}
