@@ -24,3 +24,7 @@ class ReportsConfig(AppConfig):
                     "schedule": crontab(hour=1, minute=30),
                 },
             )
+            schedule.setdefault(
+                "reports-purge-exports",
+                {"task": "reports.tasks.exports_purge_task", "schedule": crontab(hour=2, minute=0)},
+            )

@@ -324,3 +324,22 @@ def period_reopen(*, period: PeriodClose, reason: str, by: Any) -> PeriodClose:
         by_name=str(by or ""),
     )
     return period
+
+
+# Export files ---------------------------------------------------------------------------------
+
+EXPORT_KEEP_DAYS = 7
+
+
+def exports_purge(*, now: Any = None) -> int:
+    """Remove export jobs older than a week, with their files; the count removed."""
+    from reports.models import ExportJob
+
+    cutoff = (now or timezone.now()) - timedelta(days=EXPORT_KEEP_DAYS)
+    removed = 0
+    for job in ExportJob.objects.filter(created_at__lt=cutoff).iterator():
+        if job.file:
+            job.file.storage.delete(job.file.name)
+        job.delete()
+        removed += 1
+    return removed

@@ -19,6 +19,12 @@ def snapshots_take_task() -> int:
     return services.snapshots_take()
 
 
+@shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
+def exports_purge_task() -> int:
+    """Export files are kept a week: a download link is not an archive."""
+    return services.exports_purge()
+
+
 def _progress(job_id: str) -> Callable[[int, int], None]:
     def report(done: int, total: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(progress=min(99, int(100 * done / total)))

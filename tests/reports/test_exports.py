@@ -141,3 +141,34 @@ def test_a_worker_process_writes_the_export(worker, commune_official, village, c
     assert (job.status, job.progress) == ("done", 100)
     text = job.file.read().decode("utf-8-sig")
     assert village.name in text
+
+
+def test_old_export_files_are_purged(commune_official, village, criteria_set, media) -> None:
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports import services
+
+    old = ExportJob.objects.create(
+        commune=village.commune,
+        criteria_set=criteria_set,
+        as_of=date.today(),
+        fmt="csv",
+        status="done",
+        created_by=commune_official,
+    )
+    old.file.save("cu.csv", ContentFile(b"a"), save=True)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    recent = ExportJob.objects.create(
+        commune=village.commune,
+        criteria_set=criteria_set,
+        as_of=date.today(),
+        fmt="csv",
+        created_by=commune_official,
+    )
+    path = Path(old.file.path)
+    assert services.exports_purge() == 1
+    assert list(ExportJob.objects.all()) == [recent]
+    assert not path.exists()
