@@ -24,10 +24,12 @@ Example::
     ))
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -92,3 +94,29 @@ def measures(codes: Iterable[str] | None = None) -> list[Measure]:
     if codes is None:
         return list(MEASURES.values())
     return [MEASURES[code] for code in codes]
+
+
+# Measures of one family (say, every household figure) may share one query within a batch: the
+# engine computes all the measures of a report inside ``batch()``, and a measure asks for
+# ``shared(key, compute)`` so that the first asks the database and the others reuse the rows.
+_batch: ContextVar[dict | None] = ContextVar("reports_measure_batch", default=None)
+T = TypeVar("T")
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    token = _batch.set({})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def shared(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, once per ``key`` within a ``batch()`` (every time outside one)."""
+    cache = _batch.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]

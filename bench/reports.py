@@ -1,0 +1,317 @@
+"""Benchmark of the smart-village criteria at province scale, on PostgreSQL.
+
+    .venv/bin/python bench/reports.py                 # about two minutes
+    .venv/bin/python bench/reports.py --runs 7
+
+It reads the shared benchmark database ``villageportal_bench`` (override with
+``BENCH_DATABASE_URL``): one million households in 3,000 villages, with the reports app's
+migrations applied (``manage.py migrate reports``). It writes nothing to the registry.
+
+1. every indicator of the national set that can be computed here, for all 3,000 villages at
+   once (``reports.engine.evaluate``), and for the largest province's villages;
+2. side by side, one hand-written SQL statement computing the same figures per village; the
+   ratio of the two medians, and a check that every figure is equal;
+3. a commune: the largest commune of the database, and 30 villages of one province taken as a
+   commune-sized batch; plus the commune page itself through Django's test client;
+4. the .xlsx export of 300, 1,000 and 3,000 villages, each in a fresh process: wall time and
+   peak resident memory (``VmHWM``) beside the process's size after Django's setup.
+
+Results are printed as Markdown and saved in ``bench/results/reports-<date>.{json,md}``;
+the figures worth keeping go to ``docs/benchmarks/reports.md``. Nothing here asserts a timing.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+
+HAND_SQL = """
+SELECT v.id,
+       count(h.id) AS total,
+       count(h.id) FILTER (WHERE h.digital_address <> '') AS address,
+       count(h.id) FILTER (WHERE h.latitude IS NOT NULL AND h.longitude IS NOT NULL)
+           AS location,
+       (SELECT count(DISTINCT m.user_id) FROM accounts_membership m
+         WHERE m.village_id = v.id AND m.role = 'digital_team') AS team
+  FROM households_village v
+  LEFT JOIN households_household h
+    ON h.village_id = v.id AND h.status = 'active' AND h.deleted_at IS NULL
+ WHERE v.id = ANY(%s)
+ GROUP BY v.id
+"""
+
+
+def setup() -> None:
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageportal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def peak_mib() -> tuple[float, float]:
+    """(VmHWM, VmRSS) of this process in MiB."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmHWM", "VmRSS")):
+            key, value = line.split(":")
+            values[key] = int(value.split()[0]) / 1024
+    return values["VmHWM"], values["VmRSS"]
+
+
+def timed(fn: Any, runs: int) -> tuple[list[float], Any]:
+    times, result = [], None
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return times, result
+
+
+def national_set() -> Any:
+    from reports.models import CriteriaSet
+
+    return CriteriaSet.objects.get(province__isnull=True, status="in_use")
+
+
+def engine_figures(reports: dict) -> dict:
+    out = {}
+    for pk, report in reports.items():
+        by_code = {
+            r.indicator.measure_code: r.figure
+            for c in report.criteria
+            for r in c.indicators
+            if r.figure is not None
+        }
+        address = by_code["households_digital_address"]
+        out[pk] = (
+            address.denominator,
+            address.numerator,
+            by_code["households_location"].numerator,
+            by_code["digital_team_members"].numerator,
+        )
+    return out
+
+
+def hand_figures(ids: list) -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(HAND_SQL, [ids])
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+
+def xlsx_worker(count: int) -> None:
+    """One export in this (fresh) process; prints JSON with time and memory."""
+    setup()
+    import tempfile
+
+    from django.utils import timezone
+
+    from households.models import Village
+    from reports import exports
+
+    _base_hwm, base_rss = peak_mib()
+    ids = list(Village.objects.order_by("pk").values_list("pk", flat=True)[:count])
+    villages = Village.objects.filter(pk__in=ids)
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        exports.write_xlsx(
+            out,
+            criteria_set=national_set(),
+            villages=villages,
+            as_of=timezone.localdate(),
+            place="Benchmark",
+        )
+        size = out.tell()
+    elapsed = time.perf_counter() - start
+    hwm, _rss = peak_mib()
+    print(
+        json.dumps(
+            {
+                "villages": count,
+                "seconds": elapsed,
+                "bytes": size,
+                "after_setup_mib": base_rss,
+                "peak_mib": hwm,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--xlsx-worker", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.xlsx_worker:
+        xlsx_worker(args.xlsx_worker)
+        return
+    setup()
+    from django.db import connection
+    from django.db.models import Count
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import User
+    from households.models import Commune, Village
+    from reports import engine
+
+    today = timezone.localdate()
+    criteria_set = national_set()
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "database": connection.settings_dict["NAME"],
+        "households": connection.cursor()
+        .execute("SELECT count(*) FROM households_household")
+        .fetchone()[0],
+        "villages": Village.objects.count(),
+        "criteria_set": str(criteria_set),
+    }
+    all_ids = list(Village.objects.values_list("pk", flat=True))
+    everything = Village.objects.all()
+
+    def run_engine(villages: Any = everything) -> dict:
+        return engine.evaluate(criteria_set=criteria_set, villages=villages, as_of=today)
+
+    # warm the caches once for both sides
+    run_engine()
+    hand_figures(all_ids)
+    # side by side, alternating, so that both see the same machine load
+    engine_times, hand_times = [], []
+    reports = hand = None
+    for _ in range(args.runs):
+        t, reports = timed(run_engine, 1)
+        engine_times += t
+        t, hand = timed(lambda: hand_figures(all_ids), 1)
+        hand_times += t
+    ours = engine_figures(reports)
+    same = all(ours[pk] == hand.get(pk, (0, 0, 0, 0)) for pk in all_ids) and len(ours) == len(
+        all_ids
+    )
+    results["all_villages"] = {
+        "engine_median_s": statistics.median(engine_times),
+        "engine_runs_s": engine_times,
+        "hand_sql_median_s": statistics.median(hand_times),
+        "hand_sql_runs_s": hand_times,
+        "ratio": statistics.median(engine_times) / statistics.median(hand_times),
+        "same_figures": same,
+        "indicators_computed": sum(
+            1 for c in next(iter(reports.values())).criteria for r in c.indicators if r.available
+        ),
+        "indicators_in_set": sum(len(c.indicators) for c in next(iter(reports.values())).criteria),
+    }
+
+    province_id = (
+        Village.objects.values("commune__province")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["commune__province"]
+    )
+    province_villages = Village.objects.filter(commune__province_id=province_id)
+    times, _r = timed(lambda: run_engine(province_villages), args.runs)
+    results["largest_province"] = {
+        "villages": province_villages.count(),
+        "median_s": statistics.median(times),
+    }
+
+    commune = Commune.objects.annotate(n=Count("villages")).order_by("-n").first()
+    commune_villages = Village.objects.filter(commune=commune)
+    times, _r = timed(lambda: run_engine(commune_villages), args.runs)
+    thirty = list(province_villages.order_by("pk").values_list("pk", flat=True)[:30])
+    times30, _r = timed(lambda: run_engine(Village.objects.filter(pk__in=thirty)), args.runs)
+    # The commune page rendered by its view, for an administrator who is not saved: the
+    # shared database gets no user of ours.
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+    from django.test import RequestFactory
+
+    from reports.views import commune_report
+
+    admin = User(email="bench@example.com", full_name="Bench", is_superuser=True, is_active=True)
+    url = reverse("reports_commune", args=[commune.pk]) + f"?set={criteria_set.pk}"
+    page_times = []
+    for n in range(args.runs + 1):
+        request = RequestFactory().get(url)
+        request.user = admin
+        request.village = None
+        request.session = SessionStore()
+        request._messages = FallbackStorage(request)
+        start = time.perf_counter()
+        response = commune_report(request, pk=commune.pk)
+        if n:
+            page_times.append(time.perf_counter() - start)
+        assert response.status_code == 200, response.status_code
+    results["commune"] = {
+        "largest_commune_villages": commune_villages.count(),
+        "largest_commune_median_s": statistics.median(times),
+        "thirty_villages_median_s": statistics.median(times30),
+        "commune_page_median_s": statistics.median(page_times) if page_times else None,
+    }
+
+    xlsx = []
+    for count in (300, 1000, 3000):
+        out = subprocess.run(  # noqa: S603 - this very script, fixed arguments
+            [sys.executable, __file__, "--xlsx-worker", str(count)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        xlsx.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results["xlsx"] = xlsx
+
+    a = results["all_villages"]
+    c = results["commune"]
+    lines = [
+        f"# Reports benchmark, {results['date']}",
+        "",
+        f"Database `{results['database']}`: {results['households']:,} households, "
+        f"{results['villages']:,} villages; set: {results['criteria_set']} "
+        f"({a['indicators_computed']} of its {a['indicators_in_set']} indicators computable "
+        "in this worktree).",
+        "",
+        "| measurement | median | goal |",
+        "|---|---|---|",
+        f"| all indicators, all {results['villages']:,} villages (engine) | "
+        f"{a['engine_median_s']:.3f} s | < 10 s |",
+        f"| the same figures, one hand-written SQL statement | {a['hand_sql_median_s']:.3f} s | |",
+        f"| ratio engine / hand SQL | {a['ratio']:.2f} x | ≤ 1.5 x |",
+        f"| figures identical | {a['same_figures']} | True |",
+        f"| largest province ({results['largest_province']['villages']} villages) | "
+        f"{results['largest_province']['median_s']:.3f} s | |",
+        f"| largest commune ({c['largest_commune_villages']} villages), engine | "
+        f"{c['largest_commune_median_s']:.3f} s | < 1 s |",
+        f"| 30 villages of one province, engine | {c['thirty_villages_median_s']:.3f} s | < 1 s |",
+        "| commune page (view, rendered) | "
+        + (f"{c['commune_page_median_s']:.3f} s" if c["commune_page_median_s"] else "n/a")
+        + " | < 1 s |",
+    ]
+    for row in xlsx:
+        lines.append(
+            f"| .xlsx export, {row['villages']:,} villages | {row['seconds']:.2f} s, "
+            f"peak {row['peak_mib']:.0f} MiB (after setup {row['after_setup_mib']:.0f} MiB), "
+            f"{row['bytes'] / 1024:.0f} KiB | < 15 s, flat memory |"
+        )
+    report = "\n".join(lines) + "\n"
+    print(report)
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for name in (f"reports-{stamp}", "reports-latest"):
+        (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2, default=str))
+        (RESULTS / f"{name}.md").write_text(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""Who sees which reports: a village's staff its village, a commune official the commune."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from accounts.access import access_village, roles_in_village, villages_visible_to
+from accounts.models import Membership
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
+from households.models import Commune, Province, Village
+from reports.models import CriteriaSet, ExportJob
+
+# Who may attest an indicator for a village.
+ATTESTER_ROLES = frozenset(
+    {Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER, Role.DIGITAL_TEAM, Role.COMMUNE_OFFICIAL}
+)
+
+
+def access_report_village(*, user: Any, pk: Any) -> Village:
+    return access_village(user=user, village_id=pk, roles=STAFF_ROLES)
+
+
+def access_commune(*, user: Any, pk: Any) -> tuple[Commune, QuerySet[Village]]:
+    """The commune and its villages, for a commune official of it (or a superuser).
+
+    Staff who see none of its villages get 404; village staff of the commune get 403.
+    """
+    try:
+        commune = Commune.objects.select_related("province").get(pk=int(pk))
+    except (Commune.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    villages = Village.objects.filter(commune=commune)
+    if getattr(user, "is_superuser", False):
+        return commune, villages
+    if not villages_visible_to(user=user).filter(commune=commune).exists():
+        raise Http404
+    if not Membership.objects.filter(user=user, commune=commune, role__in=COMMUNE_ROLES).exists():
+        raise PermissionDenied
+    return commune, villages
+
+
+def communes_of(user: Any) -> QuerySet[Commune]:
+    if getattr(user, "is_superuser", False):
+        return Commune.objects.all()
+    return Commune.objects.filter(
+        pk__in=Membership.objects.filter(user=user, role__in=COMMUNE_ROLES).values("commune")
+    )
+
+
+def can_manage_sets(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or communes_of(user).exists()
+
+
+def provinces_for(user: Any) -> QuerySet[Province]:
+    if getattr(user, "is_superuser", False):
+        return Province.objects.all()
+    return Province.objects.filter(pk__in=communes_of(user).values("province"))
+
+
+def require_set_manager(*, user: Any, criteria_set: CriteriaSet | None = None) -> None:
+    """403 unless ``user`` may write this set: a superuser, or a commune official of its
+    province (national sets are the administrators')."""
+    if getattr(user, "is_superuser", False):
+        return
+    if not can_manage_sets(user):
+        raise PermissionDenied
+    if criteria_set is not None and (
+        criteria_set.province_id is None
+        or not provinces_for(user).filter(pk=criteria_set.province_id).exists()
+    ):
+        raise PermissionDenied
+
+
+def can_attest(*, user: Any, village: Village) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or bool(
+        roles_in_village(user=user, village=village) & ATTESTER_ROLES
+    )
+
+
+def access_export_job(*, user: Any, pk: Any) -> ExportJob:
+    """A job of a commune the user is an official of (any job for a superuser), else 404."""
+    try:
+        job = ExportJob.objects.select_related("commune", "province").get(pk=pk)
+    except (ExportJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    except Exception as exc:  # a malformed UUID
+        raise Http404 from exc
+    if getattr(user, "is_superuser", False):
+        return job
+    if job.commune_id and communes_of(user).filter(pk=job.commune_id).exists():
+        return job
+    raise Http404

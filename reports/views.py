@@ -1,0 +1,661 @@
+"""Staff pages: a village's report, the commune side by side, criteria sets, periods, exports."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import staff_required
+from households.models import Household, Province, Resident, Village
+from reports import access, engine, exports, services
+from reports.forms import (
+    AttestationForm,
+    CriteriaSetForm,
+    IndicatorFormSet,
+    PeriodCloseForm,
+    ReopenForm,
+    parse_as_of,
+)
+from reports.models import Attestation, CriteriaSet, Criterion, ExportJob, Indicator, PeriodClose
+from reports.registry import MEASURES
+from reports.tasks import export_run_task
+
+
+def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    return render(request, "reports/error.html", {"message": message}, status=status)
+
+
+def _chosen_set(request: HttpRequest, village: Village | None = None) -> CriteriaSet | None:
+    raw = request.GET.get("set")
+    if raw:
+        try:
+            return CriteriaSet.objects.select_related("province").get(pk=int(raw))
+        except (CriteriaSet.DoesNotExist, ValueError) as exc:
+            raise Http404 from exc
+    if village is not None:
+        return engine.set_for_village(village)
+    return CriteriaSet.objects.filter(status=CriteriaSet.Status.IN_USE).first()
+
+
+def sparkline(points: list[float | None], width: int = 120, height: int = 24) -> str:
+    """An SVG polyline's points for a series of percentages or counts."""
+    values = [p for p in points if p is not None]
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = width / (len(points) - 1)
+    coords = [
+        f"{i * step:.1f},{height - (p - low) / span * height:.1f}"
+        for i, p in enumerate(points)
+        if p is not None
+    ]
+    return " ".join(coords)
+
+
+def _trend_for(report: engine.VillageReport) -> dict[int, dict[str, Any]]:
+    codes = [
+        r.indicator.measure_code
+        for c in report.criteria
+        for r in c.indicators
+        if r.indicator.measure_code
+    ]
+    series = services.trend(village=report.village, codes=codes)
+    trends: dict[int, dict[str, Any]] = {}
+    for criterion in report.criteria:
+        for result in criterion.indicators:
+            snaps = series.get(result.indicator.measure_code, [])
+            if not snaps:
+                continue
+            values = [
+                (100 * s.numerator / s.denominator if s.denominator else None)
+                if s.denominator is not None
+                else s.numerator
+                for s in snaps
+            ]
+            first = next((v for v in values if v is not None), None)
+            last = next((v for v in reversed(values) if v is not None), None)
+            trends[result.indicator.pk] = {
+                "points": sparkline(values),
+                "since": snaps[0].taken_on,
+                "first": first,
+                "change": None if first is None or last is None else last - first,
+            }
+    return trends
+
+
+@staff_required
+@require_GET
+def report_home(request: HttpRequest) -> HttpResponse:
+    """The current village's report."""
+    return redirect("reports_village", pk=request.village.pk)  # type: ignore[attr-defined]
+
+
+@login_required
+@require_GET
+def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
+    village = access.access_report_village(user=request.user, pk=pk)
+    criteria_set = _chosen_set(request, village)
+    if criteria_set is None:
+        return _error_page(request, _("No criteria set is in use."), status=404)
+    try:
+        as_of = parse_as_of(request.GET.get("date"))
+        report = engine.evaluate_village(criteria_set=criteria_set, village=village, as_of=as_of)
+    except ValidationError as exc:
+        return _error_page(request, " ".join(exc.messages))
+    return render(
+        request,
+        "reports/village.html",
+        {
+            "village": village,
+            "criteria_set": criteria_set,
+            "report": report,
+            "as_of": as_of,
+            "today": timezone.localdate(),
+            "trends": _trend_for(report),
+            "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
+            "can_attest": access.can_attest(user=request.user, village=village),
+            "communes": access.communes_of(request.user).filter(pk=village.commune_id),
+        },
+    )
+
+
+def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> HttpResponse:
+    """The records behind a figure: those counted, or those not counted yet."""
+    village = access.access_report_village(user=request.user, pk=pk)
+    measure = MEASURES.get(code)
+    lister = None if measure is None else (measure.missing if missing else measure.records)
+    if lister is None:
+        raise Http404
+    records = lister(village, timezone.localdate())
+    page = Paginator(records, 100).get_page(request.GET.get("page"))
+    rows = []
+    for record in page:
+        link = None
+        if isinstance(record, Household):
+            link = reverse("household_detail", args=[record.pk])
+        elif isinstance(record, Resident):
+            link = reverse("household_detail", args=[record.household_id])
+        elif hasattr(record, "get_absolute_url"):
+            link = record.get_absolute_url()
+        rows.append({"record": record, "link": link})
+    return render(
+        request,
+        "reports/missing.html",
+        {"village": village, "measure": measure, "page": page, "rows": rows, "missing": missing},
+    )
+
+
+@login_required
+@require_GET
+def village_missing(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
+    """The records that do not count yet (e.g. households with no digital address)."""
+    return _record_list(request, pk, code, missing=True)
+
+
+@login_required
+@require_GET
+def village_records(request: HttpRequest, pk: Any, code: str) -> HttpResponse:
+    """The records counted in a figure's numerator."""
+    return _record_list(request, pk, code, missing=False)
+
+
+SORTS = ("name", "-name", "passed", "-passed")
+
+
+@login_required
+@require_GET
+def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
+    commune, villages = access.access_commune(user=request.user, pk=pk)
+    criteria_set = _chosen_set(request)
+    if "set" not in request.GET:
+        first = villages.select_related("commune").first()
+        criteria_set = engine.set_for_village(first) if first else criteria_set
+    if criteria_set is None:
+        return _error_page(request, _("No criteria set is in use."), status=404)
+    try:
+        as_of = parse_as_of(request.GET.get("date"))
+    except ValidationError as exc:
+        return _error_page(request, " ".join(exc.messages))
+    reports = list(
+        engine.evaluate(
+            criteria_set=criteria_set,
+            villages=engine.existing_on(villages, as_of),
+            as_of=as_of,
+        ).values()
+    )
+    columns = [i for c in engine.structure(criteria_set) for i in c.indicators.all()]
+    sort = request.GET.get("sort", "name")
+    key_name = sort.lstrip("-")
+    reverse_order = sort.startswith("-")
+    if key_name == "passed":
+        reports.sort(key=lambda r: (r.passed_count, r.village.name), reverse=reverse_order)
+    elif key_name.isdigit():
+        indicator_id = int(key_name)
+
+        def value(report: engine.VillageReport) -> float:
+            result = report.indicator(indicator_id)
+            v = result.value if result else None
+            return -1.0 if v is None else float(v)
+
+        reports.sort(key=value, reverse=reverse_order)
+    else:
+        sort = "name"
+        reports.sort(key=lambda r: r.village.name, reverse=reverse_order)
+    totals = []
+    for indicator in columns:
+        numerator = denominator = 0
+        passed = 0
+        for report in reports:
+            result = report.indicator(indicator.pk)
+            if result and result.figure:
+                numerator += result.figure.numerator
+                denominator += result.figure.denominator or 0
+            passed += bool(result and result.passed)
+        percent = 100 * numerator / denominator if denominator else None
+        totals.append(
+            {"indicator": indicator, "numerator": numerator, "percent": percent, "passed": passed}
+        )
+    rows = [{"report": r, "results": [r.indicator(i.pk) for i in columns]} for r in reports]
+    return render(
+        request,
+        "reports/commune.html",
+        {
+            "commune": commune,
+            "criteria_set": criteria_set,
+            "as_of": as_of,
+            "columns": columns,
+            "rows": rows,
+            "totals": totals,
+            "sort": sort,
+            "passing": sum(1 for r in reports if r.passed),
+            "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
+            "formats": ExportJob.Format.choices,
+        },
+    )
+
+
+# Criteria sets -------------------------------------------------------------------------------
+
+
+def _set_or_404(pk: int) -> CriteriaSet:
+    return get_object_or_404(CriteriaSet.objects.select_related("province"), pk=pk)
+
+
+def _staff(request: HttpRequest) -> None:
+    if not (request.user.is_superuser or access.villages_visible_to(user=request.user).exists()):
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def set_list(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    return render(
+        request,
+        "reports/set_list.html",
+        {
+            "sets": CriteriaSet.objects.select_related("province"),
+            "can_manage": access.can_manage_sets(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def set_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    criteria_set = _set_or_404(pk)
+    criteria = engine.structure(criteria_set)
+    for criterion in criteria:
+        for indicator in criterion.indicators.all():
+            indicator.measure = MEASURES.get(indicator.measure_code)
+    may_write = True
+    try:
+        access.require_set_manager(user=request.user, criteria_set=criteria_set)
+    except PermissionDenied:
+        may_write = False
+    return render(
+        request,
+        "reports/set_detail.html",
+        {"criteria_set": criteria_set, "criteria": criteria, "may_write": may_write},
+    )
+
+
+def _initial_rows(criteria_set: CriteriaSet) -> list[dict[str, Any]]:
+    return [
+        {
+            "criterion_number": criterion.number,
+            "criterion_title": criterion.title,
+            "name": indicator.name,
+            "source": indicator.source,
+            "measure_code": indicator.measure_code,
+            "threshold_kind": indicator.threshold_kind,
+            "threshold_value": ""
+            if indicator.threshold_value is None
+            else f"{indicator.threshold_value.normalize():f}",
+            "lineage": indicator.lineage,
+        }
+        for criterion in engine.structure(criteria_set)
+        for indicator in criterion.indicators.all()
+    ]
+
+
+@transaction.atomic
+def _save_rows(criteria_set: CriteriaSet, formset: Any) -> None:
+    criteria_set.criteria.all().delete()
+    by_number: dict[int, Criterion] = {}
+    for order, form in enumerate(formset.forms):
+        data = form.cleaned_data
+        if not data or formset._should_delete_form(form):
+            continue
+        number = data["criterion_number"]
+        if number not in by_number:
+            by_number[number] = Criterion.objects.create(
+                criteria_set=criteria_set, number=number, title=data["criterion_title"].strip()
+            )
+        indicator: Indicator = data["indicator"]
+        indicator.criterion = by_number[number]
+        indicator.order = order
+        indicator.save()
+
+
+def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> HttpResponse:
+    provinces = access.provinces_for(request.user)
+    national = bool(request.user.is_superuser)
+    if request.method == "POST":
+        form = CriteriaSetForm(
+            request.POST, instance=criteria_set, provinces=provinces, national=national
+        )
+        formset = IndicatorFormSet(request.POST, prefix="rows")
+        if form.is_valid() and formset.is_valid():
+            with transaction.atomic():
+                saved = form.save(commit=False)
+                if criteria_set is None:
+                    saved.created_by = request.user
+                saved.save()
+                _save_rows(saved, formset)
+            messages.success(request, _("The criteria set is saved as a draft."))
+            return redirect("reports_set_detail", pk=saved.pk)
+        status = 400
+    else:
+        form = CriteriaSetForm(instance=criteria_set, provinces=provinces, national=national)
+        initial = _initial_rows(criteria_set) if criteria_set else []
+        formset = IndicatorFormSet(prefix="rows", initial=initial)
+        status = 200
+    return render(
+        request,
+        "reports/set_form.html",
+        {"form": form, "formset": formset, "criteria_set": criteria_set},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def set_create(request: HttpRequest) -> HttpResponse:
+    access.require_set_manager(user=request.user)
+    return _set_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def set_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    criteria_set = _set_or_404(pk)
+    access.require_set_manager(user=request.user, criteria_set=criteria_set)
+    if criteria_set.status != CriteriaSet.Status.DRAFT:
+        messages.error(
+            request, _("A set in use or retired is not edited: make a new version of it.")
+        )
+        return redirect("reports_set_detail", pk=criteria_set.pk)
+    return _set_form_page(request, criteria_set)
+
+
+@login_required
+@require_POST
+def set_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    criteria_set = _set_or_404(pk)
+    access.require_set_manager(user=request.user, criteria_set=criteria_set)
+    copy = services.criteria_set_new_version(criteria_set=criteria_set, by=request.user)
+    messages.success(
+        request, _("Version %(v)s is a draft: edit it, then put it in use.") % {"v": copy.version}
+    )
+    return redirect("reports_set_edit", pk=copy.pk)
+
+
+@login_required
+@require_POST
+def set_put_in_use(request: HttpRequest, pk: int) -> HttpResponse:
+    criteria_set = _set_or_404(pk)
+    access.require_set_manager(user=request.user, criteria_set=criteria_set)
+    try:
+        services.criteria_set_put_in_use(criteria_set=criteria_set, by=request.user)
+        messages.success(request, _("The set is in use."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("reports_set_detail", pk=criteria_set.pk)
+
+
+@login_required
+@require_POST
+def set_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    criteria_set = _set_or_404(pk)
+    access.require_set_manager(user=request.user, criteria_set=criteria_set)
+    try:
+        services.criteria_set_retire(criteria_set=criteria_set, by=request.user)
+        messages.success(request, _("The set is retired."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("reports_set_detail", pk=criteria_set.pk)
+
+
+# Attestations --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def attest(request: HttpRequest, pk: Any, indicator: int) -> HttpResponse:
+    village = access.access_report_village(user=request.user, pk=pk)
+    if not access.can_attest(user=request.user, village=village):
+        raise PermissionDenied
+    item = get_object_or_404(
+        Indicator.objects.select_related("criterion__criteria_set"),
+        pk=indicator,
+        source=Indicator.Source.ATTESTED,
+    )
+    form = AttestationForm(request.POST or None, request.FILES or None, indicator=item)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.attestation_create(
+                    indicator=item,
+                    village=village,
+                    met=data["met"],
+                    value=data.get("value"),
+                    attested_on=data["attested_on"],
+                    note=data["note"],
+                    evidence=data["evidence"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error("evidence" if "evidence" in str(exc) else None, exc)
+            else:
+                messages.success(request, _("The attestation is recorded."))
+                url = reverse("reports_village", args=[village.pk])
+                return redirect(f"{url}?set={item.criterion.criteria_set_id}")
+    history = Attestation.objects.filter(village=village, indicator=item).select_related(
+        "attested_by"
+    )[:20]
+    return render(
+        request,
+        "reports/attest.html",
+        {"village": village, "indicator": item, "form": form, "history": history},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    attestation = get_object_or_404(Attestation.objects.visible_to(request.user), pk=pk)
+    if not attestation.evidence:
+        raise Http404
+    try:
+        handle = attestation.evidence.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=attestation.evidence_name)
+
+
+# Periods -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def period_list(request: HttpRequest, pk: int) -> HttpResponse:
+    commune, _villages = access.access_commune(user=request.user, pk=pk)
+    return render(
+        request,
+        "reports/periods.html",
+        {
+            "commune": commune,
+            "periods": PeriodClose.objects.filter(commune=commune).select_related(
+                "criteria_set", "closed_by"
+            ),
+            "form": PeriodCloseForm(),
+            "sets": CriteriaSet.objects.filter(status=CriteriaSet.Status.IN_USE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def period_close(request: HttpRequest, pk: int) -> HttpResponse:
+    commune, _villages = access.access_commune(user=request.user, pk=pk)
+    form = PeriodCloseForm(request.POST)
+    try:
+        criteria_set = CriteriaSet.objects.get(pk=int(request.POST.get("set", "")))
+    except (CriteriaSet.DoesNotExist, ValueError):
+        criteria_set = None
+    if not form.is_valid() or criteria_set is None:
+        messages.error(request, _("Choose a period, a day in it and a criteria set."))
+        return redirect("reports_periods", pk=commune.pk)
+    try:
+        period = services.period_close(
+            commune=commune,
+            criteria_set=criteria_set,
+            kind=form.cleaned_data["kind"],
+            day=form.cleaned_data["day"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("reports_periods", pk=commune.pk)
+    messages.success(request, _("The period is closed: its figures are frozen."))
+    return redirect("reports_period", pk=period.pk)
+
+
+def _period(request: HttpRequest, pk: int) -> PeriodClose:
+    period = get_object_or_404(PeriodClose.objects.select_related("commune", "criteria_set"), pk=pk)
+    access.access_commune(user=request.user, pk=period.commune_id)
+    return period
+
+
+@login_required
+@require_GET
+def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    period = _period(request, pk)
+    villages = sorted(
+        period.figures.get("villages", {}).values(), key=lambda v: v.get("village_name", "")
+    )
+    return render(
+        request,
+        "reports/period.html",
+        {
+            "period": period,
+            "villages": villages,
+            "events": period.events.all(),
+            "form": ReopenForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def period_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    period = _period(request, pk)
+    form = ReopenForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Say why the period is reopened."))
+        services.period_reopen(period=period, reason=form.cleaned_data["reason"], by=request.user)
+        messages.success(request, _("The period is reopened; this is logged."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("reports_period", pk=period.pk)
+
+
+# Exports -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def village_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
+    village = access.access_report_village(user=request.user, pk=pk)
+    if fmt not in exports.CONTENT_TYPES:
+        raise Http404
+    criteria_set = _chosen_set(request, village)
+    if criteria_set is None:
+        return _error_page(request, _("No criteria set is in use."), status=404)
+    try:
+        as_of = parse_as_of(request.GET.get("date"))
+        engine.validate_as_of(village=village, as_of=as_of)
+    except ValidationError as exc:
+        return _error_page(request, " ".join(exc.messages))
+    place = f"{village.name}, {village.commune.name}, {village.commune.province.name}"
+    content = exports.render(
+        fmt,
+        criteria_set=criteria_set,
+        villages=Village.objects.filter(pk=village.pk),
+        as_of=as_of,
+        place=place,
+    )
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
+    name = f"bao-cao-{slugify(village.name) or 'thon'}-{as_of:%Y%m%d}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _start_export(request: HttpRequest, **scope: Any) -> HttpResponse:
+    fmt = request.POST.get("fmt", "")
+    if fmt not in exports.CONTENT_TYPES:
+        return _error_page(request, _("Choose a format: xlsx, pdf or csv."))
+    try:
+        criteria_set = CriteriaSet.objects.get(pk=int(request.POST.get("set", "")))
+        as_of = parse_as_of(request.POST.get("date"))
+        if as_of > timezone.localdate():
+            raise ValidationError(_("The date is in the future: figures exist up to today."))
+    except (CriteriaSet.DoesNotExist, ValueError):
+        return _error_page(request, _("Choose a criteria set."))
+    except ValidationError as exc:
+        return _error_page(request, " ".join(exc.messages))
+    job = ExportJob.objects.create(
+        criteria_set=criteria_set, as_of=as_of, fmt=fmt, created_by=request.user, **scope
+    )
+    transaction.on_commit(lambda: export_run_task.delay(str(job.pk)))
+    return redirect("reports_export_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def commune_export(request: HttpRequest, pk: int) -> HttpResponse:
+    commune, _villages = access.access_commune(user=request.user, pk=pk)
+    return _start_export(request, commune=commune)
+
+
+@login_required
+@require_POST
+def province_export(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    province = get_object_or_404(Province, pk=pk)
+    return _start_export(request, province=province)
+
+
+@login_required
+@require_GET
+def export_job(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = access.access_export_job(user=request.user, pk=pk)
+    refresh = job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
+    return render(request, "reports/export_job.html", {"job": job, "refresh": refresh})
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = access.access_export_job(user=request.user, pk=pk)
+    if job.status != ExportJob.Status.DONE or not job.file:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.file.name.rsplit("/", 1)[-1],
+        content_type=exports.CONTENT_TYPES[job.fmt],
+    )

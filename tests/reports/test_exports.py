@@ -1,0 +1,174 @@
+"""Exports: the official .xlsx layout, a PDF with an embedded Vietnamese font, CSV, and the
+background job (in-process, and through a real worker process)."""
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pypdfium2
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from households.models import Village
+from reports.models import ExportJob
+from tests.factories import HouseholdFactory, LaneFactory, VillageFactory
+from tests.reports.factories import small_set
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def criteria_set(world, media):
+    Village.objects.update(valid_from=date(2020, 1, 1))
+    HouseholdFactory(lane=world.lane, digital_address="DP-1")
+    return small_set(
+        ("Địa chỉ số", "measure", "households_digital_address", "percent", 50),
+        ("Wi-Fi tại nhà văn hóa", "attested", "", "yes", None),
+    )
+
+
+def _download(user, village, fmt: str, criteria_set) -> bytes:
+    client = Client()
+    client.force_login(user)
+    response = client.get(
+        reverse("reports_village_export", args=[village.pk, fmt]), {"set": criteria_set.pk}
+    )
+    assert response.status_code == 200
+    return response.content
+
+
+def test_the_xlsx_is_laid_out_as_an_official_report(village_head, village, criteria_set) -> None:
+    sheet = load_workbook(io.BytesIO(_download(village_head, village, "xlsx", criteria_set))).active
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells
+    assert "BÁO CÁO KẾT QUẢ THỰC HIỆN TIÊU CHÍ THÔN THÔNG MINH" in cells
+    assert any("01/QĐ-UBND" in c for c in cells)  # legal basis
+    assert any(village.name in c and village.commune.name in c for c in cells)
+    assert "1/2" in cells and "50.0%" in cells and "Đạt" in cells
+    assert "NGƯỜI LẬP BIỂU" in cells and "(Ký, ghi rõ họ tên)" in cells
+
+
+def test_the_pdf_embeds_a_font_and_reads_in_vietnamese(village_head, village, criteria_set) -> None:
+    content = _download(village_head, village, "pdf", criteria_set)
+    assert b"/FontFile2" in content  # the TrueType font is embedded
+    text = pypdfium2.PdfDocument(content)[0].get_textpage().get_text_range()
+    assert "BÁO CÁO KẾT QUẢ THỰC HIỆN TIÊU CHÍ THÔN THÔNG MINH" in text
+    assert "Wi-Fi tại nhà văn hóa" in text
+
+
+def test_the_csv_has_the_same_figures(village_head, village, criteria_set) -> None:
+    text = _download(village_head, village, "csv", criteria_set).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    first = rows[0]
+    assert (first["Tử số"], first["Mẫu số"], first["Kết quả"]) == ("1", "2", "Đạt")
+    assert rows[1]["Kết quả"] == "Chưa đạt"
+
+
+def test_a_commune_export_runs_as_a_job_with_a_download_link(
+    commune_official, village, criteria_set, django_capture_on_commit_callbacks
+) -> None:
+    for n in range(3):
+        other = VillageFactory(commune=village.commune, valid_from=date(2020, 1, 1))
+        HouseholdFactory(lane=LaneFactory(village=other), digital_address=f"X{n}")
+    client = Client()
+    client.force_login(commune_official)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports_commune_export", args=[village.commune_id]),
+            {"fmt": "xlsx", "set": criteria_set.pk, "date": ""},
+        )
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("reports_export_job", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("reports_export_download", args=[job.pk]) in page
+    sheet = load_workbook(
+        io.BytesIO(
+            b"".join(
+                client.get(reverse("reports_export_download", args=[job.pk])).streaming_content
+            )
+        )
+    ).active
+    names = [r[1] for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert len(names) == 4 and village.name in names
+
+
+def test_a_bad_export_request_is_refused_clearly(commune_official, village, criteria_set) -> None:
+    client = Client()
+    client.force_login(commune_official)
+    url = reverse("reports_commune_export", args=[village.commune_id])
+    for data in (
+        {"fmt": "docx", "set": criteria_set.pk},
+        {"fmt": "csv", "set": "x"},
+        {"fmt": "csv", "set": criteria_set.pk, "date": "2999-01-01"},
+    ):
+        assert client.post(url, data).status_code == 400
+    assert not ExportJob.objects.exists()
+
+
+@pytest.fixture
+def worker(tmp_path: Path, media: Path) -> Any:
+    from tests.workers import celery_worker
+
+    with celery_worker(tmp_path, MEDIA_ROOT=str(media)) as process:
+        yield process
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_writes_the_export(worker, commune_official, village, criteria_set):
+    from reports.tasks import export_run_task
+
+    job = ExportJob.objects.create(
+        commune=village.commune,
+        criteria_set=criteria_set,
+        as_of=date.today(),
+        fmt="csv",
+        created_by=commune_official,
+    )
+    worker.run(export_run_task, str(job.pk))
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("done", 100)
+    text = job.file.read().decode("utf-8-sig")
+    assert village.name in text
+
+
+def test_old_export_files_are_purged(commune_official, village, criteria_set, media) -> None:
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from reports import services
+
+    old = ExportJob.objects.create(
+        commune=village.commune,
+        criteria_set=criteria_set,
+        as_of=date.today(),
+        fmt="csv",
+        status="done",
+        created_by=commune_official,
+    )
+    old.file.save("cu.csv", ContentFile(b"a"), save=True)
+    ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    recent = ExportJob.objects.create(
+        commune=village.commune,
+        criteria_set=criteria_set,
+        as_of=date.today(),
+        fmt="csv",
+        created_by=commune_official,
+    )
+    path = Path(old.file.path)
+    assert services.exports_purge() == 1
+    assert list(ExportJob.objects.all()) == [recent]
+    assert not path.exists()
