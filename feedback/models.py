@@ -237,6 +237,10 @@ def _photo_path(photo: "Photo", filename: str) -> str:
     return f"feedback/{photo.report.village_id}/{uuid.uuid4().hex}{filename[-5:]}"
 
 
+class PhotoQuerySet(VillageOwnedQuerySet):
+    village_lookup = "report__village"
+
+
 class Photo(models.Model):
     """A photo, re-encoded and stripped of metadata before it was stored."""
 
@@ -249,6 +253,8 @@ class Photo(models.Model):
     is_result = models.BooleanField(default=False)
     hidden = models.BooleanField(_("hidden by moderation"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

@@ -65,8 +65,11 @@ def _village(request: HttpRequest) -> Village | None:
         return None
 
 
-def _no_village(fmt: str) -> HttpResponse:
-    return _error(fmt, 404, _("Give jurisdiction_id: the UUID of a village of the portal."))
+def _no_village(request: HttpRequest, fmt: str) -> HttpResponse:
+    """400 when jurisdiction_id is missing, 404 when it names no village."""
+    if request.GET.get("jurisdiction_id") or request.POST.get("jurisdiction_id"):
+        return _error(fmt, 404, _("jurisdiction_id names no village of the portal."))
+    return _error(fmt, 400, _("Give jurisdiction_id: the UUID of a village of the portal."))
 
 
 def _service(category: Category) -> dict[str, Any]:
@@ -85,7 +88,7 @@ def _service(category: Category) -> dict[str, Any]:
 def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
     village = _village(request)
     if village is None:
-        return _no_village(fmt)
+        return _no_village(request, fmt)
     services.categories_ensure_defaults(village=village)
     rows = [_service(c) for c in Category.objects.filter(village=village, active=True)]
     return _render(rows, fmt, "services", "service")
@@ -95,7 +98,7 @@ def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     village = _village(request)
     if village is None:
-        return _no_village(fmt)
+        return _no_village(request, fmt)
     category = Category.objects.filter(village=village, active=True, code=code).first()
     if category is None:
         return _error(fmt, 404, _("No service has the code %(code)s.") % {"code": code})
@@ -181,7 +184,7 @@ def _public_reports(village: Village) -> Any:
 def requests_list(request: HttpRequest, fmt: str) -> HttpResponse:
     village = _village(request)
     if village is None:
-        return _no_village(fmt)
+        return _no_village(request, fmt)
     if request.method == "POST":
         return _create(request, village, fmt)
     reports = _public_reports(village)
@@ -212,7 +215,7 @@ def requests_list(request: HttpRequest, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpResponse:
     village = _village(request)
     if village is None:
-        return _no_village(fmt)
+        return _no_village(request, fmt)
     report = _public_reports(village).filter(public_code=request_id).first()
     if report is None:
         return _error(fmt, 404, _("No request has the id %(id)s.") % {"id": request_id})

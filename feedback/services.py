@@ -449,7 +449,7 @@ def sender_block(*, report: Report, reason: str, by: Any) -> int:
     """Refuse further reports from this report's sender (their IP and their contact)."""
     created = 0
     for digest in {report.sender_hash, report.contact_hash} - {""}:
-        _, new = BlockedSender.objects.get_or_create(
+        _block, new = BlockedSender.objects.get_or_create(
             village=report.village,
             sender_hash=digest,
             defaults={"reason": reason.strip(), "created_by": by},
@@ -503,7 +503,7 @@ def report_reopen(*, report: Report, text: str, now: datetime | None = None) -> 
     report.satisfied = None
     report.rated_at = None
     report.rating_comment = ""
-    _, report.resolve_due = deadlines(category=report.category, start=now)
+    _ack_due, report.resolve_due = deadlines(category=report.category, start=now)
     report.save()
     event = Event.objects.create(
         report=report,
