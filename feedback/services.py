@@ -372,13 +372,17 @@ def report_transition(
 
 
 @transaction.atomic
-def report_reply(*, report: Report, text: str, by: Any) -> Event:
+def report_reply(*, report: Report, text: str, by: Any, now: datetime | None = None) -> Event:
     """A public reply, shown on the status page and sent to the reporter."""
     if not text.strip():
         raise ValidationError(_("Write the reply."), code="empty")
-    event = Event.objects.create(report=report, kind=Event.Kind.REPLY, public=True, text=text, by=by)
+    report = _locked(report)
+    now = now or timezone.now()
     if report.status == Status.NEW:
-        report_transition(report=report, to_status=Status.ACKNOWLEDGED, by=by)
+        report_transition(report=report, to_status=Status.ACKNOWLEDGED, by=by, now=now)
+    event = Event.objects.create(
+        report=report, kind=Event.Kind.REPLY, public=True, text=text, by=by, created_at=now
+    )
     _notify(event)
     _live(report)
     return event
