@@ -129,7 +129,8 @@ def _seed_village(village: Any, rng: random.Random) -> int:
                 report=report, to_status=Status.ACKNOWLEDGED, by=head, now=ack
             )
             services.report_reply(
-                report=report, text="Thôn đã nhận phản ánh, sẽ kiểm tra trong ngày.",
+                report=report,
+                text="Thôn đã nhận phản ánh, sẽ kiểm tra trong ngày.",
                 by=head,
                 now=ack,
             )

@@ -53,7 +53,12 @@ class ReportForm(forms.Form):
         label=_("Lane"), queryset=Lane.objects.none(), required=False, empty_label=_("— not sure —")
     )
     latitude = forms.DecimalField(
-        label=_("Latitude"), required=False, max_digits=10, decimal_places=7, min_value=-90, max_value=90
+        label=_("Latitude"),
+        required=False,
+        max_digits=10,
+        decimal_places=7,
+        min_value=-90,
+        max_value=90,
     )
     longitude = forms.DecimalField(
         label=_("Longitude"),
@@ -159,7 +164,9 @@ class TransitionForm(forms.Form):
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class RateForm(forms.Form):

@@ -74,9 +74,9 @@ register(
         unit=Measure.PERCENT,
         compute=_ack_compute,
         records=lambda village, as_of: _window([village], as_of).filter(_ack_on_time(as_of)),
-        missing=lambda village, as_of: _window([village], as_of)
-        .filter(_ack_due_known(as_of))
-        .exclude(_ack_on_time(as_of)),
+        missing=lambda village, as_of: (
+            _window([village], as_of).filter(_ack_due_known(as_of)).exclude(_ack_on_time(as_of))
+        ),
         app="feedback",
     )
 )
@@ -123,9 +123,11 @@ register(
         records=lambda village, as_of: _same_day_qs([village], as_of).filter(
             _resolved(as_of), resolved_day=F("sent_day")
         ),
-        missing=lambda village, as_of: _same_day_qs([village], as_of)
-        .filter(_resolved(as_of))
-        .exclude(resolved_day=F("sent_day")),
+        missing=lambda village, as_of: (
+            _same_day_qs([village], as_of)
+            .filter(_resolved(as_of))
+            .exclude(resolved_day=F("sent_day"))
+        ),
         app="feedback",
     )
 )

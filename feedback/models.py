@@ -40,9 +40,7 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=255, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
-    ack_hours = models.PositiveSmallIntegerField(
-        _("acknowledge within (working hours)"), default=8
-    )
+    ack_hours = models.PositiveSmallIntegerField(_("acknowledge within (working hours)"), default=8)
     resolve_hours = models.PositiveSmallIntegerField(
         _("handle within (hours)"),
         null=True,
@@ -119,8 +117,7 @@ class ReportQuerySet(VillageOwnedQuerySet):
     def overdue(self, now: Any = None) -> "ReportQuerySet":
         now = now or timezone.now()
         return self.filter(
-            Q(status=Status.NEW, ack_due__lt=now)
-            | Q(status__in=OPEN_STATUSES, resolve_due__lt=now)
+            Q(status=Status.NEW, ack_due__lt=now) | Q(status__in=OPEN_STATUSES, resolve_due__lt=now)
         )
 
 
@@ -311,6 +308,9 @@ class MeToo(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.report_id} +1"
+
 
 class Reminder(models.Model):
     """A reminder sent for a lapsed deadline: one row per (report, lapse, interval)."""
@@ -330,6 +330,9 @@ class Reminder(models.Model):
                 fields=["report", "lapse", "interval"], name="feedback_reminder_once_per_lapse"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.lapse} #{self.interval}"
 
 
 class ResponseTemplate(models.Model):
@@ -365,6 +368,9 @@ class BlockedSender(models.Model):
                 fields=["village", "sender_hash"], name="feedback_blocked_unique_sender"
             )
         ]
+
+    def __str__(self) -> str:
+        return self.sender_hash[:12]
 
 
 class ApiKey(models.Model):

@@ -28,7 +28,9 @@ LIST_LIMIT = 1000
 
 def _render(data: Any, fmt: str, root: str, item: str, status: int = 200) -> HttpResponse:
     if fmt == "json":
-        return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            data, status=status, safe=False, json_dumps_params={"ensure_ascii": False}
+        )
     element = ET.Element(root)
     for entry in data:
         child = ET.SubElement(element, item)
@@ -134,7 +136,11 @@ def _iso(value: Any) -> str | None:
 
 def _request(report: Report, request: HttpRequest) -> dict[str, Any]:
     last = next(
-        (e.text for e in reversed(report.public_events) if e.kind in ("status", "reply") and e.text),
+        (
+            e.text
+            for e in reversed(report.public_events)
+            if e.kind in ("status", "reply") and e.text
+        ),
         "",
     )
     photo = next((p for p in report.public_photos), None)
@@ -174,7 +180,9 @@ def _public_reports(village: Village) -> Any:
         .select_related("category", "lane", "village")
         .prefetch_related(
             Prefetch("events", queryset=Event.objects.filter(public=True), to_attr="public_events"),
-            Prefetch("photos", queryset=Photo.objects.filter(hidden=False), to_attr="public_photos"),
+            Prefetch(
+                "photos", queryset=Photo.objects.filter(hidden=False), to_attr="public_photos"
+            ),
         )
     )
 

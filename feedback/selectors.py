@@ -141,7 +141,9 @@ def statistics_for(*, village: Village, start: Any, end: Any) -> dict[str, Any]:
         )
         .order_by("category__name")
     )
-    by_status = {row["status"]: row["n"] for row in reports.values("status").annotate(n=Count("pk"))}
+    by_status = {
+        row["status"]: row["n"] for row in reports.values("status").annotate(n=Count("pk"))
+    }
     rows = list(
         reports.values_list(
             "created_at",

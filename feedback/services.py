@@ -133,7 +133,9 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 6371 * 2 * math.asin(math.sqrt(a))
 
 
-def location_check(*, village: Village, latitude: Decimal | None, longitude: Decimal | None) -> None:
+def location_check(
+    *, village: Village, latitude: Decimal | None, longitude: Decimal | None
+) -> None:
     if latitude is None and longitude is None:
         return
     if latitude is None or longitude is None:
@@ -216,9 +218,10 @@ def _atomic_with_file_cleanup(func: Any) -> Any:
 
 def sender_blocked(*, village: Village, hashes: list[str]) -> bool:
     hashes = [h for h in hashes if h]
-    return bool(hashes) and BlockedSender.objects.filter(
-        village=village, sender_hash__in=hashes
-    ).exists()
+    return (
+        bool(hashes)
+        and BlockedSender.objects.filter(village=village, sender_hash__in=hashes).exists()
+    )
 
 
 @_atomic_with_file_cleanup
@@ -509,7 +512,7 @@ def report_reopen(*, report: Report, text: str, now: datetime | None = None) -> 
     report.rating_comment = ""
     _ack_due, report.resolve_due = deadlines(category=report.category, start=now)
     report.save()
-    event = Event.objects.create(
+    Event.objects.create(
         report=report,
         kind=Event.Kind.REOPENED,
         public=True,
@@ -583,7 +586,11 @@ def api_key_create(*, village: Village, name: str, by: Any) -> tuple[ApiKey, str
         raise ValidationError(_("Name the client that will use the key."))
     raw = "o311_" + secrets.token_urlsafe(24)
     key = ApiKey.objects.create(
-        village=village, name=name.strip(), prefix=raw[5:11], key_hash=ApiKey.hash(raw), created_by=by
+        village=village,
+        name=name.strip(),
+        prefix=raw[5:11],
+        key_hash=ApiKey.hash(raw),
+        created_by=by,
     )
     return key, raw
 

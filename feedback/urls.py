@@ -45,13 +45,17 @@ urlpatterns = [
     path("feedback/stats/", staff_views.stats, name="feedback_stats"),
     re_path(r"^feedback/export\.(?P<fmt>csv|xlsx)$", staff_views.export, name="feedback_export"),
     # Open311 GeoReport v2
-    re_path(rf"^open311/v2/services\.{FMT}$", open311.services_list, name="feedback_open311_services"),
+    re_path(
+        rf"^open311/v2/services\.{FMT}$", open311.services_list, name="feedback_open311_services"
+    ),
     re_path(
         rf"^open311/v2/services/(?P<code>[-\w]+)\.{FMT}$",
         open311.service_definition,
         name="feedback_open311_service",
     ),
-    re_path(rf"^open311/v2/requests\.{FMT}$", open311.requests_list, name="feedback_open311_requests"),
+    re_path(
+        rf"^open311/v2/requests\.{FMT}$", open311.requests_list, name="feedback_open311_requests"
+    ),
     re_path(
         rf"^open311/v2/requests/(?P<request_id>[-\w]+)\.{FMT}$",
         open311.request_detail,

@@ -152,7 +152,10 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "feedback/track.html",
-            {"code": code, "error": _("No report has the tracking code %(code)s.") % {"code": code}},
+            {
+                "code": code,
+                "error": _("No report has the tracking code %(code)s.") % {"code": code},
+            },
             status=404,
         )
     return render(request, "feedback/track.html", {"code": ""})

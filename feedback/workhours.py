@@ -1,6 +1,6 @@
 """Deadlines in working hours: office hours on weekdays, minus Vietnamese public holidays.
 
-Office hours follow the commune offices' (7:30–11:30 and 13:00–17:00, Monday to Friday) unless
+Office hours follow the commune offices' (7:30-11:30 and 13:00-17:00, Monday to Friday) unless
 ``FEEDBACK_WORKING_HOURS`` says otherwise, e.g. ``"07:30-11:30,13:00-17:00"``.
 """
 

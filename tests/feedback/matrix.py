@@ -93,9 +93,7 @@ MATRIX: dict[str, Rule] = {
     "feedback_photo": Rule(EVERYONE, kwargs=_photo_pk),
     # Open311: reading is public; creating takes an API key (tested in test_open311.py)
     "feedback_open311_services": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json"}),
-    "feedback_open311_service": Rule(
-        EVERYONE, kwargs=lambda ctx: {"fmt": "xml", "code": "water"}
-    ),
+    "feedback_open311_service": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "xml", "code": "water"}),
     "feedback_open311_requests": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json"}),
     "feedback_open311_request": Rule(
         EVERYONE, kwargs=lambda ctx: {"fmt": "json", "request_id": "nope"}

@@ -21,11 +21,21 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def figures(village: Any, categories: dict, village_head: Any) -> list[Report]:
     now = timezone.now()
-    quick = make_report(village, categories["roads"], now=now - timedelta(hours=3), description="=HYPERLINK(1)")
-    services.report_transition(report=quick, to_status="resolved", by=village_head, text="Xong", now=now - timedelta(hours=2))
+    quick = make_report(
+        village, categories["roads"], now=now - timedelta(hours=3), description="=HYPERLINK(1)"
+    )
+    services.report_transition(
+        report=quick,
+        to_status="resolved",
+        by=village_head,
+        text="Xong",
+        now=now - timedelta(hours=2),
+    )
     services.report_rate(report=quick, satisfied=True)
     slow = make_report(village, categories["water"], now=now - timedelta(days=6))
-    services.report_transition(report=slow, to_status="closed", by=village_head, text="Không thuộc thẩm quyền", now=now)
+    services.report_transition(
+        report=slow, to_status="closed", by=village_head, text="Không thuộc thẩm quyền", now=now
+    )
     services.report_rate(report=slow, satisfied=False)
     make_report(village, categories["water"], now=now)
     return [quick, slow]
@@ -60,9 +70,8 @@ def test_exports_have_no_personal_data_and_no_formulas(figures: list, village_he
 def test_the_measures_compute_for_all_villages_at_once(
     figures: list, village: Any, django_assert_max_num_queries: Any
 ) -> None:
-    from reports.registry import MEASURES
-
     import feedback.measures  # noqa: F401
+    from reports.registry import MEASURES
 
     villages = Village.objects.all()
     today = timezone.localdate()

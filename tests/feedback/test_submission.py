@@ -61,13 +61,22 @@ def test_a_lane_of_another_village_in_the_link_is_ignored(
 
 
 def test_a_report_with_a_phone_photo_is_stored_stripped_and_resized_and_the_reporter_is_told(
-    client: Client, village: Any, world: Any, categories: dict, settings: Any,
+    client: Client,
+    village: Any,
+    world: Any,
+    categories: dict,
+    settings: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             _url(village),
-            _data(categories, lane=world.lane.pk, sign="Q7K2M9", photos=[upload("IMG_1.jpg", jpeg_with_gps())]),
+            _data(
+                categories,
+                lane=world.lane.pk,
+                sign="Q7K2M9",
+                photos=[upload("IMG_1.jpg", jpeg_with_gps())],
+            ),
         )
     assert response.status_code == 302, response.context and response.context["form"].errors
     report = Report.objects.get()
@@ -81,7 +90,8 @@ def test_a_report_with_a_phone_photo_is_stored_stripped_and_resized_and_the_repo
         assert image.size == (1200, 1600)  # turned upright by its EXIF orientation
         assert not image.getexif()  # no EXIF at all, so no GPS
         assert "exif" not in image.info and "icc_profile" not in image.info
-    raw = open(photo.image.path, "rb").read()
+    with open(photo.image.path, "rb") as handle:
+        raw = handle.read()
     assert b"PhoneMaker" not in raw and b"GPS" not in raw
     page = client.get(response["Location"])
     assert report.tracking_code in page.content.decode()
@@ -99,7 +109,9 @@ def test_a_report_with_a_phone_photo_is_stored_stripped_and_resized_and_the_repo
 def test_png_webp_and_heic_photos_are_accepted_and_become_jpeg(
     client: Client, village: Any, categories: dict, name: str, fmt: str, mode: str
 ) -> None:
-    response = client.post(_url(village), _data(categories, photos=[upload(name, image_bytes(fmt, mode=mode))]))
+    response = client.post(
+        _url(village), _data(categories, photos=[upload(name, image_bytes(fmt, mode=mode))])
+    )
     assert response.status_code == 302
     with Image.open(Photo.objects.get().image.path) as image:
         assert image.format == "JPEG" and image.size == (800, 600)
@@ -139,7 +151,9 @@ def _refused(client: Client, village: Any, data: dict, settings: Any) -> str:
     return response.content.decode()
 
 
-def test_an_empty_description_is_refused(client: Client, village: Any, categories: dict, settings: Any) -> None:
+def test_an_empty_description_is_refused(
+    client: Client, village: Any, categories: dict, settings: Any
+) -> None:
     html = _refused(client, village, _data(categories, description="   "), settings)
     assert "Hãy mô tả vấn đề" in html
 
@@ -149,7 +163,9 @@ def test_a_place_far_outside_the_village_is_refused(
 ) -> None:
     village.latitude, village.longitude = 18.34, 105.90
     village.save()
-    html = _refused(client, village, _data(categories, latitude="21.03", longitude="105.85"), settings)
+    html = _refused(
+        client, village, _data(categories, latitude="21.03", longitude="105.85"), settings
+    )
     assert "xa bên ngoài" in html
 
 
@@ -161,19 +177,25 @@ def test_a_file_named_jpg_that_is_not_an_image_is_refused(
     assert "anh.jpg" in html
 
 
-def test_a_decompression_bomb_is_refused(client: Client, village: Any, categories: dict, settings: Any) -> None:
+def test_a_decompression_bomb_is_refused(
+    client: Client, village: Any, categories: dict, settings: Any
+) -> None:
     data = _data(categories, photos=[upload("bom.png", bomb_png(), "image/png")])
     html = _refused(client, village, data, settings)
     assert "bom.png" in html
 
 
-def test_six_photos_are_refused(client: Client, village: Any, categories: dict, settings: Any) -> None:
+def test_six_photos_are_refused(
+    client: Client, village: Any, categories: dict, settings: Any
+) -> None:
     photos = [upload(f"{i}.png", image_bytes("PNG", (40, 30)), "image/png") for i in range(6)]
     html = _refused(client, village, _data(categories, photos=photos), settings)
     assert "tối đa 5" in html
 
 
-def test_the_honeypot_refuses_robots(client: Client, village: Any, categories: dict, settings: Any) -> None:
+def test_the_honeypot_refuses_robots(
+    client: Client, village: Any, categories: dict, settings: Any
+) -> None:
     _refused(client, village, _data(categories, website="http://spam.example"), settings)
 
 
@@ -187,7 +209,9 @@ def test_a_failure_after_the_photos_were_written_leaves_no_file(
 
     monkeypatch.setattr(services, "_notify", broken)
     with pytest.raises(RuntimeError):
-        client.post(_url(village), _data(categories, photos=[upload("a.jpg", jpeg_with_gps((400, 300)))]))
+        client.post(
+            _url(village), _data(categories, photos=[upload("a.jpg", jpeg_with_gps((400, 300)))])
+        )
     assert Report.objects.count() == 0
     assert _media_files(settings) == []
 
@@ -197,7 +221,10 @@ def test_too_many_reports_from_one_connection_are_refused(
 ) -> None:
     settings.FEEDBACK_RATE_PER_IP = "2/3600"
     for n in range(2):
-        assert client.post(_url(village), _data(categories, email=f"a{n}@example.com")).status_code == 302
+        assert (
+            client.post(_url(village), _data(categories, email=f"a{n}@example.com")).status_code
+            == 302
+        )
     response = client.post(_url(village), _data(categories, email="c@example.com"))
     assert response.status_code == 429
     assert Report.objects.count() == 2

@@ -101,7 +101,12 @@ def test_a_duplicate_is_linked_to_its_original(
     copy = make_report(village, categories["roads"])
     client = _login(village_head)
     url = reverse("feedback_transition", args=[copy.pk])
-    assert client.post(url, {"status": "duplicate", "text": "Trùng", "duplicate_of": "PA-NONE"}).status_code == 400
+    assert (
+        client.post(
+            url, {"status": "duplicate", "text": "Trùng", "duplicate_of": "PA-NONE"}
+        ).status_code
+        == 400
+    )
     client.post(url, {"status": "duplicate", "text": "Trùng", "duplicate_of": report.tracking_code})
     copy.refresh_from_db()
     assert copy.status == Status.DUPLICATE and copy.duplicate_of == report
@@ -110,7 +115,9 @@ def test_a_duplicate_is_linked_to_its_original(
 def test_the_digital_team_reads_but_does_not_handle(report: Report, digital_team: Any) -> None:
     client = _login(digital_team)
     assert client.get(reverse("feedback_detail", args=[report.pk])).status_code == 200
-    response = client.post(reverse("feedback_transition", args=[report.pk]), {"status": "acknowledged"})
+    response = client.post(
+        reverse("feedback_transition", args=[report.pk]), {"status": "acknowledged"}
+    )
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.status == Status.NEW
@@ -144,10 +151,15 @@ def test_moderation_hides_a_report_and_a_photo_but_keeps_them(
     head.post(reverse("feedback_photo_moderate", args=[photo.pk]), {"hidden": "1"})
     assert client.get(reverse("feedback_photo", args=[photo.pk])).status_code == 404
     assert head.get(reverse("feedback_photo", args=[photo.pk])).status_code == 200
-    assert head.post(reverse("feedback_moderate", args=[report.pk]), {"hidden": "1"}).status_code == 400
+    assert (
+        head.post(reverse("feedback_moderate", args=[report.pk]), {"hidden": "1"}).status_code
+        == 400
+    )
     head.post(reverse("feedback_moderate", args=[report.pk]), {"hidden": "1", "reason": "Xúc phạm"})
     assert report.description not in client.get(board).content.decode()
-    assert client.get(reverse("feedback_public_detail", args=[report.public_code])).status_code == 404
+    assert (
+        client.get(reverse("feedback_public_detail", args=[report.public_code])).status_code == 404
+    )
     assert Report.objects.filter(pk=report.pk, hidden=True).exists()
     assert Photo.objects.filter(pk=photo.pk, hidden=True).exists()
 
@@ -169,10 +181,14 @@ def test_the_reporter_rates_after_closure_and_reopens_within_14_days(
     assert report.satisfied is None
 
 
-def test_a_reopen_after_14_days_is_refused(report: Report, village_head: Any, client: Client) -> None:
+def test_a_reopen_after_14_days_is_refused(
+    report: Report, village_head: Any, client: Client
+) -> None:
     services.report_transition(report=report, to_status="resolved", by=village_head, text="Xong")
     Report.objects.filter(pk=report.pk).update(closed_at=timezone.now() - timedelta(days=15))
-    response = client.post(reverse("feedback_reopen", args=[report.tracking_code]), {"text": "Lại hỏng"})
+    response = client.post(
+        reverse("feedback_reopen", args=[report.tracking_code]), {"text": "Lại hỏng"}
+    )
     assert response.status_code == 400
     assert "14" in response.content.decode()
     report.refresh_from_db()
