@@ -143,8 +143,21 @@ def report_sent(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def track(request: HttpRequest) -> HttpResponse:
     """Look a report up by its tracking code."""
-    code = request.GET.get("code", "").strip().upper()
+    code = request.GET.get("code", "").strip().upper()[:16]
     if code:
+        # Tracking codes are the reporter's key to rate and reopen: guessing is rate-limited.
+        if not limits.hit(
+            "track",
+            contact_hash("ip:" + client_ip(request)),
+            setting="FEEDBACK_RATE_TRACK",
+            default="60/3600",
+        ):
+            return render(
+                request,
+                "feedback/track.html",
+                {"code": code, "error": _("Too many look-ups. Try again later.")},
+                status=429,
+            )
         if not code.startswith("PA-"):
             code = "PA-" + code
         if Report.objects.filter(tracking_code=code).exists():

@@ -248,3 +248,40 @@ def test_the_dashboard_shows_the_feedback_tiles(
     html = _login(village_head).get(reverse("dashboard")).content.decode()
     assert 'data-testid="feedback-open">2<' in html
     assert 'data-testid="feedback-overdue">1<' in html
+
+
+def test_looking_up_tracking_codes_is_rate_limited(client: Client, db: None, settings: Any) -> None:
+    settings.FEEDBACK_RATE_TRACK = "3/3600"
+    for _n in range(3):
+        assert client.get(reverse("feedback_track"), {"code": "PA-GUESS"}).status_code == 404
+    assert client.get(reverse("feedback_track"), {"code": "PA-GUESS"}).status_code == 429
+
+
+def test_the_village_head_sets_a_category_deadline_and_new_reports_follow_it(
+    village: Any, categories: dict, village_head: Any, officer: Any
+) -> None:
+    water = categories["water"]
+    data = {
+        "action": "category",
+        "category": water.pk,
+        "name": "Nước sạch",
+        "description": "",
+        "urgent": "on",
+        "ack_hours": "2",
+        "resolve_hours": "6",
+        "active": "on",
+    }
+    clerk = _login(officer)
+    assert clerk.post(reverse("feedback_settings"), data).status_code == 403
+    head = _login(village_head)
+    assert head.post(reverse("feedback_settings"), {**data, "ack_hours": "0"}).status_code == 400
+    assert head.post(reverse("feedback_settings"), data).status_code == 302
+    water.refresh_from_db()
+    assert (water.name, water.urgent, water.ack_hours, water.resolve_hours) == (
+        "Nước sạch",
+        True,
+        2,
+        6,
+    )
+    report = make_report(village, water)
+    assert report.resolve_due - report.created_at == timedelta(hours=6)
