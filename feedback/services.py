@@ -318,6 +318,7 @@ def report_transition(
     duplicate_of: Report | None = None,
     result_photo: ProcessedPhoto | None = None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Report:
     """Move a report along the state machine, with what each state requires."""
     now = now or timezone.now()
@@ -369,7 +370,8 @@ def report_transition(
         by=by,
         created_at=now,
     )
-    _notify(event)
+    if notify:
+        _notify(event)
     _live(report)
     return report
 
@@ -382,7 +384,10 @@ def report_reply(*, report: Report, text: str, by: Any, now: datetime | None = N
     report = _locked(report)
     now = now or timezone.now()
     if report.status == Status.NEW:
-        report_transition(report=report, to_status=Status.ACKNOWLEDGED, by=by, now=now)
+        # Acknowledged by the reply itself: the reporter gets the reply, not two messages.
+        report_transition(
+            report=report, to_status=Status.ACKNOWLEDGED, by=by, now=now, notify=False
+        )
     event = Event.objects.create(
         report=report, kind=Event.Kind.REPLY, public=True, text=text, by=by, created_at=now
     )

@@ -285,3 +285,26 @@ def test_the_village_head_sets_a_category_deadline_and_new_reports_follow_it(
     )
     report = make_report(village, water)
     assert report.resolve_due - report.created_at == timedelta(hours=6)
+
+
+def test_the_reporter_is_told_once_even_if_the_task_runs_twice(
+    report: Report, village_head: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from feedback.tasks import notify_reporter_task
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_reply(report=report, text="Đã nhận", by=village_head)
+    event = report.events.get(kind=Event.Kind.REPLY)
+    assert len(mail.outbox) == 1
+    assert notify_reporter_task(event.pk) == []
+    assert len(mail.outbox) == 1
+    assert "Đã nhận" in mail.outbox[0].body
+
+
+def test_the_public_village_section_links_to_the_board_and_the_form(village: Any) -> None:
+    from django.template.loader import render_to_string
+
+    html = render_to_string("feedback/_public_village.html", {"village": village})
+    assert reverse("feedback_board", args=[village.pk]) in html
+    assert reverse("feedback_report_new", args=[village.pk]) in html
