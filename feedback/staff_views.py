@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, require_roles, village_role_required
+from accounts.access import (
+    access_object,
+    require_roles,
+    roles_in_village,
+    village_role_required,
+)
 from accounts.models import User
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
 from feedback import selectors, services
@@ -83,6 +88,8 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, report: Report, status: int = 200, **forms: Any) -> HttpResponse:
+    roles = roles_in_village(user=request.user, village=report.village)
+    superuser = request.user.is_superuser
     return render(
         request,
         "feedback/staff_detail.html",
@@ -97,6 +104,8 @@ def _detail(request: HttpRequest, report: Report, status: int = 200, **forms: An
             "templates": ResponseTemplate.objects.filter(village=report.village),
             "overdue": report.is_overdue(),
             "error": forms.get("error"),
+            "can_handle": superuser or bool(roles & HANDLER_ROLES),
+            "can_manage": superuser or bool(roles & MANAGER_ROLES),
         },
         status=status,
     )

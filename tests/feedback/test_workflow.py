@@ -308,3 +308,9 @@ def test_the_public_village_section_links_to_the_board_and_the_form(village: Any
     html = render_to_string("feedback/_public_village.html", {"village": village})
     assert reverse("feedback_board", args=[village.pk]) in html
     assert reverse("feedback_report_new", args=[village.pk]) in html
+
+
+def test_the_digital_team_sees_no_handling_forms(report: Report, digital_team: Any) -> None:
+    html = _login(digital_team).get(reverse("feedback_detail", args=[report.pk])).content.decode()
+    assert reverse("feedback_transition", args=[report.pk]) not in html
+    assert reverse("feedback_block", args=[report.pk]) not in html
