@@ -1,0 +1,399 @@
+"""Residents' reports (phản ánh): categories, reports, photos, their history and the API keys."""
+
+import hashlib
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Lane, Village, VillageOwnedQuerySet
+
+# Letters and digits that cannot be mistaken for one another when read over the phone.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_tracking_code() -> str:
+    return "PA-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def new_public_code() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def contact_hash(value: str) -> str:
+    """A stable digest of a phone number, e-mail or IP address, for limits and blocks."""
+    return hashlib.sha256(("feedback:" + value.strip().lower()).encode()).hexdigest()
+
+
+class Category(models.Model):
+    """A kind of problem a village accepts reports about, with its own deadlines."""
+
+    village = models.ForeignKey(
+        Village, on_delete=models.CASCADE, related_name="feedback_categories"
+    )
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    ack_hours = models.PositiveSmallIntegerField(_("acknowledge within (working hours)"), default=8)
+    resolve_hours = models.PositiveSmallIntegerField(
+        _("handle within (hours)"),
+        null=True,
+        blank=True,
+        help_text=_("Clock hours for urgent categories, working hours otherwise; empty: none."),
+    )
+    # Extra questions: [{"key": "meter", "label": "Meter number", "required": false}]
+    questions = models.JSONField(_("extra questions"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("feedback category")
+        verbose_name_plural = _("feedback categories")
+        ordering = ["village", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "code"], name="feedback_category_unique_code"
+            ),
+            models.CheckConstraint(
+                condition=Q(ack_hours__gte=1), name="feedback_category_ack_hours_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed without fix")
+    FORWARDED = "forwarded", _("Forwarded to another body")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS})
+FIXED_STATUSES = frozenset({Status.RESOLVED})
+CLOSED_STATUSES = frozenset({Status.CLOSED, Status.FORWARDED, Status.DUPLICATE})
+DONE_STATUSES = FIXED_STATUSES | CLOSED_STATUSES
+
+# The state machine: which status may follow which, by staff action.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset(set(Status) - {Status.NEW}),
+    Status.ACKNOWLEDGED: frozenset(set(Status) - {Status.NEW, Status.ACKNOWLEDGED}),
+    Status.IN_PROGRESS: frozenset(DONE_STATUSES),
+    Status.RESOLVED: frozenset(),
+    Status.CLOSED: frozenset(),
+    Status.FORWARDED: frozenset(),
+    Status.DUPLICATE: frozenset(),
+}
+
+
+def status_kind(status: str) -> str:
+    """Open, fixed or closed: the three types every status belongs to."""
+    if status in OPEN_STATUSES:
+        return "open"
+    if status in FIXED_STATUSES:
+        return "fixed"
+    return "closed"
+
+
+class ReportQuerySet(VillageOwnedQuerySet):
+    def open(self) -> "ReportQuerySet":
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def public(self) -> "ReportQuerySet":
+        return self.filter(hidden=False, duplicate_of__isnull=True)
+
+    def overdue(self, now: Any = None) -> "ReportQuerySet":
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=Status.NEW, ack_due__lt=now) | Q(status__in=OPEN_STATUSES, resolve_due__lt=now)
+        )
+
+
+class Report(models.Model):
+    """One resident's report of a problem in the village."""
+
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="feedback_reports")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    tracking_code = models.CharField(
+        _("tracking code"), max_length=16, unique=True, default=new_tracking_code
+    )
+    public_code = models.CharField(max_length=16, unique=True, default=new_public_code)
+    description = models.TextField(_("description"))
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    lane = models.ForeignKey(
+        Lane, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("lane")
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=10, decimal_places=7, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=10, decimal_places=7, null=True, blank=True
+    )
+    sign_code = models.CharField(_("QR sign"), max_length=32, blank=True)
+    # The reporter: private unless show_name is set, and then only the name.
+    reporter_name = models.CharField(_("name"), max_length=100, blank=True)
+    reporter_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    reporter_email = models.EmailField(_("e-mail"), blank=True)
+    show_name = models.BooleanField(_("show my name publicly"), default=False)
+    reporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sender_hash = models.CharField(max_length=64, blank=True, editable=False)
+    contact_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="feedback_assigned",
+        verbose_name=_("assigned to"),
+    )
+    forwarded_to = models.CharField(_("forwarded to"), max_length=150, blank=True)
+    forwarded_on = models.DateField(_("forwarded on"), null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    me_too_count = models.PositiveIntegerField(default=0)
+
+    hidden = models.BooleanField(_("hidden by moderation"), default=False)
+    hidden_reason = models.CharField(_("reason"), max_length=255, blank=True)
+
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
+    ack_due = models.DateTimeField(_("acknowledge by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("handle by"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    satisfied = models.BooleanField(_("satisfied"), null=True, blank=True)
+    rating_comment = models.CharField(_("comment"), max_length=500, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["village", "status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.DUPLICATE) | Q(duplicate_of__isnull=False),
+                name="feedback_report_duplicate_has_original",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.FORWARDED) | ~Q(forwarded_to=""),
+                name="feedback_report_forwarded_has_body",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_code
+
+    @property
+    def kind(self) -> str:
+        return status_kind(self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def is_overdue(self, now: Any = None) -> bool:
+        now = now or timezone.now()
+        if self.status == Status.NEW and self.ack_due and self.ack_due < now:
+            return True
+        return bool(self.is_open and self.resolve_due and self.resolve_due < now)
+
+    @property
+    def public_name(self) -> str:
+        return self.reporter_name if self.show_name else ""
+
+
+def _photo_path(photo: "Photo", filename: str) -> str:
+    return f"feedback/{photo.report.village_id}/{uuid.uuid4().hex}{filename[-5:]}"
+
+
+class PhotoQuerySet(VillageOwnedQuerySet):
+    village_lookup = "report__village"
+
+
+class Photo(models.Model):
+    """A photo, re-encoded and stripped of metadata before it was stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=_photo_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    # A photo of the result, taken by staff when closing the report.
+    is_result = models.BooleanField(default=False)
+    hidden = models.BooleanField(_("hidden by moderation"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class Event(models.Model):
+    """One entry of a report's history: a status change, a reply, a note, an assignment."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Report sent")
+        STATUS = "status", _("Status changed")
+        REPLY = "reply", _("Reply")
+        NOTE = "note", _("Internal note")
+        ASSIGN = "assign", _("Assigned")
+        MODERATION = "moderation", _("Moderation")
+        RATING = "rating", _("Rated")
+        REOPENED = "reopened", _("Reopened by the reporter")
+        REMINDER = "reminder", _("Reminder sent")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    public = models.BooleanField(default=False)
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    text = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set once the reporter has been told, so that a retried task does not tell them twice.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.kind}"
+
+
+class MeToo(models.Model):
+    """A resident's "me too" on an open report, once per sender."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="me_toos")
+    sender_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "sender_hash"], name="feedback_metoo_once_per_sender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} +1"
+
+
+class Reminder(models.Model):
+    """A reminder sent for a lapsed deadline: one row per (report, lapse, interval)."""
+
+    class Lapse(models.TextChoices):
+        ACK = "ack", _("Not acknowledged in time")
+        RESOLVE = "resolve", _("Not handled in time")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="reminders")
+    lapse = models.CharField(max_length=8, choices=Lapse.choices)
+    interval = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "lapse", "interval"], name="feedback_reminder_once_per_lapse"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.lapse} #{self.interval}"
+
+
+class ResponseTemplate(models.Model):
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"))
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class BlockedSender(models.Model):
+    """A sender (by IP address or contact) whose reports a village no longer accepts."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
+    sender_hash = models.CharField(max_length=64)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "sender_hash"], name="feedback_blocked_unique_sender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.sender_hash[:12]
+
+
+class ApiKey(models.Model):
+    """A key for an Open311 client to create requests in one village."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("client name"), max_length=100)
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,3 +1,64 @@
 """Routes of the app, mounted at the site root by villageportal/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from feedback import open311, staff_views, views
+
+FMT = r"(?P<fmt>json|xml)"
+
+urlpatterns = [
+    # residents, no login needed
+    path("feedback/<uuid:village_id>/new/", views.report_new, name="feedback_report_new"),
+    path("feedback/<uuid:village_id>/similar/", views.similar, name="feedback_similar"),
+    path("feedback/<uuid:village_id>/board/", views.board, name="feedback_board"),
+    path("feedback/sent/<str:code>/", views.report_sent, name="feedback_sent"),
+    path("feedback/track/", views.track, name="feedback_track"),
+    path("feedback/track/<str:code>/", views.status, name="feedback_status"),
+    path("feedback/track/<str:code>/rate/", views.rate, name="feedback_rate"),
+    path("feedback/track/<str:code>/reopen/", views.reopen, name="feedback_reopen"),
+    path("feedback/r/<str:public_code>/", views.public_detail, name="feedback_public_detail"),
+    path("feedback/r/<str:public_code>/me-too/", views.me_too, name="feedback_me_too"),
+    path("feedback/photos/<uuid:pk>/", views.photo, name="feedback_photo"),
+    # village staff
+    path("feedback/", staff_views.report_list, name="feedback_list"),
+    path("feedback/reports/<int:pk>/", staff_views.report_detail, name="feedback_detail"),
+    path(
+        "feedback/reports/<int:pk>/status/",
+        staff_views.report_transition,
+        name="feedback_transition",
+    ),
+    path("feedback/reports/<int:pk>/reply/", staff_views.report_reply, name="feedback_reply"),
+    path("feedback/reports/<int:pk>/note/", staff_views.report_note, name="feedback_note"),
+    path("feedback/reports/<int:pk>/assign/", staff_views.report_assign, name="feedback_assign"),
+    path(
+        "feedback/reports/<int:pk>/moderate/",
+        staff_views.report_moderate,
+        name="feedback_moderate",
+    ),
+    path("feedback/reports/<int:pk>/block/", staff_views.sender_block, name="feedback_block"),
+    path(
+        "feedback/photos/<uuid:pk>/moderate/",
+        staff_views.photo_moderate,
+        name="feedback_photo_moderate",
+    ),
+    path("feedback/settings/", staff_views.settings_page, name="feedback_settings"),
+    path("feedback/stats/", staff_views.stats, name="feedback_stats"),
+    re_path(r"^feedback/export\.(?P<fmt>csv|xlsx)$", staff_views.export, name="feedback_export"),
+    # Open311 GeoReport v2
+    re_path(
+        rf"^open311/v2/services\.{FMT}$", open311.services_list, name="feedback_open311_services"
+    ),
+    re_path(
+        rf"^open311/v2/services/(?P<code>[-\w]+)\.{FMT}$",
+        open311.service_definition,
+        name="feedback_open311_service",
+    ),
+    re_path(
+        rf"^open311/v2/requests\.{FMT}$", open311.requests_list, name="feedback_open311_requests"
+    ),
+    re_path(
+        rf"^open311/v2/requests/(?P<request_id>[-\w]+)\.{FMT}$",
+        open311.request_detail,
+        name="feedback_open311_request",
+    ),
+]

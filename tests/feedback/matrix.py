@@ -1,7 +1,116 @@
 """Access-matrix entries for the feedback routes (merged into tests/test_access_matrix.py)."""
 
-from tests.access import Rule
+from typing import Any
 
-MATRIX: dict[str, Rule] = {}
+from tests.access import (
+    ANY_STAFF,
+    COMMUNE,
+    EVERYONE,
+    HEAD,
+    OFFICER,
+    OUR_STAFF,
+    SECURITY,
+    SUPER,
+    Rule,
+)
+
+HANDLERS = frozenset({HEAD, OFFICER, SECURITY, COMMUNE, SUPER})
+MANAGERS = frozenset({HEAD, COMMUNE, SUPER})
+
+
+def _report(ctx: dict[str, Any]) -> Any:
+    from feedback import services
+    from feedback.models import Category
+
+    services.categories_ensure_defaults(village=ctx["village"])
+    category = Category.objects.filter(village=ctx["village"]).first()
+    return services.report_submit(
+        village=ctx["village"],
+        submission=services.Submission(
+            category=category,
+            description="Cột điện nghiêng",
+            answers={},
+            lane=None,
+            latitude=None,
+            longitude=None,
+        ),
+        photos=[],
+    )
+
+
+def _photo(ctx: dict[str, Any]) -> Any:
+    from feedback import photos, services
+    from feedback.models import Photo
+
+    report = _report(ctx)
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24)).save(out, "PNG")
+    services._store_photos(report, [photos.process(out.getvalue())])
+    return Photo.objects.filter(report=report).get()
+
+
+def _pk(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": _report(ctx).pk}
+
+
+def _code(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"code": _report(ctx).tracking_code}
+
+
+def _public(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"public_code": _report(ctx).public_code}
+
+
+def _village(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"village_id": ctx["village"].pk}
+
+
+def _photo_pk(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": _photo(ctx).pk}
+
+
+def _object(allowed: frozenset[str], **options: Any) -> Rule:
+    """A report of the village: 404 to other villages and to residents, 403 to other staff."""
+    return Rule(allowed, scoped=True, resident_refusal="not_found", **options)
+
+
+MATRIX: dict[str, Rule] = {
+    # residents, no login needed
+    "feedback_report_new": Rule(EVERYONE, kwargs=_village),
+    "feedback_similar": Rule(EVERYONE, kwargs=_village),
+    "feedback_board": Rule(EVERYONE, kwargs=_village),
+    "feedback_sent": Rule(EVERYONE, kwargs=_code),
+    "feedback_track": Rule(EVERYONE),
+    "feedback_status": Rule(EVERYONE, kwargs=_code),
+    "feedback_rate": Rule(EVERYONE, method="POST", kwargs=_code),
+    "feedback_reopen": Rule(EVERYONE, method="POST", kwargs=_code),
+    "feedback_public_detail": Rule(EVERYONE, kwargs=_public),
+    "feedback_me_too": Rule(EVERYONE, method="POST", kwargs=_public),
+    "feedback_photo": Rule(EVERYONE, kwargs=_photo_pk),
+    # Open311: reading is public; creating takes an API key (tested in test_open311.py)
+    "feedback_open311_services": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json"}),
+    "feedback_open311_service": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "xml", "code": "water"}),
+    "feedback_open311_requests": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json"}),
+    "feedback_open311_request": Rule(
+        EVERYONE, kwargs=lambda ctx: {"fmt": "json", "request_id": "nope"}
+    ),
+    # village staff
+    "feedback_list": Rule(ANY_STAFF),
+    "feedback_settings": Rule(ANY_STAFF),
+    "feedback_stats": Rule(ANY_STAFF),
+    "feedback_export": Rule(ANY_STAFF, kwargs=lambda ctx: {"fmt": "csv"}),
+    "feedback_detail": _object(OUR_STAFF, kwargs=_pk),
+    "feedback_transition": _object(HANDLERS, method="POST", kwargs=_pk),
+    "feedback_reply": _object(HANDLERS, method="POST", kwargs=_pk),
+    "feedback_note": _object(HANDLERS, method="POST", kwargs=_pk),
+    "feedback_assign": _object(HANDLERS, method="POST", kwargs=_pk),
+    "feedback_moderate": _object(MANAGERS, method="POST", kwargs=_pk),
+    "feedback_block": _object(MANAGERS, method="POST", kwargs=_pk),
+    "feedback_photo_moderate": _object(MANAGERS, method="POST", kwargs=_photo_pk),
+}
 # WebSocket route names -> actors allowed to open them.
 WEBSOCKET: dict[str, frozenset[str]] = {}

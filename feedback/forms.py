@@ -1,0 +1,190 @@
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.phones import normalize_phone
+from feedback import photos as photo_processing
+from feedback.models import TRANSITIONS, Category, Report, Status
+from feedback.services import MAX_PHOTOS, Submission
+from households.models import Lane
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to five photos, each decoded and re-encoded here, before anything is saved."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/heic"})
+
+    def clean(self, data: Any, initial: Any = None) -> list[photo_processing.ProcessedPhoto]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(
+                _("Send at most %(n)s photos."), params={"n": MAX_PHOTOS}, code="photos"
+            )
+        processed = []
+        for upload in files:
+            if upload.size > photo_processing.max_bytes():
+                raise ValidationError(
+                    _("%(name)s is larger than %(mb)s MB."),
+                    params={"name": upload.name, "mb": photo_processing.max_bytes() // 2**20},
+                )
+            upload.seek(0)
+            processed.append(photo_processing.process(upload, name=upload.name))
+        return processed
+
+
+class ReportForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("What is the problem about?"), queryset=Category.objects.none(), empty_label=None
+    )
+    description = forms.CharField(
+        label=_("Describe the problem"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Describe the problem.")},
+    )
+    photos = PhotosField(label=_("Photos (up to 5)"), required=False)
+    lane = forms.ModelChoiceField(
+        label=_("Lane"), queryset=Lane.objects.none(), required=False, empty_label=_("— not sure —")
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        required=False,
+        max_digits=10,
+        decimal_places=7,
+        min_value=-90,
+        max_value=90,
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        required=False,
+        max_digits=10,
+        decimal_places=7,
+        min_value=-180,
+        max_value=180,
+    )
+    sign = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=100)
+    phone = forms.CharField(label=_("Phone (optional, private)"), required=False, max_length=20)
+    email = forms.EmailField(label=_("E-mail (optional, private)"), required=False)
+    show_name = forms.BooleanField(label=_("Show my name on the public board"), required=False)
+    # The honeypot: hidden from people by CSS, filled in by robots.
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args: Any, village: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.village = village
+        self.categories = list(Category.objects.filter(village=village, active=True))
+        self.fields["category"].queryset = Category.objects.filter(village=village, active=True)
+        self.fields["lane"].queryset = Lane.objects.alive().filter(village=village)
+        for category in self.categories:
+            for question in category.questions or []:
+                key = f"q_{category.pk}_{question['key']}"
+                self.fields[key] = forms.CharField(
+                    label=f"{category.name}: {question['label']}", required=False, max_length=200
+                )
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "").strip()
+        return normalize_phone(value) if value else ""
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise ValidationError(_("Your report could not be accepted."), code="honeypot")
+        return ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        category = data.get("category")
+        answers = {}
+        if category is not None:
+            for question in category.questions or []:
+                value = (data.get(f"q_{category.pk}_{question['key']}") or "").strip()
+                if question.get("required") and not value:
+                    self.add_error(
+                        None,
+                        ValidationError(
+                            _("Answer: %(q)s"), params={"q": question["label"]}, code="answer"
+                        ),
+                    )
+                if value:
+                    answers[question["key"]] = value
+        data["answers"] = answers
+        return data
+
+    def submission(self) -> Submission:
+        d = self.cleaned_data
+        return Submission(
+            category=d["category"],
+            description=d["description"],
+            answers=d["answers"],
+            lane=d.get("lane"),
+            latitude=d.get("latitude"),
+            longitude=d.get("longitude"),
+            sign_code=d.get("sign") or "",
+            reporter_name=d.get("name") or "",
+            reporter_phone=d.get("phone") or "",
+            reporter_email=d.get("email") or "",
+            show_name=bool(d.get("show_name")),
+        )
+
+
+class TransitionForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
+    text = forms.CharField(
+        label=_("Public note (required to close)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    forwarded_to = forms.CharField(label=_("Forwarded to"), required=False, max_length=150)
+    forwarded_on = forms.DateField(
+        label=_("Forwarded on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    duplicate_of = forms.CharField(
+        label=_("Tracking code of the original report"), required=False, max_length=16
+    )
+    result_photo = PhotosField(label=_("Photo of the result (optional)"), required=False)
+
+    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = TRANSITIONS.get(report.status, frozenset())
+        self.fields["status"].choices = [(v, label) for v, label in Status.choices if v in allowed]
+        self.fields["result_photo"].widget.attrs.pop("multiple", None)
+
+    def clean_result_photo(self) -> Any:
+        photos = self.cleaned_data.get("result_photo") or []
+        if len(photos) > 1:
+            raise ValidationError(_("One photo of the result at most."))
+        return photos[0] if photos else None
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(
+        label=_("Text"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RateForm(forms.Form):
+    satisfied = forms.TypedChoiceField(
+        label=_("Are you satisfied with the outcome?"),
+        choices=[("yes", _("Satisfied")), ("no", _("Not satisfied"))],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CategoryForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ["name", "description", "urgent", "ack_hours", "resolve_hours", "active"]

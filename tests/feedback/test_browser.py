@@ -1,0 +1,95 @@
+"""A resident files a report from a phone; the village head acknowledges it. Real Chromium."""
+
+import os
+from typing import Any
+
+import pytest
+
+from feedback.models import Photo, Report
+from tests.browser.conftest import CHROMIUM
+from tests.feedback.conftest import jpeg_with_gps
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+# Module scope: Playwright's event loop must be gone before other tests use async_to_sync.
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Any:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+    yield context.new_page()
+    context.close()
+
+
+def test_a_resident_reports_with_a_pin_and_a_photo_and_the_head_acknowledges_it(
+    page: Any,
+    live_server: Any,
+    village: Any,
+    world: Any,
+    village_head: Any,
+    password: str,
+    output_dir: str,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # no tiles: the pin still works
+    village.latitude, village.longitude = 18.2461, 106.0021
+    village.save()
+    photo = tmp_path / "IMG_2041.jpg"
+    photo.write_bytes(jpeg_with_gps((1200, 900)))
+
+    page.goto(f"{live_server.url}/feedback/{village.pk}/new/?sign=Q7K2M9&lane={world.lane.pk}")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    page.select_option("select[name=category]", label="Đường và chiếu sáng")
+    page.fill("textarea[name=description]", "Đèn đường đầu ngõ không sáng <b>ba hôm</b>")
+    page.set_input_files("input[name=photos]", str(photo))
+    page.wait_for_selector("#report-map:not([hidden])")
+    page.locator("#report-map").click(position={"x": 150, "y": 100})
+    page.wait_for_selector("#report-map[data-pinned]")
+    assert page.input_value("input[name=latitude]") != ""
+    page.fill("input[name=email]", "cudan@example.com")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=os.path.join(output_dir, "feedback-form-360px.png"), full_page=True)
+    page.click("[data-testid=report-submit]")
+    page.wait_for_selector("[data-testid=tracking-code]")
+    code = page.get_by_test_id("tracking-code").inner_text()
+    report = Report.objects.get(tracking_code=code)
+    assert report.lane == world.lane and report.sign_code == "Q7K2M9"
+    assert report.latitude is not None
+    assert Photo.objects.filter(report=report).count() == 1
+
+    context = page.context.browser.new_context(viewport={"width": 1024, "height": 800})
+    staff = context.new_page()
+    staff.goto(f"{live_server.url}/accounts/login/")
+    staff.fill("input[name=login]", village_head.email)
+    staff.fill("input[name=password]", password)
+    staff.click("[data-testid=login-submit]")
+    staff.wait_for_url(f"{live_server.url}/dashboard/")
+    assert staff.get_by_test_id("feedback-open").inner_text() == "1"
+    staff.goto(f"{live_server.url}/feedback/")
+    staff.click(f"text={code}")
+    staff.select_option("select[name=status]", "acknowledged")
+    staff.fill("[data-testid=transition-form] textarea[name=text]", "Chiều nay thợ điện đến.")
+    staff.click("[data-testid=transition-submit]")
+    staff.wait_for_selector(".message")
+    staff.screenshot(path=os.path.join(output_dir, "feedback-staff-detail.png"), full_page=True)
+    context.close()
+
+    page.goto(f"{live_server.url}/feedback/track/{code}/")
+    assert page.get_by_test_id("status").inner_text() == "Đã tiếp nhận"
+    assert "Chiều nay thợ điện đến." in page.get_by_test_id("history").inner_text()
+    assert "<b>ba hôm</b>" in page.get_by_test_id("description").inner_text()
