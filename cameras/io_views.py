@@ -23,9 +23,7 @@ PREVIEW_ROWS = 50
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
-    jobs = ImportJob.objects.visible_to(request.user, MANAGER_ROLES).filter(
-        village=request.village  # type: ignore[attr-defined]
-    )
+    jobs = ImportJob.objects.visible_to(request.user, MANAGER_ROLES).select_related("village")
     return access_object(jobs, user=request.user, pk=pk)
 
 

@@ -10,6 +10,7 @@ class CameraFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Camera
+        skip_postgeneration_save = True
 
     village = factory.SubFactory(VillageFactory)
     name = factory.Sequence(lambda n: f"Camera {n}")
