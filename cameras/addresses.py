@@ -198,8 +198,6 @@ def refusal(ip: IPAddress, allowed: tuple[IPNetwork, ...] | None = None) -> str:
     allowed = _networks(conf.networks()) if allowed is None else allowed
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    if not any(ip in network for network in allowed):
-        return "not_allowed"
 
     def explicit(special: IPNetwork) -> bool:
         return any(
@@ -216,6 +214,8 @@ def refusal(ip: IPAddress, allowed: tuple[IPNetwork, ...] | None = None) -> str:
             if not explicit(special):
                 return reason
             special_hit = True
+    if not any(ip in network for network in allowed):
+        return "not_allowed"
     if not special_hit and ip in own_addresses():
         single = ipaddress.ip_network(f"{ip}/{ip.max_prefixlen}")
         if not explicit(single):

@@ -2,6 +2,8 @@ import pytest
 
 from tests.cameras.fakes import FakeCamera
 
+TEST_KEY = "x9dGZ0t6VjJbQ2yH8uN4pR1sW7eA3fK5mL0cB6jT2qE="
+
 
 @pytest.fixture(autouse=True)
 def _loopback_allowed(settings) -> None:
@@ -9,6 +11,8 @@ def _loopback_allowed(settings) -> None:
     settings.CAMERA_NETWORKS = ["127.0.0.0/8", "10.20.0.0/16"]
     settings.CAMERA_PROBE_TIMEOUT = 1.5
     settings.CAMERA_PROBE_SLOW_MS = 1000
+    # Tests run with DEBUG off, where a key must be given (no derived development key).
+    settings.CAMERA_CREDENTIALS_KEY = TEST_KEY
 
 
 @pytest.fixture
