@@ -15,7 +15,10 @@ from tests.cameras.factories import CameraFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "Tên camera,Loại,Ngõ/xóm,Số nhà chủ camera,Ngày hộ đồng ý,Vĩ độ,Kinh độ,Luồng chính (RTSP),Mật khẩu"
+HEADER = (
+    "Tên camera,Loại,Ngõ/xóm,Số nhà chủ camera,Ngày hộ đồng ý,Vĩ độ,Kinh độ,"
+    "Luồng chính (RTSP),Mật khẩu"
+)
 
 
 def _csv(*rows: str) -> SimpleUploadedFile:
