@@ -8,7 +8,7 @@ from households.models import Household, Lane, Village
 
 
 class CameraForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Camera name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=Camera.Kind.choices)
     household = forms.ModelChoiceField(
         label=_("Owner household"), queryset=Household.objects.none(), required=False
