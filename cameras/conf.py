@@ -41,11 +41,11 @@ def own_addresses() -> tuple[str, ...]:
 
 
 def probe_timeout() -> float:
-    return float(_value("CAMERA_PROBE_TIMEOUT", 4.0))
+    return float(_value("CAMERA_PROBE_TIMEOUT", 3.0))
 
 
 def probe_concurrency() -> int:
-    return int(_value("CAMERA_PROBE_CONCURRENCY", 200))
+    return int(_value("CAMERA_PROBE_CONCURRENCY", 500))
 
 
 def slow_after_ms() -> int:
