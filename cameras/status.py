@@ -174,7 +174,8 @@ def _update_rows(model: type, rows: list, fields: list[str]) -> None:
     columns = [meta.get_field(name) for name in fields]
     pk = meta.pk
     quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+    # Table and column names come from the model, quoted; values are parameters.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
         quote(meta.db_table),
         ", ".join(f"{quote(f.column)} = %s" for f in columns),
         quote(pk.column),
