@@ -18,9 +18,10 @@ The cameras are rows of ``cameras_camera`` in the shared benchmark database
 over its villages; they are created once and kept (the farm's ports are fixed), so a second
 run reuses them. The run is what the Celery task does: ``cameras.status.probe_cameras`` (load
 the enabled cameras, probe with bounded concurrency, write states, changes, uptime and
-alerts), timed twice: the first round (every camera new) and a second one. Alerts are
-e-mailed to nobody (the bench villages' cameras have no security officer on file for most,
-and the e-mail backend is the console's, silenced).
+alerts), timed three times: the first round (every camera new), a second one, and a third
+as if eleven minutes had passed, when the unreachable half is declared offline and 2,500
+"down" alerts are recorded and sent (to the e-mail backend ``dummymail://``, which drops
+them; the live events go to the in-memory channel layer).
 
 Reported: wall time of each round and of the probe alone, peak resident memory (``VmHWM``)
 and the most file descriptors open at once (``/proc/self/fd`` sampled every 20 ms), against
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,7 @@ def main() -> None:
 
     django.setup()
     from django.db import connection
+    from django.utils import timezone
 
     from cameras import probe, status
     from cameras.models import Camera, CameraState
@@ -263,7 +265,13 @@ def main() -> None:
         figures["outcomes"] = errors
         del results, targets
 
-        for round_name in ("round_1", "round_2"):
+        rounds = (
+            ("round_1", None),
+            ("round_2", None),
+            # Eleven minutes on, the unreachable half is declared offline: 2,500 alerts.
+            ("round_3_declared_offline", timedelta(minutes=11)),
+        )
+        for round_name, later in rounds:
             # What ``status.probe_cameras`` does, phase by phase.
             with FdSampler() as fds:
                 started = time.perf_counter()
@@ -274,7 +282,8 @@ def main() -> None:
                 t_load = time.perf_counter()
                 results = probe.run(ready) + failed
                 t_probe = time.perf_counter()
-                summary = status.record_results(results)
+                now = timezone.now() + later if later else None
+                summary = status.record_results(results, now=now)
                 t_write = time.perf_counter()
             figures[round_name] = {
                 "seconds": round(t_write - started, 2),

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from cameras.models import WORKING, Camera, Status, UptimeDay
@@ -54,7 +54,6 @@ def status_counts(village: Village) -> dict[str, int]:
 
 def lane_coverage(village: Village) -> list[dict[str, Any]]:
     """Each lane with its public cameras and how many work now; lanes without any first."""
-    public = Camera.objects.public().filter(enabled=True, lane=OuterRef("pk"))
     lanes = (
         Lane.objects.alive()
         .filter(village=village)
@@ -70,7 +69,6 @@ def lane_coverage(village: Village) -> list[dict[str, Any]]:
                     cameras__state__status__in=WORKING,
                 ),
             ),
-            has_public=Exists(public),
         )
         .order_by("sort_order", "name")
     )

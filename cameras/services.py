@@ -1,7 +1,6 @@
 """Writes to the camera registry: forms, imports, the API and the demo all come here."""
 
 import re
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from cameras.addresses import STREAM_SCHEMES, WEB_SCHEMES
 from cameras.models import Camera, CameraState, View
 from households import public_cache
 from households.history import record
-from households.models import Household, Lane, Village
+from households.models import Village
 
 # The address fields, with the schemes each accepts.
 ADDRESS_FIELDS: dict[str, tuple[str, ...]] = {
@@ -252,15 +251,3 @@ def view_log(
         role=role,
         ip=ip,
     )
-
-
-def lanes_of(village: Village) -> Any:
-    return Lane.objects.alive().filter(village=village)
-
-
-def households_of(village: Village) -> Any:
-    return Household.objects.active().filter(village=village)
-
-
-def consent_today() -> date:
-    return timezone.localdate()

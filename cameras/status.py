@@ -103,7 +103,9 @@ def record_results(results: Iterable[Result], *, now: datetime | None = None) ->
     by_camera = {r.camera_id: r for r in results}
     cameras = {
         c.pk: c
-        for c in Camera.objects.filter(pk__in=list(by_camera)).select_related("state", "village")
+        for c in Camera.objects.filter(pk__in=list(by_camera)).select_related(
+            "state", "village", "lane"
+        )
     }
     states, changes, counted = [], [], []
     alerts_due: list[tuple[Camera, str]] = []
@@ -127,8 +129,7 @@ def record_results(results: Iterable[Result], *, now: datetime | None = None) ->
     _save_states(states)
     StatusChange.objects.bulk_create(changes, batch_size=1000)
     _count_uptime(counted, timezone.localdate(now))
-    for camera, kind in alerts_due:
-        alerts.camera_alert(camera=camera, kind=kind, at=now)
+    alerts.cameras_alert(alerts_due, at=now)
     for village_id in villages_changed:
         public_cache.bump(village_id)
     return {

@@ -48,3 +48,17 @@ def test_nothing_goes_out_if_the_transaction_rolls_back(
         alerts.camera_alert(camera=camera, kind=Alert.Kind.DOWN, at=timezone.now())
     assert callbacks  # queued for after the commit...
     assert mail.outbox == []  # ...and not sent before it
+
+
+def test_many_cameras_down_at_once_make_one_message_per_person(
+    world, security_officer, village_head, django_capture_on_commit_callbacks
+) -> None:
+    cameras = [CameraFactory(village=world.village, name=f"Camera {n}") for n in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        records = alerts.cameras_alert(
+            [(camera, Alert.Kind.DOWN) for camera in cameras], at=timezone.now()
+        )
+    assert len(records) == 5 and Alert.objects.count() == 5
+    assert len(mail.outbox) == 2
+    assert "5 camera mất kết nối" in mail.outbox[0].subject
+    assert all(f"Camera {n}" in mail.outbox[0].body for n in range(5))
