@@ -272,3 +272,16 @@ def test_maintenance_and_removal_are_post_only_and_confirmed(security_officer, w
     assert Camera.objects.filter(pk=camera.pk).exists()
     client.post(reverse("camera_delete", args=[camera.pk]), {"confirm": "1"})
     assert not Camera.objects.filter(pk=camera.pk).exists()
+
+
+def test_every_registry_change_is_recorded_with_who_did_it(security_officer, world) -> None:
+    from cameras.models import CameraEvent
+
+    client = _client(security_officer)
+    client.post(reverse("camera_create"), _form())
+    camera = Camera.objects.get()
+    client.post(reverse("camera_edit", args=[camera.pk]), _form(facing="Cổng chợ"))
+    events = list(CameraEvent.objects.filter(pgh_obj_id=camera.pk).order_by("pgh_id"))
+    assert [e.pgh_label for e in events] == ["insert", "update"]
+    assert events[-1].facing == "Cổng chợ"
+    assert events[-1].pgh_context.metadata["user"] == security_officer.pk

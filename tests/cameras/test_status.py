@@ -248,3 +248,24 @@ def test_a_refused_port_is_a_failure(watched, django_capture_on_commit_callbacks
     camera = watched(Gone())
     _probe(camera, _minutes(0), django_capture_on_commit_callbacks)
     assert camera.state.last_error == "refused"
+
+
+def test_the_public_pages_are_refreshed_when_a_public_camera_stops_working(
+    fake_camera, watched, django_capture_on_commit_callbacks, settings, world
+) -> None:
+    from households import public_cache
+
+    settings.CAMERA_OFFLINE_AFTER_MINUTES = 0
+    fake = fake_camera()
+    camera = watched(fake)
+    capture = django_capture_on_commit_callbacks
+    before = public_cache.version(world.village.pk)
+    _probe(camera, _minutes(0), capture)
+    after_online = public_cache.version(world.village.pk)
+    assert after_online > before
+    _probe(camera, _minutes(1), capture)  # still online: nothing to refresh
+    assert public_cache.version(world.village.pk) == after_online
+    fake.stop()
+    _probe(camera, _minutes(2), capture)
+    assert camera.state.status == Status.OFFLINE
+    assert public_cache.version(world.village.pk) > after_online
