@@ -4,6 +4,9 @@ import ipaddress
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cameras import addresses, crypto
 from cameras.addresses import STREAM_SCHEMES, WEB_SCHEMES
@@ -124,3 +127,18 @@ def test_production_without_a_key_refuses_to_store_credentials(settings) -> None
     settings.CAMERA_CREDENTIALS_KEY = None
     with pytest.raises(ImproperlyConfigured):
         crypto.encrypt(crypto.Credentials("admin", "x"))
+
+
+@given(st.text(max_size=200))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_any_text_is_either_an_address_or_a_clear_refusal(text: str) -> None:
+    for schemes in (STREAM_SCHEMES, WEB_SCHEMES):
+        try:
+            address, _credentials = addresses.parse(text, schemes=schemes)
+        except ValidationError as exc:
+            assert exc.messages and exc.code
+        else:
+            assert address.scheme in schemes and address.host
+            assert "@" not in address.url.split("/")[2]
+            # What was kept parses again to the same camera.
+            assert addresses.parse(address.url, schemes=schemes)[0].key == address.key
