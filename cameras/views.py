@@ -1,5 +1,7 @@
 """Staff pages of the cameras: list, map, coverage, a camera's page, forms, viewing."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,6 +26,7 @@ from cameras.access import (
 )
 from cameras.forms import CameraForm
 from cameras.models import Camera, Status, View
+from households.history import entries_for
 from households.models import Lane
 
 PAGE_SIZE = 50
@@ -136,8 +139,24 @@ def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "alerts": camera.alerts.all()[:10],
             "uptime": selectors.uptime(Camera.objects.filter(pk=camera.pk)),
             "views": View.objects.filter(camera=camera)[:10] if manager else [],
+            "history": _history(camera) if manager else [],
         },
     )
+
+
+def _history(camera: Camera) -> list[Any]:
+    """Who changed the camera's record and how; the credentials only as "changed"."""
+    events = camera.events.select_related("pgh_context").order_by("pgh_id")
+    entries = entries_for(
+        events,
+        subject="camera",
+        tracked_model=Camera,
+        hidden=frozenset({"credentials"}),
+    )
+    hidden_internal = {"address_key"}
+    for entry in entries:
+        entry.changes[:] = [c for c in entry.changes if c.field not in hidden_internal]
+    return list(reversed(entries))[:30]
 
 
 # ---------------------------------------------------------------------------------------

@@ -278,10 +278,14 @@ def test_every_registry_change_is_recorded_with_who_did_it(security_officer, wor
     from cameras.models import CameraEvent
 
     client = _client(security_officer)
-    client.post(reverse("camera_create"), _form())
+    client.post(reverse("camera_create"), _form(username="admin", password="mk-lich-su"))
     camera = Camera.objects.get()
     client.post(reverse("camera_edit", args=[camera.pk]), _form(facing="Cổng chợ"))
     events = list(CameraEvent.objects.filter(pgh_obj_id=camera.pk).order_by("pgh_id"))
     assert [e.pgh_label for e in events] == ["insert", "update"]
     assert events[-1].facing == "Cổng chợ"
     assert events[-1].pgh_context.metadata["user"] == security_officer.pk
+    page = client.get(reverse("camera_detail", args=[camera.pk])).content.decode()
+    history = page.split('data-testid="history"')[1].split("</ol>")[0]
+    assert "Cổng chợ" in history and security_officer.full_name in history
+    assert "mk-lich-su" not in page and camera.credentials not in page
