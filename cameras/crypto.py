@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -19,12 +20,18 @@ from cameras import conf
 
 
 def _fernet() -> MultiFernet:
-    keys = list(conf.credentials_keys())
+    keys = conf.credentials_keys()
     if not keys:
         if not settings.DEBUG:
             raise ImproperlyConfigured("CAMERA_CREDENTIALS_KEY must be set when DEBUG is off.")
         derived = hashlib.sha256(b"camera-credentials:" + settings.SECRET_KEY.encode()).digest()
-        keys = [base64.urlsafe_b64encode(derived).decode()]
+        keys = (base64.urlsafe_b64encode(derived).decode(),)
+    return _multi(keys)
+
+
+@lru_cache(maxsize=8)
+def _multi(keys: tuple[str, ...]) -> MultiFernet:
+    """One MultiFernet per key list: a probe run decrypts thousands of credentials."""
     try:
         return MultiFernet([Fernet(key.encode()) for key in keys])
     except ValueError as exc:
