@@ -1,0 +1,464 @@
+"""Import and export of the camera list (.xlsx/.csv), on the registry's import machinery.
+
+The upload is checked by the registry's reader (format, size, encoding, header row, cell
+cleaning), every row is validated by the same service as the form, and the result is shown
+before anything is written. Confirming writes every camera or, if anything has changed
+meanwhile, none. Credentials in the file (their own columns or inside an address) are
+encrypted during the check; the export never writes them.
+"""
+
+import io
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from cameras import crypto, services
+from cameras.models import Camera, ImportJob
+from households import exports
+from households import imports as registry
+from households.models import Household, Lane, Village
+
+MAX_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "Tên camera", True, ("Tên", "Camera")),
+    Column("kind", "Loại", True, ("Loại camera",)),
+    Column("lane", "Ngõ/xóm", False, ("Ngõ", "Xóm", "Tuyến đường")),
+    Column("house_number", "Số nhà chủ camera", False, ("Số nhà",)),
+    Column("consent_on", "Ngày hộ đồng ý", False, ("Ngày đồng ý",)),
+    Column("latitude", "Vĩ độ"),
+    Column("longitude", "Kinh độ"),
+    Column("facing", "Hướng quan sát"),
+    Column("make", "Hãng"),
+    Column("model", "Model", False, ("Mẫu",)),
+    Column("stream_url", "Luồng chính (RTSP)", False, ("Luồng chính", "RTSP")),
+    Column("substream_url", "Luồng phụ", False, ("Luồng phụ (RTSP)",)),
+    Column("snapshot_url", "Địa chỉ ảnh chụp", False, ("Ảnh chụp",)),
+    Column("hls_url", "Địa chỉ HLS", False, ("HLS",)),
+    Column("onvif_url", "Địa chỉ ONVIF", False, ("ONVIF",)),
+    Column("username", "Tên đăng nhập"),
+    Column("password", "Mật khẩu"),
+    Column("importance", "Mức quan trọng"),
+    Column("installed_on", "Ngày lắp đặt"),
+    Column("enabled", "Đang dùng", False, ("Hoạt động",)),
+)
+HEADERS = [c.header for c in COLUMNS]
+HEADER_KEYS = {registry._key(n): c.key for c in COLUMNS for n in (c.header, *c.aliases)}
+KIND_WORDS = {Camera.Kind.PUBLIC: "Công cộng", Camera.Kind.HOUSEHOLD: "Hộ gia đình"}
+KINDS = {"cong cong": Camera.Kind.PUBLIC, "public": Camera.Kind.PUBLIC}
+KINDS |= {"ho gia dinh": Camera.Kind.HOUSEHOLD, "ho": Camera.Kind.HOUSEHOLD}
+KINDS |= {"household": Camera.Kind.HOUSEHOLD}
+IMPORTANCE_WORDS = {"low": "Thấp", "normal": "Bình thường", "high": "Cao"}
+IMPORTANCE = {"thap": "low", "binh thuong": "normal", "cao": "high"}
+IMPORTANCE |= {"low": "low", "normal": "normal", "high": "high"}
+
+
+class CheckError(Exception):
+    pass
+
+
+def _header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[int, dict[str, int]]:
+    for number, cells in rows:
+        if registry._blank(cells):
+            continue
+        indexes: dict[str, int] = {}
+        problems = []
+        for index, cell in enumerate(cells):
+            text = registry._text(cell)
+            if not text or registry._key(text) in registry.IGNORED_KEYS:
+                continue
+            key = HEADER_KEYS.get(registry._key(text))
+            if key is None:
+                problems.append(_("Unknown column “%(header)s”.") % {"header": text[:60]})
+            elif key in indexes:
+                problems.append(_("The column “%(header)s” appears twice.") % {"header": text})
+            else:
+                indexes[key] = index
+        for column in COLUMNS:
+            if column.required and column.key not in indexes:
+                problems.append(
+                    _("The column “%(header)s” is missing.") % {"header": column.header}
+                )
+        if problems:
+            raise CheckError(problems)
+        return number, indexes
+    raise CheckError([_("The file is empty.")])
+
+
+def _cell(cells: Sequence[Any], indexes: dict[str, int], key: str) -> Any:
+    index = indexes.get(key)
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _date(value: Any, today: date) -> date | None:
+    try:
+        return registry._clean_date(value, today)
+    except registry.CellError as exc:
+        if exc.code == "future_date":
+            raise ValidationError(_("The date is in the future.")) from exc
+        raise ValidationError(registry.error_text(registry.error(exc.code, **exc.params))) from exc
+
+
+def _choice(value: Any, words: dict[str, str], label: str) -> str | None:
+    text = registry._text(value)
+    if not text:
+        return None
+    found = words.get(registry._words(text))
+    if found is None:
+        raise ValidationError(
+            _("Unknown %(what)s “%(value)s”.") % {"what": label, "value": text[:40]}
+        )
+    return found
+
+
+def _parse_row(
+    cells: Sequence[Any],
+    indexes: dict[str, int],
+    *,
+    lanes: dict[str, Lane],
+    households: dict[tuple[int | None, str], Household],
+    today: date,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Cell values to service data, and errors by column header."""
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+
+    def take(key: str, clean: Any) -> None:
+        try:
+            data[key] = clean(_cell(cells, indexes, key))
+        except (ValidationError, registry.CellError) as exc:
+            if isinstance(exc, registry.CellError):
+                message = registry.error_text(registry.error(exc.code, **exc.params))
+            else:
+                message = " ".join(exc.messages)
+            errors[key] = message
+
+    def text(limit: int) -> Any:
+        return lambda v: registry._plain_text(v, max_length=limit)
+
+    take("name", text(100))
+    take("kind", lambda v: _choice(v, KINDS, _("kind")) or Camera.Kind.PUBLIC)
+    take("lane", lambda v: _lane(lanes, v))
+    take("consent_on", lambda v: _date(v, today))
+    take("latitude", lambda v: registry._clean_decimal(v, 90, "latitude_range"))
+    take("longitude", lambda v: registry._clean_decimal(v, 180, "longitude_range"))
+    for key, limit in (("facing", 150), ("make", 60), ("model", 60)):
+        take(key, text(limit))
+    for key in services.ADDRESS_FIELDS:
+        take(key, lambda v: registry._no_formula(v)[:600])
+    take("username", text(100))
+    take("password", lambda v: registry._text(v)[:200])
+    take("importance", lambda v: _choice(v, IMPORTANCE, _("importance")) or "normal")
+    take("installed_on", lambda v: _date(v, today))
+    take("enabled", lambda v: registry._clean_yes_no(v) is not False)
+    number = registry._text(_cell(cells, indexes, "house_number"))
+    if data.get("kind") == Camera.Kind.HOUSEHOLD:
+        lane = data.get("lane")
+        household = households.get((lane.pk if lane else None, number))
+        if not number:
+            errors["house_number"] = _("A household camera needs its owner's house number.")
+        elif household is None:
+            errors["house_number"] = _("No active household at number %(number)s in this lane.") % {
+                "number": number[:20]
+            }
+        data["household"] = household
+    return data, errors
+
+
+def _lane(lanes: dict[str, Lane], value: Any) -> Lane | None:
+    text = registry._plain_text(value, max_length=100)
+    if not text:
+        return None
+    lane = lanes.get(registry._fold(text))
+    if lane is None:
+        raise ValidationError(_("The village has no lane “%(value)s”.") % {"value": text[:60]})
+    return lane
+
+
+def _labels() -> dict[str, str]:
+    return {c.key: c.header for c in COLUMNS}
+
+
+def _stored(camera: Camera, data: dict[str, Any]) -> dict[str, Any]:
+    """A checked row as JSON: ids, ISO dates, decimal strings, credentials encrypted."""
+    row: dict[str, Any] = {}
+    for name in services.FIELDS:
+        value = getattr(camera, name)
+        if isinstance(value, Lane | Household):
+            value = value.pk
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        row[name] = value
+    row["credentials"] = camera.credentials
+    return row
+
+
+def _data(row: dict[str, Any], village: Village) -> dict[str, Any]:
+    data = dict(row)
+    data.pop("credentials", None)
+    data["lane"] = (
+        Lane.objects.filter(village=village, pk=row["lane"]).first() if row["lane"] else None
+    )
+    data["household"] = (
+        Household.objects.filter(village=village, pk=row["household"]).first()
+        if row["household"]
+        else None
+    )
+    for key in ("consent_on", "installed_on"):
+        data[key] = date.fromisoformat(row[key]) if row[key] else None
+    for key in ("latitude", "longitude"):
+        data[key] = Decimal(row[key]) if row[key] is not None else None
+    return data
+
+
+def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJob:
+    """Read and validate an upload; store the checked rows (or the errors), write no camera."""
+    registry.validate_upload(upload)
+    job = ImportJob(village=village, created_by=by, original_name=(upload.name or "")[:255])
+    rows: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    labels = _labels()
+    today = timezone.localdate()
+    lanes = {
+        registry._fold(lane.name): lane for lane in Lane.objects.alive().filter(village=village)
+    }
+    households = {
+        (h.lane_id, h.house_number): h for h in Household.objects.active().filter(village=village)
+    }
+    names: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    try:
+        upload.seek(0)
+        with registry.open_source(upload, name=upload.name or "", size=upload.size or 0) as source:
+            _header_row, indexes = _header(source.rows)
+            for number, cells in source.rows:
+                if registry._blank(cells):
+                    continue
+                if len(rows) + len(errors) >= MAX_ROWS:
+                    raise CheckError([_("At most %(max)d cameras per file.") % {"max": MAX_ROWS}])
+                data, problems = _parse_row(
+                    cells, indexes, lanes=lanes, households=households, today=today
+                )
+                camera = Camera(village=village)
+                if not problems:
+                    try:
+                        services.prepare(
+                            camera,
+                            data={k: v for k, v in data.items() if k in services.FIELDS},
+                            by=by,
+                            username=data.get("username", ""),
+                            password=data.get("password", ""),
+                        )
+                        services._check_unique(camera)
+                    except ValidationError as exc:
+                        for field, messages in exc.message_dict.items():
+                            problems[field] = " ".join(messages)
+                if not problems:
+                    folded = camera.name.lower()
+                    if folded in names:
+                        problems["name"] = _("The same name is already on row %(row)d.") % {
+                            "row": names[folded]
+                        }
+                    elif camera.address_key in keys:
+                        problems["stream_url"] = _(
+                            "The same address is already on row %(row)d."
+                        ) % {"row": keys[camera.address_key]}
+                    names.setdefault(folded, number)
+                    keys.setdefault(camera.address_key, number)
+                if problems:
+                    for field, message in problems.items():
+                        errors.append(
+                            {"row": number, "column": labels.get(field, ""), "message": message}
+                        )
+                    continue
+                row = _stored(camera, data)
+                row["row"] = number
+                rows.append(row)
+    except registry.ImportFileError as exc:
+        errors = [
+            {"row": e.get("row"), "column": e.get("column", ""), "message": registry.error_text(e)}
+            for e in exc.errors
+        ]
+        rows = []
+    except CheckError as exc:
+        errors = [{"row": None, "column": "", "message": m} for m in exc.args[0]]
+        rows = []
+    if not rows and not errors:
+        errors.append({"row": None, "column": "", "message": _("The file has no cameras.")})
+    job.rows = rows
+    job.errors = errors
+    job.status = ImportJob.Status.FAILED if errors else ImportJob.Status.CHECKED
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_confirm(*, job: ImportJob, by: Any) -> ImportJob:
+    """Write every checked camera, or none if any of them is no longer valid."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != ImportJob.Status.CHECKED or job.errors:
+        raise ValidationError(_("This import cannot be confirmed."))
+    village = job.village
+    written = 0
+    try:
+        with transaction.atomic():
+            for row in job.rows:
+                credentials = crypto.decrypt(row.get("credentials", ""))
+                try:
+                    services.camera_create(
+                        village=village,
+                        by=by,
+                        username=credentials.username,
+                        password=credentials.password,
+                        **{k: v for k, v in _data(row, village).items() if k in services.FIELDS},
+                    )
+                except ValidationError as exc:
+                    raise _RowFailed(row["row"], exc) from exc
+                written += 1
+    except _RowFailed as failure:
+        job.status = ImportJob.Status.FAILED
+        job.errors = [
+            {"row": failure.row, "column": "", "message": m} for m in failure.error.messages
+        ] + [
+            {
+                "row": None,
+                "column": "",
+                "message": _("The registry changed since the check: nothing was written."),
+            }
+        ]
+        job.save()
+        return job
+    job.status = ImportJob.Status.DONE
+    job.written = written
+    job.rows = [{k: v for k, v in row.items() if k != "credentials"} for row in job.rows]
+    job.save()
+    return job
+
+
+class _RowFailed(Exception):
+    def __init__(self, row: int, error: ValidationError) -> None:
+        super().__init__(row)
+        self.row = row
+        self.error = error
+
+
+def import_cancel(*, job: ImportJob, by: Any) -> ImportJob:
+    if job.status != ImportJob.Status.CHECKED:
+        raise ValidationError(_("This import has already ended."))
+    job.status = ImportJob.Status.CANCELLED
+    job.rows = []
+    job.save()
+    return job
+
+
+# ---------------------------------------------------------------------------------------
+# Export
+
+
+def _cells(camera: Camera) -> list[Any]:
+    return [
+        camera.name,
+        KIND_WORDS.get(camera.kind, camera.kind),
+        camera.lane.name if camera.lane_id else "",
+        camera.household.house_number if camera.household_id else "",
+        camera.consent_on,
+        camera.latitude,
+        camera.longitude,
+        camera.facing,
+        camera.make,
+        camera.model,
+        camera.stream_url,
+        camera.substream_url,
+        camera.snapshot_url,
+        camera.hls_url,
+        camera.onvif_url,
+        "",  # user name: never exported
+        "",  # password: never exported
+        IMPORTANCE_WORDS.get(camera.importance, camera.importance),
+        camera.installed_on,
+        registry.YES_WORD if camera.enabled else registry.NO_WORD,
+    ]
+
+
+def export_rows(cameras: QuerySet) -> Iterator[list[Any]]:
+    for camera in cameras.select_related("lane", "household").iterator(chunk_size=1000):
+        yield _cells(camera)
+
+
+def export_csv(cameras: QuerySet) -> Iterator[bytes]:
+    return exports.csv_chunks(HEADERS, export_rows(cameras))
+
+
+def export_xlsx(cameras: QuerySet) -> IO[bytes]:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Camera")
+    bold = Font(bold=True)
+    header = []
+    for text in HEADERS:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in export_rows(cameras):
+        sheet.append([exports._xlsx_value(sheet, v) for v in row])
+    target = tempfile.TemporaryFile()  # noqa: SIM115 handed to the response, which closes it
+    workbook.save(target)
+    target.seek(0)
+    return target
+
+
+def template_csv() -> bytes:
+    example = [
+        "Camera cổng thôn",
+        "Công cộng",
+        "Đường trục thôn",
+        "",
+        "",
+        "18.2461",
+        "106.0021",
+        "Cổng làng hướng ra đường liên xã",
+        "Hikvision",
+        "DS-2CD1023G0",
+        "rtsp://10.20.0.11:554/Streaming/Channels/101",
+        "",
+        "",
+        "",
+        "",
+        "admin",
+        "",
+        "Cao",
+        "01/03/2025",
+        "Có",
+    ]
+    buffer = io.StringIO()
+    import csv
+
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerow(example)
+    return buffer.getvalue().encode("utf-8")

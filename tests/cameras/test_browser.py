@@ -1,0 +1,77 @@
+"""The camera map and list in Chromium, on a phone-sized screen."""
+
+import os
+import shutil
+
+import pytest
+
+from cameras.models import CameraState, Status
+from tests.cameras.factories import CameraFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_map_colours_cameras_by_status_without_tiles(
+    page, live_server, security_officer, password, world, output_dir, settings
+) -> None:
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    statuses = {"Cổng làng": Status.ONLINE, "Chợ": Status.OFFLINE, "Cầu": Status.DEGRADED}
+    for n, (name, status) in enumerate(statuses.items()):
+        camera = CameraFactory(
+            village=world.village,
+            name=name,
+            lane=world.lane,
+            latitude=f"18.246{n}",
+            longitude=f"106.002{n}",
+        )
+        CameraState.objects.filter(camera=camera).update(status=status)
+    CameraFactory(village=world.village, name="Chưa định vị")
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", security_officer.email)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert page.inner_text("[data-testid=cameras-working]") == "2/4"
+
+    page.goto(f"{live_server.url}/cameras/map/")
+    page.wait_for_selector("#camera-map[data-markers]")
+    assert page.get_attribute("#camera-map", "data-markers") == "3"
+    assert page.locator(".cam-marker--online").count() == 1
+    assert page.locator(".cam-marker--offline").count() == 1
+    assert page.locator(".cam-marker--degraded").count() == 1
+    page.screenshot(path=os.path.join(output_dir, "camera-map-360px.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/cameras/")
+    page.select_option("select[name=status]", "offline")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**/cameras/?*status=offline*")
+    table = page.inner_text("[data-testid=camera-table]")
+    assert "Chợ" in table and "Cổng làng" not in table
+    page.screenshot(path=os.path.join(output_dir, "camera-list-360px.png"), full_page=True)
