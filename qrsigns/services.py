@@ -257,10 +257,9 @@ def heritage_site_save(
     site.name = " ".join((site.name or "").split())
     if not site.name:
         raise ValidationError({"name": [_("Enter the site's name.")]})
-    clash = HeritageSite.objects.filter(village=village, name__iexact=site.name)
-    if site.pk:
-        clash = clash.exclude(pk=site.pk)
-    if clash.exists():
+    # Compared in Python: SQLite's case-insensitive match ignores letters like "Đ".
+    others = HeritageSite.objects.filter(village=village).exclude(pk=site.pk)
+    if site.name.casefold() in {n.casefold() for n in others.values_list("name", flat=True)}:
         raise ValidationError({"name": [_("The village already has a site with this name.")]})
     site.updated_at = timezone.now()
     site.save()
