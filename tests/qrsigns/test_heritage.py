@@ -1,5 +1,6 @@
 import io
 import os
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -75,7 +76,7 @@ def test_photos_are_resized_oriented_and_stripped_of_metadata(village_head, site
         assert (stored.width, stored.height) == image.size
         assert not image.getexif()
         assert "exif" not in image.info and "comment" not in image.info
-    raw = open(stored.image.path, "rb").read()
+    raw = Path(stored.image.path).read_bytes()
     assert b"PhoneMaker" not in raw and b"secret comment" not in raw
     html = Client().get(reverse("qrsigns_heritage", kwargs={"code": site.public_code})).content
     html = html.decode()
