@@ -53,3 +53,11 @@ def site(world: Any) -> HeritageSite:
         latitude=Decimal("18.2461"),
         longitude=Decimal("106.0019"),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_pages() -> None:
+    """Each test starts without pages kept in this process (the shared cache is cleared too)."""
+    from qrsigns.public_views import _LOCAL_PAGES
+
+    _LOCAL_PAGES.clear()

@@ -253,3 +253,15 @@ def test_a_lane_sign_is_listed_nowhere_public_with_its_household_names(
     lane_world, lane_sign
 ) -> None:
     assert lane_sign.target == Sign.Target.LANE
+
+
+def test_a_change_made_by_another_process_shows_on_the_next_request(lane_world) -> None:
+    """The page kept in this process is checked against the shared version every time."""
+    client = Client()
+    assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
+    type(lane_world.household).objects.filter(pk=lane_world.household.pk).update(
+        head_name_public=True
+    )  # a write that sends no signal, like another process's bulk update...
+    assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
+    public_cache.bump(lane_world.village.pk)  # ...followed by its bump
+    assert "Nguyễn Văn An" in client.get(_lane_url(lane_world)).content.decode()

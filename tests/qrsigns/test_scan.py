@@ -121,3 +121,9 @@ def test_counters_add_up_on_the_same_day(world, lane_sign) -> None:
     for _ in range(5):
         services.scan_record(sign=lane_sign)
     assert ScanCount.objects.get(sign=lane_sign).count == 5
+
+
+def test_link_previews_by_head_are_not_counted_as_scans(world, lane_sign) -> None:
+    response = Client().head(reverse("qrsigns_scan", kwargs={"code": lane_sign.code}))
+    assert response.status_code == 302
+    assert not ScanCount.objects.exists()
