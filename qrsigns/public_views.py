@@ -7,6 +7,7 @@ their own instead of the staff portal's.
 """
 
 import hashlib
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -53,6 +54,28 @@ _LOCAL_PAGES: OrderedDict[str, tuple[int, str, bytes]] = OrderedDict()
 LOCAL_PAGES_MAX = 512
 
 
+# With ``QRSIGNS_VERSION_TTL`` seconds (default 0: ask every time) a web process also keeps the
+# villages' versions that long, so a hot page costs no round trip at all; a change made
+# elsewhere then shows up to that many seconds late in this process.
+_LOCAL_VERSIONS: dict[str, tuple[float, int]] = {}
+_clock = time.monotonic
+
+
+def _version(village_id: UUID) -> int:
+    ttl = float(getattr(settings, "QRSIGNS_VERSION_TTL", 0))
+    if ttl <= 0:
+        return public_cache.version(village_id)
+    key, now = str(village_id), _clock()
+    kept = _LOCAL_VERSIONS.get(key)
+    if kept is not None and now - kept[0] < ttl:
+        return kept[1]
+    if len(_LOCAL_VERSIONS) > 10_000:
+        _LOCAL_VERSIONS.clear()
+    value = public_cache.version(village_id)
+    _LOCAL_VERSIONS[key] = (now, value)
+    return value
+
+
 def _remember(key: str, entry: tuple[int, str, bytes]) -> None:
     _LOCAL_PAGES[key] = entry
     _LOCAL_PAGES.move_to_end(key)
@@ -80,25 +103,25 @@ def _cached_page(
     entry = _LOCAL_PAGES.get(key)
     current = None
     if entry is not None:
-        current = public_cache.version(village_id)
+        current = _version(village_id)
         if entry[0] != current:
             entry = None
     if entry is None:
         entry = cache.get(key)
         if entry is not None:
-            current = current or public_cache.version(village_id)
+            current = current or _version(village_id)
             if entry[0] != current:
                 entry = None
         if entry is None:
             if current is None and exists is not None and not exists():
                 raise Http404
-            current = public_cache.version(village_id)
+            current = _version(village_id)
             with translation.override(language):
                 html = render().encode()
             entry = (current, f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"', html)
             cache.set(key, entry, PAGE_TIMEOUT)
         _remember(key, entry)
-    _version, etag, html = entry
+    _rendered_at, etag, html = entry
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:

@@ -29,6 +29,7 @@ from qrsigns.models import (
     new_code,
 )
 
+KIND_LANE = (Sign.Kind.LANE_START, Sign.Kind.LANE_END)
 KIND_TARGET = {
     Sign.Kind.LANE_START: Sign.Target.LANE,
     Sign.Kind.LANE_END: Sign.Target.LANE,
@@ -122,26 +123,29 @@ def signs_ensure(*, village: Village, by: Any, door_plates: bool = True) -> int:
 
     Idempotent: only the missing signs are created. Returns how many were created.
     """
-    existing = set(
+    # What a sign was printed for (its kind and object) stays when its target changes.
+    rows = list(
         Sign.objects.filter(village=village).values_list(
             "kind", "lane_id", "heritage_site_id", "household_id"
         )
     )
+    lane_signs = {(k, lane) for k, lane, _s, _h in rows if k in KIND_LANE}
+    site_signs = {site for k, _l, site, _h in rows if k == Sign.Kind.HERITAGE}
     created = 0
     lanes = Lane.objects.alive().filter(village=village).order_by("sort_order", "name")
     for lane in lanes:
         for kind in (Sign.Kind.LANE_START, Sign.Kind.LANE_END):
-            if (kind, lane.pk, None, None) not in existing:
+            if (kind, lane.pk) not in lane_signs:
                 sign_create(village=village, kind=kind, lane=lane, by=by)
                 created += 1
     for site in HeritageSite.objects.filter(village=village):
-        if (Sign.Kind.HERITAGE, None, site.pk, None) not in existing:
+        if site.pk not in site_signs:
             sign_create(village=village, kind=Sign.Kind.HERITAGE, heritage_site=site, by=by)
             created += 1
     if door_plates:
-        have = {h for k, _l, _s, h in existing if k == Sign.Kind.DOOR_PLATE}
+        have = {h for k, _l, _s, h in rows if k == Sign.Kind.DOOR_PLATE and h is not None}
         households = Household.objects.active().filter(village=village).exclude(pk__in=have)
-        rows = [
+        plates = [
             Sign(
                 code=new_code(),
                 village=village,
@@ -152,8 +156,8 @@ def signs_ensure(*, village: Village, by: Any, door_plates: bool = True) -> int:
             )
             for pk in households.values_list("pk", flat=True)
         ]
-        Sign.objects.bulk_create(rows, batch_size=1000)
-        created += len(rows)
+        Sign.objects.bulk_create(plates, batch_size=1000)
+        created += len(plates)
     if created:
         public_cache.bump(village.pk)
     return created

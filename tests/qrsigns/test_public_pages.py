@@ -265,3 +265,21 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(lane_world) 
     assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
     public_cache.bump(lane_world.village.pk)  # ...followed by its bump
     assert "Nguyễn Văn An" in client.get(_lane_url(lane_world)).content.decode()
+
+
+def test_with_a_version_ttl_a_change_shows_once_the_ttl_has_passed(
+    lane_world, settings, monkeypatch
+) -> None:
+    import time as real_time
+
+    from qrsigns import public_views
+
+    settings.QRSIGNS_VERSION_TTL = 2
+    now = [real_time.monotonic()]
+    monkeypatch.setattr(public_views, "_clock", lambda: now[0])
+    client = Client()
+    assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
+    registry.household_record_consent(household=lane_world.household, by=None, consent=True)
+    assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
+    now[0] += 2.5
+    assert "Nguyễn Văn An" in client.get(_lane_url(lane_world)).content.decode()

@@ -152,3 +152,10 @@ def test_the_scans_page_charts_per_day_and_lists_unknown_codes(officer, world, l
 def test_the_dashboard_shows_the_sign_tiles(village_head, world, lane_sign) -> None:
     html = _client(village_head).get(reverse("dashboard")).content.decode()
     assert 'data-testid="count-signs">1<' in html
+
+
+def test_a_retargeted_sign_still_counts_as_its_lane_sign(world, lane_sign, site) -> None:
+    services.sign_retarget(sign=lane_sign, by=None, target=Sign.Target.HERITAGE, heritage_site=site)
+    services.signs_ensure(village=world.village, by=None, door_plates=False)
+    assert Sign.objects.filter(kind="lane_start", lane=world.lane).count() == 1
+    assert Sign.objects.filter(kind="heritage", heritage_site=site).count() == 1
