@@ -283,3 +283,61 @@ def test_with_a_version_ttl_a_change_shows_once_the_ttl_has_passed(
     assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
     now[0] += 2.5
     assert "Nguyễn Văn An" in client.get(_lane_url(lane_world)).content.decode()
+
+
+VOID = {"meta", "link", "img", "br", "hr", "input", "circle", "polyline", "path", "rect", "line"}
+
+
+class _Balance(HTMLParser):
+    """Every element that is opened is closed, in order; ids are unique."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs) -> None:
+        for name, value in attrs:
+            if name == "id":
+                if value in self.ids:
+                    self.errors.append(f"duplicate id {value}")
+                self.ids.add(value)
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs) -> None:
+        pass
+
+    def handle_endtag(self, tag) -> None:
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+            return
+        self.stack.pop()
+
+
+def test_every_public_page_is_well_formed_and_declares_its_language(lane_world, site) -> None:
+    from qrsigns import services
+
+    sign = services.sign_create(village=lane_world.village, kind=Sign.Kind.VILLAGE, by=None)
+    services.sign_set_active(sign=sign, by=None, active=False)
+    urls = [
+        reverse("qrsigns_village", kwargs={"village_id": lane_world.village.pk}),
+        _lane_url(lane_world),
+        reverse("qrsigns_heritage", kwargs={"code": site.public_code}),
+        reverse("qrsigns_door_plate", kwargs={"code": lane_world.household.public_code}),
+        reverse("qrsigns_scan", kwargs={"code": sign.code}),
+        reverse("qrsigns_scan", kwargs={"code": "UNKNOWN000"}),
+    ]
+    for url in urls:
+        for suffix in ("", "?lang=en"):
+            html = Client().get(url + suffix).content.decode()
+            assert html.startswith("<!DOCTYPE html>"), url
+            checker = _Balance()
+            checker.feed(html)
+            assert not checker.errors and not checker.stack, (url, checker.errors, checker.stack)
+            basics = _check(html)
+            assert basics.lang == ("en" if suffix else "vi") and basics.h1 == 1, url
+            assert basics.scripts == 0 and basics.images_without_alt == 0, url
