@@ -448,7 +448,7 @@ def markdown(results: dict[str, Any]) -> str:
         ]
     lines += [
         f"Lane page rendered from scratch (cache version bumped each time, in-process): "
-        f"median {cold['median_ms']} ms, p95 {cold['p95_ms']} ms, {cold['queries']} queries.",
+        f"median {cold['median_ms']} ms, p95 {cold['p95_ms']} ms.",
         "",
         "(2) PDF sheets of 1,000 door plates (fresh process each; peak = VmHWM):",
         "",

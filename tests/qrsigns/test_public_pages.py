@@ -341,3 +341,12 @@ def test_every_public_page_is_well_formed_and_declares_its_language(lane_world, 
             basics = _check(html)
             assert basics.lang == ("en" if suffix else "vi") and basics.h1 == 1, url
             assert basics.scripts == 0 and basics.images_without_alt == 0, url
+
+
+def test_a_lane_page_renders_with_three_queries_whatever_its_size(
+    lane_world, django_assert_num_queries
+) -> None:
+    for n in range(30):
+        HouseholdFactory(village=lane_world.village, lane=lane_world.lane, house_number=str(n + 20))
+    with django_assert_num_queries(3):  # the lane exists, the lane, its households
+        assert Client().get(_lane_url(lane_world)).status_code == 200
