@@ -7,8 +7,11 @@ QR choices, for signs that live outdoors and are scanned from about a metre away
 - the address is encoded in capitals (``HTTPS://HOST/Q/CODE``) so that it fits QR's
   alphanumeric mode: version 3 (29 modules) instead of 4 for a typical host, bigger modules
   at the same printed size;
-- the code is printed at least 8.5 cm wide (one sign per A4 page: 17 cm), above the 1:10
-  size-to-distance rule of thumb for a phone camera at 1 m.
+- size: a phone camera reads a code from about ten times its width, so a sign meant for
+  1 m needs a symbol of about 10 cm. One sign per A4 page prints the symbol about 13 cm wide
+  (16.5 cm with its quiet zone): the layout for lane and heritage signs. Two or four per page
+  give about 6.5 cm, for door plates read from closer; the A6 card (SVG, PNG) gives 7 cm at
+  its own size and, being vector or 200 dpi, can be printed larger.
 """
 
 import io

@@ -122,3 +122,16 @@ def test_every_sign_of_a_pdf_sheet_decodes_and_opens_its_page(world, site, per_p
 def test_the_pdf_embeds_its_font(world, lane_sign) -> None:
     pdf = printing.sheet_pdf([lane_sign], per_page=1)
     assert b"/FontFile2" in pdf and b"DejaVuSans" in pdf
+
+
+def test_one_sign_per_page_prints_a_symbol_readable_from_a_metre(lane_sign) -> None:
+    """About ten times the symbol's width: 1 m needs 10 cm of modules, quiet zone aside."""
+    qr = printing.make_qr(lane_sign)
+    modules = qr.symbol_size(scale=1, border=0)[0]
+    with_zone = qr.symbol_size(scale=1, border=printing.QUIET_ZONE)[0]
+    margin = 8.0
+    placed = printing.layout(lane_sign, margin, margin, 210 - 2 * margin, 297 - 2 * margin)
+    symbol_mm = placed.qr_size * modules / with_zone
+    assert symbol_mm >= 100
+    four_up = printing.layout(lane_sign, 0, 0, (210 - 22) / 2, (297 - 22) / 2)
+    assert 50 <= four_up.qr_size * modules / with_zone < symbol_mm
