@@ -314,7 +314,9 @@ def _code_page(request: HttpRequest, template: str, status: int, **context: Any)
     with translation.override(language):
         html = render_to_string(
             template,
-            {"language": language, "lang_suffix": _link_params(request), **context},
+            # No language link: following it would count the scan again.
+            {"language": language, "lang_suffix": _link_params(request), "code_page": True}
+            | context,
             request=request,
         )
     response = HttpResponse(html, status=status)
