@@ -350,3 +350,32 @@ def test_a_lane_page_renders_with_three_queries_whatever_its_size(
         HouseholdFactory(village=lane_world.village, lane=lane_world.lane, house_number=str(n + 20))
     with django_assert_num_queries(3):  # the lane exists, the lane, its households
         assert Client().get(_lane_url(lane_world)).status_code == 200
+
+
+def _luminance(hex_colour: str) -> float:
+    hex_colour = hex_colour.lstrip("#")
+    if len(hex_colour) == 3:
+        hex_colour = "".join(c * 2 for c in hex_colour)
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_public_stylesheet_keeps_text_contrast_at_aa_level() -> None:
+    """WCAG 2.1 AA: 4.5:1 for text; every text colour of the sheet against its background."""
+    import re
+
+    css = _static_bytes("/static/qrsigns/public.css").decode()
+    colours = set(re.findall(r"(?<![-\w])color:(#[0-9a-fA-F]{3,6})", css))
+    assert "#fff" in colours  # white text is only on the buttons, checked below
+    colours.discard("#fff")
+    assert colours
+    for colour in colours:
+        assert _contrast(colour, "#ffffff") >= 4.5, colour
+        assert _contrast(colour, "#f4f7f4") >= 4.5, colour  # the sketch's background
+    assert _contrast("#ffffff", "#0b5d3b") >= 4.5  # text on the buttons
