@@ -77,6 +77,7 @@ def test_a_report_here_code_opens_the_feedback_form_located_at_the_sign(world) -
     assert page.status_code == 200 and f"sign={sign.code}" in page.content.decode()
 
 
+@override_settings(ROOT_URLCONF="tests.qrsigns.urls_without_feedback")
 def test_without_the_feedback_form_a_report_code_falls_back_to_the_village_home(world) -> None:
     sign = services.sign_create(village=world.village, kind=Sign.Kind.VILLAGE, by=None)
     services.sign_retarget(sign=sign, by=None, target=Sign.Target.REPORT)
