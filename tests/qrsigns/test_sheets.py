@@ -1,0 +1,118 @@
+from pathlib import Path
+from typing import Any
+
+import pypdfium2
+import pytest
+import zxingcpp
+from django.test import Client
+from django.urls import reverse
+
+from qrsigns import printing, services
+from qrsigns.models import SheetJob, Sign
+from tests.factories import LaneFactory
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _codes(pdf_bytes: bytes) -> list[str]:
+    pdf = pypdfium2.PdfDocument(pdf_bytes)
+    return [r.text for page in pdf for r in zxingcpp.read_barcodes(page.render(scale=2).to_pil())]
+
+
+@pytest.mark.django_db
+def test_a_sheet_is_built_as_a_job_and_downloaded(
+    village_head, world, media, django_capture_on_commit_callbacks
+) -> None:
+    for n in range(3):
+        LaneFactory(village=world.village, name=f"Xóm {n}")
+    services.signs_ensure(village=world.village, by=None, door_plates=False)
+    client = _client(village_head)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("qrsigns_sheet_create"),
+            {"kinds": ["lane_start", "lane_end"], "per_page": "4"},
+        )
+    job = SheetJob.objects.get()
+    assert response["Location"] == reverse("qrsigns_sheet_detail", kwargs={"pk": job.pk})
+    assert (job.status, job.progress, job.total) == ("done", 100, 8)
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="download"' in page
+    download = client.get(reverse("qrsigns_sheet_download", kwargs={"pk": job.pk}))
+    pdf = b"".join(download.streaming_content)
+    assert download["Content-Type"] == "application/pdf"
+    assert len(pypdfium2.PdfDocument(pdf)) == 2
+    signs = Sign.objects.filter(village=world.village)
+    assert sorted(_codes(pdf)) == sorted(printing.qr_payload(s) for s in signs)
+
+
+@pytest.mark.django_db
+def test_a_running_job_shows_its_progress_and_refreshes(village_head, world) -> None:
+    job = SheetJob.objects.create(
+        village=world.village, kinds=["lane_start"], status="running", progress=40, total=10
+    )
+    page = _client(village_head).get(reverse("qrsigns_sheet_detail", kwargs={"pk": job.pk}))
+    html = page.content.decode()
+    assert '<progress id="progress" max="100" value="40">' in html
+    assert 'http-equiv="refresh"' in html
+    assert reverse("qrsigns_sheet_download", kwargs={"pk": job.pk}) not in html
+    download = _client(village_head).get(reverse("qrsigns_sheet_download", kwargs={"pk": job.pk}))
+    assert download.status_code == 404
+
+
+@pytest.mark.django_db
+def test_bad_sheet_requests_are_refused_with_a_message(village_head, world) -> None:
+    client = _client(village_head)
+    for data in ({"kinds": ["nope"], "per_page": "1"}, {"kinds": ["lane_start"], "per_page": "3"}):
+        assert client.post(reverse("qrsigns_sheet_create"), data).status_code == 400
+    response = client.post(
+        reverse("qrsigns_sheet_create"), {"kinds": ["heritage"], "per_page": "1"}
+    )
+    assert response.status_code == 400
+    assert "Thôn không có biển nào đang hoạt động" in response.content.decode()
+    assert not SheetJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_building_twice_does_the_work_once(world, media) -> None:
+    services.signs_ensure(village=world.village, by=None, door_plates=False)
+    job = SheetJob.objects.create(village=world.village, kinds=["lane_start"], total=1)
+    first = services.sheet_build(job=job)
+    name = first.file.name
+    second = services.sheet_build(job=job)
+    assert second.status == "done" and second.file.name == name
+
+
+@pytest.fixture
+def worker(tmp_path: Path, media: Path) -> Any:
+    from tests.workers import celery_worker
+
+    with celery_worker(tmp_path, MEDIA_ROOT=str(media)) as process:
+        yield process
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_builds_the_sheet(worker, world, media) -> None:
+    from qrsigns.tasks import sheet_build_task
+
+    LaneFactory(village=world.village, name="Xóm Giếng")
+    services.signs_ensure(village=world.village, by=None, door_plates=True)
+    job = SheetJob.objects.create(
+        village=world.village, kinds=list(Sign.Kind.values), per_page=2, total=5
+    )
+    worker.run(sheet_build_task, str(job.pk), timeout=120)
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("done", 100)
+    pdf = (media / job.file.name).read_bytes()
+    signs = Sign.objects.filter(village=world.village)
+    assert sorted(_codes(pdf)) == sorted(printing.qr_payload(s) for s in signs)
