@@ -38,7 +38,7 @@ def setting(name: str) -> Any:
     value = getattr(settings, name, None)
     if value is None:
         value = os.environ.get(name)
-    if value is None or value == "" and default != "":
+    if value is None or (value == "" and default != ""):
         return default
     if isinstance(default, int) and not isinstance(value, int):
         return int(value)

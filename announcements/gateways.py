@@ -78,7 +78,9 @@ class HttpGateway:
             data = None
         if 400 <= response.status_code < 500:
             error = data.get("error") if isinstance(data, dict) else None
-            raise PermanentError(f"refused by the gateway: {str(error or response.status_code)[:150]}")
+            raise PermanentError(
+                f"refused by the gateway: {str(error or response.status_code)[:150]}"
+            )
         if not isinstance(data, dict) or not isinstance(data.get("message_id"), str | int):
             raise TransientError("gateway answered something that is not a receipt")
         return str(data["message_id"])[:100]

@@ -126,9 +126,7 @@ class Announcement(models.Model):
     event_at = models.DateTimeField(_("event time"), null=True, blank=True)
     event_place = models.CharField(_("event place"), max_length=200, blank=True)
     ask_acknowledgement = models.BooleanField(_("ask for an answer (attend or not)"), default=False)
-    cap_urgency = models.CharField(
-        _("urgency"), max_length=16, choices=Urgency.choices, blank=True
-    )
+    cap_urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
     cap_severity = models.CharField(
         _("severity"), max_length=16, choices=Severity.choices, blank=True
     )
@@ -297,6 +295,9 @@ class Acknowledgement(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.answer}"
+
 
 class Preference(models.Model):
     """A resident's channels and quiet hours (no SMS or Zalo then, except emergency alerts)."""
@@ -315,6 +316,9 @@ class Preference(models.Model):
         verbose_name = _("preference")
         verbose_name_plural = _("preferences")
 
+    def __str__(self) -> str:
+        return str(self.resident_id)
+
     def quiet_at(self, moment: object) -> bool:
         if self.quiet_from is None or self.quiet_until is None:
             return False
@@ -332,7 +336,10 @@ class SpeakerCluster(models.Model):
     """A group of smart loudspeakers covering some lanes, fetching its playlist over HTTP."""
 
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, related_name="speaker_clusters", verbose_name=_("village")
+        Village,
+        on_delete=models.PROTECT,
+        related_name="speaker_clusters",
+        verbose_name=_("village"),
     )
     name = models.CharField(_("name"), max_length=120)
     lanes = models.ManyToManyField(Lane, blank=True, related_name="+", verbose_name=_("lanes"))
@@ -352,9 +359,13 @@ class SpeakerCluster(models.Model):
     def is_silent(self, now: object = None) -> bool:
         limit = getattr(settings, "ANNOUNCEMENTS_SPEAKER_SILENT_MINUTES", 30)
         now = now or timezone.now()
-        return self.last_heartbeat_at is None or (
-            now - self.last_heartbeat_at  # type: ignore[operator]
-        ).total_seconds() > limit * 60
+        return (
+            self.last_heartbeat_at is None
+            or (
+                now - self.last_heartbeat_at  # type: ignore[operator]
+            ).total_seconds()
+            > limit * 60
+        )
 
 
 class SpeakerItem(models.Model):
@@ -373,3 +384,6 @@ class SpeakerItem(models.Model):
             ),
         ]
         ordering = ["play_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}/{self.announcement_id}"

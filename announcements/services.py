@@ -74,9 +74,7 @@ def audience_residents(
                 )
             else:
                 condition |= Q(pk__in=group.members.values("pk"))
-        residents = residents.filter(
-            pk__in=Resident.objects.filter(condition).values("pk")
-        )
+        residents = residents.filter(pk__in=Resident.objects.filter(condition).values("pk"))
     return residents.order_by()
 
 
@@ -104,12 +102,8 @@ def _channel_filter(residents: models.QuerySet[Resident], channel: str) -> model
 
 def audience_count(*, residents: models.QuerySet[Resident], channels: Iterable[str]) -> dict:
     """The live count shown before sending: people, households, and reachable per channel."""
-    totals = residents.aggregate(
-        people=Count("pk"), households=Count("household", distinct=True)
-    )
-    by_channel = {
-        channel: _channel_filter(residents, channel).count() for channel in channels
-    }
+    totals = residents.aggregate(people=Count("pk"), households=Count("household", distinct=True))
+    by_channel = {channel: _channel_filter(residents, channel).count() for channel in channels}
     return {**totals, "channels": by_channel}
 
 
@@ -377,7 +371,9 @@ def announcement_withdraw(*, announcement: Announcement, by: Any, reason: str) -
     return announcement
 
 
-def _correction_create(*, announcement: Announcement, by: Any, title: str, body: str) -> Announcement:
+def _correction_create(
+    *, announcement: Announcement, by: Any, title: str, body: str
+) -> Announcement:
     """A correction goes to exactly those who received the original: one household at a time
     is not enough, so it is addressed by the original's delivered rows."""
     return Announcement.objects.create(
@@ -422,7 +418,9 @@ def _send_to_reached(announcement: Announcement, correction: Announcement) -> An
         residents = Resident.objects.filter(
             pk__in=reached.filter(channel=channel).values("resident_id")
         )
-        written += deliveries_create(announcement=correction, residents=residents, channels=[channel])
+        written += deliveries_create(
+            announcement=correction, residents=residents, channels=[channel]
+        )
     correction.recipients_count = reached.values("resident_id").distinct().count()
     correction.save(update_fields=["status", "sent_at", "recipients_count"])
     _after_send(correction, channels, written)
@@ -475,7 +473,11 @@ def _send_email(delivery: Delivery) -> str:
         text = render_to_string("announcements/email/announcement_message.txt", context)
         html = render_to_string("announcements/email/announcement_message.html", context)
     message = EmailMultiAlternatives(
-        subject, text, None, [delivery.address], headers={"Message-ID": f"<{delivery.idempotency_key}@villageportal>"}
+        subject,
+        text,
+        None,
+        [delivery.address],
+        headers={"Message-ID": f"<{delivery.idempotency_key}@villageportal>"},
     )
     message.attach_alternative(html, "text/html")
     try:

@@ -18,7 +18,9 @@ def cluster_create(*, village: Any, name: str, lanes: Any) -> tuple[SpeakerClust
     if not name.strip():
         raise ValidationError(_("Give the cluster a name."))
     key = secrets.token_urlsafe(32)
-    cluster = SpeakerCluster.objects.create(village=village, name=name.strip(), key_hash=hash_key(key))
+    cluster = SpeakerCluster.objects.create(
+        village=village, name=name.strip(), key_hash=hash_key(key)
+    )
     cluster.lanes.set([lane for lane in lanes if lane.village_id == village.pk])
     return cluster, key
 

@@ -35,7 +35,7 @@ class EspeakEngine:
             raise EngineUnavailable("espeak-ng is not installed")
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "speech.wav"
-            subprocess.run(
+            subprocess.run(  # noqa: S603 - a fixed binary and arguments; the text goes to stdin
                 [binary, "-v", self.voice, "-s", "150", "-w", str(out), "--stdin"],
                 input=text.encode(),
                 check=True,
@@ -58,7 +58,13 @@ _TIME = re.compile(r"\b(\d{1,2})[:h](\d{2})\b")
 _DECIMAL = re.compile(r"\b(\d+),(\d+)\b")
 _GROUPED = re.compile(r"\b\d{1,3}(?:\.\d{3})+\b")
 _NUMBER = re.compile(r"\d+")
-_UNITS = {"%": " phần trăm", "km": " ki lô mét", "m2": " mét vuông", "ha": " héc ta", "kg": " ki lô gam"}
+_UNITS = {
+    "%": " phần trăm",
+    "km": " ki lô mét",
+    "m2": " mét vuông",
+    "ha": " héc ta",
+    "kg": " ki lô gam",
+}
 
 
 def normalize(text: str) -> str:
@@ -102,13 +108,23 @@ def _year(value: str) -> str:
     year = int(value)
     thousands, rest = divmod(year, 1000)
     if thousands and rest < 100:
-        hundreds = "không trăm " + (num2words(rest, lang="vi") if rest >= 10 else f"lẻ {num2words(rest, lang='vi')}")
-        return f"{num2words(thousands, lang='vi')} nghìn {hundreds}" if rest else f"{num2words(thousands, lang='vi')} nghìn"
+        hundreds = "không trăm " + (
+            num2words(rest, lang="vi") if rest >= 10 else f"lẻ {num2words(rest, lang='vi')}"
+        )
+        return (
+            f"{num2words(thousands, lang='vi')} nghìn {hundreds}"
+            if rest
+            else f"{num2words(thousands, lang='vi')} nghìn"
+        )
     return num2words(year, lang="vi")
 
 
 def _digits(value: str) -> str:
-    return " ".join(num2words(int(d), lang="vi") for d in value) if value.startswith("0") else _number(value)
+    return (
+        " ".join(num2words(int(d), lang="vi") for d in value)
+        if value.startswith("0")
+        else _number(value)
+    )
 
 
 def synthesize(text: str) -> bytes:

@@ -33,6 +33,9 @@ class GatewayState:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; without this, Nagle's algorithm and the
+    # client's delayed ACK add 40 ms to every answer.
+    disable_nagle_algorithm = True
     state: GatewayState
 
     def log_message(self, *args: Any) -> None:

@@ -135,9 +135,7 @@ def test_audiences_lanes_groups_and_one_household(world) -> None:
     lane2 = LaneFactory(village=world.village, name="Xóm Bắc")
     shop = HouseholdFactory(lane=lane2, village=world.village, is_business=True)
     owner = ResidentFactory(household=shop, full_name="Chủ Quán", is_head=True)
-    residents = services.audience_residents(
-        village=world.village, audience="lanes", lanes=[lane2]
-    )
+    residents = services.audience_residents(village=world.village, audience="lanes", lanes=[lane2])
     assert list(residents) == [owner]
     business = Group.objects.create(village=world.village, kind="business", name="Hộ kinh doanh")
     union = Group.objects.create(village=world.village, kind="womens_union", name="Hội Phụ nữ")
