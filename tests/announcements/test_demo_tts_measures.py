@@ -65,3 +65,24 @@ def test_the_demo_has_every_kind_every_state_two_clusters_and_is_idempotent() ->
     count = Announcement.objects.count()
     call_command("seed_demo")
     assert Announcement.objects.count() == count
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+@pytest.mark.django_db
+def test_an_announcement_on_the_loudspeakers_gets_its_audio(world, settings, tmp_path) -> None:
+    from announcements import speakers
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    cluster, _key = speakers.cluster_create(village=world.village, name="Cụm 1", lanes=[])
+    announcement = AnnouncementFactory(
+        village=world.village, channels=[], loudspeakers=True, title="Lịch tiêm 8h00 ngày 5/12"
+    )
+    services.announcement_send(announcement=announcement)
+    assert speakers.items_render(announcement_id=announcement.pk) == 1
+    item = cluster.items.get()
+    assert item.audio.read(4) == b"RIFF"
+
+
+def test_the_beat_entries_are_registered(settings) -> None:
+    assert "announcements-kick-deliveries" in settings.CELERY_BEAT_SCHEDULE
+    assert "announcements-send-due" in settings.CELERY_BEAT_SCHEDULE
