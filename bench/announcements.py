@@ -26,6 +26,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 import wave
@@ -262,8 +263,7 @@ def delivery(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     from bench.announcements_naive import naive_send_task
     from tests.announcements.fake_gateway import FakeGateway
 
-    log_dir = RESULTS / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-announcements-"))
     results: dict[str, Any] = {}
     with FakeGateway() as gateway:
         worker_env = {**env, **gateway.env()}
