@@ -13,7 +13,8 @@ from tests.conftest import POSTGRES_AVAILABLE
 
 @pytest.mark.skipif(not POSTGRES_AVAILABLE, reason="SKIP LOCKED needs PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_a_drain_skips_the_rows_another_worker_holds(world, gateway) -> None:
+def test_a_drain_skips_the_rows_another_worker_holds(world, gateway, settings) -> None:
+    settings.ANNOUNCEMENTS_DRAIN_WORKERS = 0  # the test drains by hand
     announcement = AnnouncementFactory(village=world.village, channels=["sms"])
     services.announcement_send(announcement=announcement)
     held = Delivery.objects.order_by("pk").first()

@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import override
 
 from announcements import services
 from announcements.models import Announcement, Delivery, Group, Preference
@@ -114,6 +115,7 @@ def test_sms_and_zalo_are_off_until_configured(world, settings) -> None:
     assert not Delivery.objects.filter(channel="sms").exists()
 
 
+@override("en")
 def test_an_empty_audience_and_a_past_time_are_refused(world, village_head) -> None:
     empty_lane = LaneFactory(village=world.village, name="Ngõ trống")
     announcement = AnnouncementFactory(
