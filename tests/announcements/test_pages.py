@@ -207,3 +207,23 @@ def test_loudspeakers_fetch_their_playlist_with_their_key(client, world) -> None
     cluster.refresh_from_db()
     assert not cluster.is_silent()
     assert cluster.key_hash != key
+
+
+def test_the_public_village_section_lists_the_latest_public_announcements(world) -> None:
+    from django.template.loader import render_to_string
+
+    AnnouncementFactory(
+        village=world.village, title="Lịch cắt điện", status="sent", sent_at=timezone.now()
+    )
+    AnnouncementFactory(village=world.village, title="Bản nháp riêng")
+    html = render_to_string("announcements/_public_village.html", {"village": world.village})
+    assert "Lịch cắt điện" in html and "Bản nháp riêng" not in html
+
+
+def test_the_dashboard_tile_counts_households_reached(client, village_head, world, gateway) -> None:
+    announcement = AnnouncementFactory(village=world.village, channels=["sms"])
+    services.announcement_send(announcement=announcement)
+    services.deliveries_drain(channel="sms")
+    client.force_login(village_head)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "1/1 hộ đã nhận được tin" in page
