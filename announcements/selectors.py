@@ -57,7 +57,14 @@ def reach(*, announcement: Announcement) -> dict[str, Any]:
         .values_list("answer")
         .annotate(n=Count("pk"))
     )
+    totals = rows.aggregate(
+        total=Count("pk"),
+        queued=Count("pk", filter=Q(status=Delivery.Status.QUEUED)),
+        failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+    )
+    totals["sent"] = totals["total"] - totals["queued"] - totals["failed"]
     return {
+        "totals": totals,
         "recipients": announcement.recipients_count,
         "reached": rows.filter(status__in=REACHED).values("resident").distinct().count(),
         "by_channel": by_channel,

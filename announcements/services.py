@@ -591,7 +591,34 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
         )
         if web_delivered:
             transaction.on_commit(lambda: _push_web(web_delivered))
+    for announcement_id in {row.announcement_id for row in rows}:
+        reach_notify(announcement_id=announcement_id)
     return len(rows)
+
+
+def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
+    """Push the announcement's reach to the village dashboards, at most every few seconds."""
+    from households.services import village_live_notify
+
+    if not cache.add(f"announcements:reach:{announcement_id}", 1, timeout=every_seconds):
+        return False
+    announcement = Announcement.objects.select_related("village").get(pk=announcement_id)
+    counts = Delivery.objects.filter(announcement_id=announcement_id).aggregate(
+        total=Count("pk"),
+        queued=Count("pk", filter=Q(status=Delivery.Status.QUEUED)),
+        failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+    )
+    done = counts["total"] - counts["queued"] - counts["failed"]
+    village_live_notify(
+        village=announcement.village,
+        kind="announcement_reach",
+        message=_("%(title)s: %(done)s of %(total)s messages sent")
+        % {"title": announcement.title, "done": done, "total": counts["total"]},
+        announcement=announcement_id,
+        sent=done,
+        **counts,
+    )
+    return True
 
 
 def _sms_text(announcement: Announcement) -> str:
