@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 
 from celery import shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
 from announcements import services
@@ -43,7 +44,10 @@ def deliveries_drain_task(self: object, channel: str, budget_seconds: float = 60
     next_due = services.deliveries_next_due(channel)
     if next_due is not None:
         countdown = max(0.0, (next_due - timezone.now()).total_seconds())
-        deliveries_drain_task.apply_async(args=[channel], countdown=countdown, **options)
+        # One successor per channel and due second, however many drains end now.
+        key = f"announcements:drain-next:{channel}:{int(next_due.timestamp())}"
+        if cache.add(key, 1, timeout=int(countdown) + 60):
+            deliveries_drain_task.apply_async(args=[channel], countdown=countdown, **options)
     return handled
 
 
