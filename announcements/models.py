@@ -1,0 +1,390 @@
+"""Announcements, their audiences, and the outbox: one delivery row per (announcement,
+recipient, channel), written in the same transaction as the send and drained by workers."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household, Lane, Resident, Village, VillageOwnedQuerySet
+
+
+def _public_code() -> str:
+    return secrets.token_urlsafe(8)
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web feed")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    ZALO = "zalo", _("Zalo")
+
+
+class Group(models.Model):
+    """A group of residents an announcement can be addressed to.
+
+    Business households and the community digital team are computed from the registry and
+    the memberships; the other kinds hold their members as rows.
+    """
+
+    class Kind(models.TextChoices):
+        PARTY_CELL = "party_cell", _("Party cell")
+        FRONT_COMMITTEE = "front_committee", _("Fatherland Front committee")
+        WOMENS_UNION = "womens_union", _("Women's union")
+        YOUTH_UNION = "youth_union", _("Youth union")
+        ELDERLY = "elderly", _("Elderly association")
+        BUSINESS = "business", _("Business households")
+        DIGITAL_TEAM = "digital_team", _("Community digital team")
+        CUSTOM = "custom", _("Custom list")
+
+    COMPUTED = frozenset({Kind.BUSINESS, Kind.DIGITAL_TEAM})
+
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        related_name="announcement_groups",
+        verbose_name=_("village"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    members = models.ManyToManyField(
+        Resident, blank=True, related_name="announcement_groups", verbose_name=_("members")
+    )
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+        ordering = ["village", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["village", "name"], name="announcements_group_unique_name_in_village"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Announcement(models.Model):
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("General notice")
+        MEETING = "meeting", _("Meeting invitation")
+        AGRICULTURE = "agriculture", _("Agricultural schedule")
+        HEALTH = "health", _("Health")
+        SECURITY = "security", _("Security warning")
+        EMERGENCY = "emergency", _("Emergency alert")
+
+    class Audience(models.TextChoices):
+        VILLAGE = "village", _("The whole village")
+        LANES = "lanes", _("Chosen lanes")
+        GROUPS = "groups", _("Groups")
+        HOUSEHOLD = "household", _("One household")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        SCHEDULED = "scheduled", _("Scheduled")
+        SENT = "sent", _("Sent")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # Common Alerting Protocol values (CAP 1.2, the ones that matter here).
+    class Urgency(models.TextChoices):
+        IMMEDIATE = "Immediate", _("Immediate")
+        EXPECTED = "Expected", _("Expected")
+        FUTURE = "Future", _("Future")
+
+    class Severity(models.TextChoices):
+        EXTREME = "Extreme", _("Extreme")
+        SEVERE = "Severe", _("Severe")
+        MODERATE = "Moderate", _("Moderate")
+        MINOR = "Minor", _("Minor")
+
+    # Kinds shown on the public page and in the Atom feed.
+    PUBLIC_KINDS = frozenset(
+        {Kind.GENERAL, Kind.MEETING, Kind.AGRICULTURE, Kind.HEALTH, Kind.SECURITY, Kind.EMERGENCY}
+    )
+
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, related_name="announcements", verbose_name=_("village")
+    )
+    public_code = models.CharField(max_length=16, unique=True, default=_public_code, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.GENERAL)
+    is_public = models.BooleanField(
+        _("show on the public page"),
+        default=True,
+        help_text=_("Announcements to one household or a group are never public."),
+    )
+    attachment = models.FileField(_("attachment"), upload_to="announcements/", blank=True)
+    event_at = models.DateTimeField(_("event time"), null=True, blank=True)
+    event_place = models.CharField(_("event place"), max_length=200, blank=True)
+    ask_acknowledgement = models.BooleanField(_("ask for an answer (attend or not)"), default=False)
+    cap_urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
+    cap_severity = models.CharField(
+        _("severity"), max_length=16, choices=Severity.choices, blank=True
+    )
+    cap_area = models.CharField(_("area"), max_length=200, blank=True)
+    cap_expires = models.DateTimeField(_("expires"), null=True, blank=True)
+
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.VILLAGE
+    )
+    lanes = models.ManyToManyField(Lane, blank=True, related_name="+", verbose_name=_("lanes"))
+    groups = models.ManyToManyField(
+        Group, blank=True, related_name="announcements", verbose_name=_("groups")
+    )
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("household"),
+    )
+    channels = models.JSONField(_("channels"), default=list)
+    loudspeakers = models.BooleanField(_("read on the loudspeakers"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    send_at = models.DateTimeField(_("send at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    reminder_of = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("reminder of"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    recipients_count = models.PositiveIntegerField(_("recipients"), default=0)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(audience="household") | Q(household__isnull=False),
+                name="announcements_household_audience_names_household",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="announcements_sent_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["village", "status", "sent_at"], name="ann_village_sent")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DeliveryQuerySet(VillageOwnedQuerySet):
+    village_lookup = "announcement__village"
+
+
+class Delivery(models.Model):
+    """One message to one resident on one channel: the outbox row and its receipt."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+        READ = "read", _("Read")
+
+    # No index of its own: the unique constraint below starts with it. Each index costs
+    # time on the million-row write of a province-wide alert.
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    resident = models.ForeignKey(Resident, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    # Denormalised at write time: reach by lane and household without joining the registry.
+    household_id = models.BigIntegerField(null=True)
+    lane_id = models.BigIntegerField(null=True)
+    address = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    gateway_ref = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "resident", "channel"],
+                name="announcements_one_delivery_per_recipient_and_channel",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel", "next_attempt_at"],
+                condition=Q(status="queued"),
+                name="ann_delivery_ready",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id}/{self.resident_id}/{self.channel}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable for the row's whole life, so a re-sent message is recognised as the same."""
+        return f"vp-ann-{self.pk}"
+
+
+class Acknowledgement(models.Model):
+    """A resident's answer to a meeting invitation."""
+
+    class Answer(models.TextChoices):
+        ATTEND = "attend", _("I will attend")
+        DECLINE = "decline", _("I cannot attend")
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    answer = models.CharField(max_length=8, choices=Answer.choices)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "resident"], name="announcements_one_answer_per_resident"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.answer}"
+
+
+class Preference(models.Model):
+    """A resident's channels and quiet hours (no SMS or Zalo then, except emergency alerts)."""
+
+    resident = models.OneToOneField(
+        Resident, on_delete=models.CASCADE, related_name="announcement_preference"
+    )
+    web = models.BooleanField(_("web feed"), default=True)
+    email = models.BooleanField(_("e-mail"), default=True)
+    sms = models.BooleanField(_("SMS"), default=True)
+    zalo = models.BooleanField(_("Zalo"), default=True)
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
+
+    def __str__(self) -> str:
+        return str(self.resident_id)
+
+    def quiet_at(self, moment: object) -> bool:
+        if self.quiet_from is None or self.quiet_until is None:
+            return False
+        now = timezone.localtime(moment).time()  # type: ignore[arg-type]
+        if self.quiet_from <= self.quiet_until:
+            return self.quiet_from <= now < self.quiet_until
+        return now >= self.quiet_from or now < self.quiet_until
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class SpeakerCluster(models.Model):
+    """A group of smart loudspeakers covering some lanes, fetching its playlist over HTTP."""
+
+    village = models.ForeignKey(
+        Village,
+        on_delete=models.PROTECT,
+        related_name="speaker_clusters",
+        verbose_name=_("village"),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    lanes = models.ManyToManyField(Lane, blank=True, related_name="+", verbose_name=_("lanes"))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("loudspeaker cluster")
+        verbose_name_plural = _("loudspeaker clusters")
+        ordering = ["village", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_silent(self, now: object = None) -> bool:
+        limit = getattr(settings, "ANNOUNCEMENTS_SPEAKER_SILENT_MINUTES", 30)
+        now = now or timezone.now()
+        return (
+            self.last_heartbeat_at is None
+            or (
+                now - self.last_heartbeat_at  # type: ignore[operator]
+            ).total_seconds()
+            > limit * 60
+        )
+
+
+class SpeakerItem(models.Model):
+    """An announcement scheduled on a cluster, with its synthesised audio."""
+
+    cluster = models.ForeignKey(SpeakerCluster, on_delete=models.CASCADE, related_name="items")
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="+")
+    audio = models.FileField(upload_to="announcements/audio/", blank=True)
+    play_at = models.DateTimeField(default=timezone.now)
+    played_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "announcement"], name="announcements_one_item_per_cluster"
+            ),
+        ]
+        ordering = ["play_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}/{self.announcement_id}"

@@ -1,3 +1,80 @@
 """Routes of the app, mounted at the site root by villageportal/urls.py."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from announcements import views
+
+urlpatterns = [
+    path("announcements/manage/", views.announcement_list, name="announcement_list"),
+    path("announcements/manage/new/", views.announcement_create, name="announcement_create"),
+    path(
+        "announcements/manage/audience/",
+        views.announcement_audience,
+        name="announcement_audience",
+    ),
+    path("announcements/manage/<int:pk>/", views.announcement_detail, name="announcement_detail"),
+    path(
+        "announcements/manage/<int:pk>/send/",
+        views.announcement_submit,
+        name="announcement_submit",
+    ),
+    path(
+        "announcements/manage/<int:pk>/approve/",
+        views.announcement_approve,
+        name="announcement_approve",
+    ),
+    path(
+        "announcements/manage/<int:pk>/withdraw/",
+        views.announcement_withdraw,
+        name="announcement_withdraw",
+    ),
+    path(
+        "announcements/manage/<int:pk>/correct/",
+        views.announcement_correct,
+        name="announcement_correct",
+    ),
+    path("announcements/groups/", views.group_list, name="announcement_group_list"),
+    path("announcements/speakers/", views.speaker_list, name="announcement_speaker_list"),
+    path(
+        "announcements/speakers/api/playlist/",
+        views.speaker_playlist,
+        name="announcement_speaker_playlist",
+    ),
+    path(
+        "announcements/speakers/api/played/",
+        views.speaker_played,
+        name="announcement_speaker_played",
+    ),
+    path(
+        "announcements/speakers/api/heartbeat/",
+        views.speaker_heartbeat,
+        name="announcement_speaker_heartbeat",
+    ),
+    path(
+        "announcements/webhooks/<str:channel>/",
+        views.delivery_webhook,
+        name="announcement_webhook",
+    ),
+    path(
+        "announcements/village/<uuid:village_id>/",
+        views.village_announcements,
+        name="village_announcements",
+    ),
+    path(
+        "announcements/village/<uuid:village_id>/feed/",
+        views.village_announcements_feed,
+        name="village_announcements_feed",
+    ),
+    path("announcements/a/<str:code>/", views.announcement_public, name="announcement_public"),
+    path("announcements/mine/", views.my_announcements, name="my_announcements"),
+    path(
+        "announcements/mine/preferences/",
+        views.my_preferences,
+        name="my_preferences",
+    ),
+    path(
+        "announcements/mine/<str:code>/answer/",
+        views.my_announcement_answer,
+        name="my_announcement_answer",
+    ),
+]

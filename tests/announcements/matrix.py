@@ -1,7 +1,73 @@
 """Access-matrix entries for the announcements routes (merged into tests/test_access_matrix.py)."""
 
-from tests.access import Rule
+from typing import Any
 
-MATRIX: dict[str, Rule] = {}
+from tests.access import (
+    ANY_STAFF,
+    EVERYONE,
+    HEAD,
+    OFFICER,
+    OUTSIDER,
+    SIGNED_IN,
+    SUPER,
+    Rule,
+)
+
+WRITERS = frozenset({HEAD, OFFICER, SUPER})
+OUR_STAFF_OBJ = frozenset(ANY_STAFF - {OUTSIDER})
+
+
+def _announcement(ctx: dict[str, Any]) -> dict[str, Any]:
+    from tests.announcements.factories import AnnouncementFactory
+
+    return {"pk": AnnouncementFactory(village=ctx["village"], channels=["web"]).pk}
+
+
+def _public(ctx: dict[str, Any]) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from tests.announcements.factories import AnnouncementFactory
+
+    announcement = AnnouncementFactory(
+        village=ctx["village"], status="sent", sent_at=timezone.now(), channels=["web"]
+    )
+    return {"code": announcement.public_code}
+
+
+def _village(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"village_id": ctx["village"].pk}
+
+
+def _object(allowed: frozenset[str], **options: Any) -> Rule:
+    return Rule(allowed, kwargs=_announcement, scoped=True, resident_refusal="not_found", **options)
+
+
+MATRIX: dict[str, Rule] = {
+    "announcement_list": Rule(ANY_STAFF),
+    "announcement_create": Rule(WRITERS | {OUTSIDER}),
+    "announcement_audience": Rule(WRITERS | {OUTSIDER}),
+    "announcement_detail": Rule(OUR_STAFF_OBJ, kwargs=_announcement, scoped=True),
+    "announcement_submit": _object(WRITERS, method="POST"),
+    "announcement_approve": _object(frozenset({HEAD, SUPER}), method="POST"),
+    "announcement_withdraw": _object(WRITERS, method="POST", data={"reason": "Nhầm"}),
+    "announcement_correct": _object(WRITERS),
+    "announcement_group_list": Rule(ANY_STAFF),
+    "announcement_speaker_list": Rule(ANY_STAFF),
+    # Devices and gateways authenticate with a key or a signature, never a session.
+    "announcement_speaker_playlist": Rule(frozenset(), api=True),
+    "announcement_speaker_played": Rule(frozenset(), api=True, method="POST"),
+    "announcement_speaker_heartbeat": Rule(frozenset(), api=True, method="POST"),
+    "announcement_webhook": Rule(
+        frozenset(), api=True, method="POST", kwargs=lambda ctx: {"channel": "sms"}
+    ),
+    "village_announcements": Rule(EVERYONE, kwargs=_village),
+    "village_announcements_feed": Rule(EVERYONE, kwargs=_village),
+    "announcement_public": Rule(EVERYONE, kwargs=_public),
+    "my_announcements": Rule(SIGNED_IN),
+    "my_preferences": Rule(SIGNED_IN, absent_ok=True),
+    "my_announcement_answer": Rule(
+        SIGNED_IN, method="POST", absent_ok=True, kwargs=lambda ctx: {"code": "nope"}
+    ),
+}
 # WebSocket route names -> actors allowed to open them.
-WEBSOCKET: dict[str, frozenset[str]] = {}
+WEBSOCKET: dict[str, frozenset[str]] = {"ws_announcements_feed": SIGNED_IN}

@@ -1,0 +1,48 @@
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+
+
+def feed_group_name(user_id: Any) -> str:
+    return f"announcements-feed-{user_id}"
+
+
+def feed_notify(*, user_id: Any, title: str, code: str) -> None:
+    """Push a new announcement to the user's open pages (called after commit)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(
+        feed_group_name(user_id),
+        {
+            "type": "live.event",
+            "payload": {"kind": "announcement", "message": str(title), "code": code},
+        },
+    )
+
+
+class FeedConsumer(AsyncJsonWebsocketConsumer):
+    """A signed-in person's own announcements as they arrive; nobody else's."""
+
+    group: str | None = None
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close()
+            return
+        self.group = feed_group_name(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Clients only listen."""
+
+    async def live_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["payload"])

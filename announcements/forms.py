@@ -1,0 +1,182 @@
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from announcements.conf import setting
+from announcements.models import Announcement, Channel, Group, Preference, SpeakerCluster
+from households.models import Household, Lane, Resident
+
+ALLOWED_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".webp"}
+
+
+def check_attachment(upload: Any) -> None:
+    """PDF or image, under the size limit, and really what its name says."""
+    limit = setting("ANNOUNCEMENTS_ATTACHMENT_MAX_BYTES")
+    if upload.size > limit:
+        raise forms.ValidationError(
+            _("The attachment is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)}
+        )
+    name = upload.name.lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    if extension not in ALLOWED_EXTENSIONS:
+        raise forms.ValidationError(_("Attach a PDF file or an image (PNG, JPEG, WebP)."))
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if extension == ".pdf":
+        if not head.startswith(b"%PDF-"):
+            raise forms.ValidationError(_("This file is not a PDF, whatever its name says."))
+        return
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+            kind = (image.format or "").lower()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise forms.ValidationError(
+            _("This file is not an image, whatever its name says.")
+        ) from exc
+    finally:
+        upload.seek(0)
+    expected = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}[extension]
+    if kind != expected:
+        raise forms.ValidationError(_("This file is not an image, whatever its name says."))
+
+
+class AnnouncementForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"), choices=(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    send_at = forms.DateTimeField(
+        label=_("Send at (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    class Meta:
+        model = Announcement
+        fields = [
+            "title",
+            "body",
+            "kind",
+            "audience",
+            "lanes",
+            "groups",
+            "household",
+            "channels",
+            "loudspeakers",
+            "is_public",
+            "event_at",
+            "event_place",
+            "ask_acknowledgement",
+            "attachment",
+            "cap_urgency",
+            "cap_severity",
+            "cap_area",
+            "cap_expires",
+            "send_at",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 6}),
+            "event_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "cap_expires": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "lanes": forms.CheckboxSelectMultiple,
+            "groups": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args: Any, village: Any, available: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.village = village
+        self.fields["lanes"].queryset = Lane.objects.alive().filter(village=village)
+        self.fields["groups"].queryset = Group.objects.filter(village=village)
+        self.fields["household"].queryset = Household.objects.active().filter(village=village)
+        self.fields["channels"].choices = [(c, Channel(c).label) for c in available]
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("channels", [c for c in available if c in ("web", "sms")])
+
+    def clean_attachment(self) -> Any:
+        upload = self.cleaned_data.get("attachment")
+        if upload and hasattr(upload, "size") and not getattr(upload, "_committed", False):
+            check_attachment(upload)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        audience = data.get("audience")
+        if audience == Announcement.Audience.LANES and not data.get("lanes"):
+            self.add_error("lanes", _("Choose at least one lane."))
+        if audience == Announcement.Audience.GROUPS and not data.get("groups"):
+            self.add_error("groups", _("Choose at least one group."))
+        if audience == Announcement.Audience.HOUSEHOLD and not data.get("household"):
+            self.add_error("household", _("Choose the household."))
+        if audience in (Announcement.Audience.GROUPS, Announcement.Audience.HOUSEHOLD):
+            data["is_public"] = False
+        if not data.get("channels") and not data.get("loudspeakers"):
+            self.add_error("channels", _("Choose at least one channel."))
+        send_at = data.get("send_at")
+        if send_at and send_at < timezone.now() - timezone.timedelta(minutes=1):
+            self.add_error("send_at", _("The sending time is in the past."))
+        if data.get("kind") == Announcement.Kind.EMERGENCY:
+            for name in ("cap_urgency", "cap_severity"):
+                if not data.get(name):
+                    self.add_error(name, _("An emergency alert needs this field."))
+        expires = data.get("cap_expires")
+        if expires and expires < timezone.now():
+            self.add_error("cap_expires", _("The expiry time is in the past."))
+        return data
+
+
+class CorrectionForm(forms.Form):
+    title = forms.CharField(label=_("Corrected title"), max_length=200)
+    body = forms.CharField(label=_("Corrected text"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Why it is withdrawn"), max_length=500)
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Group.Kind.choices)
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"), queryset=Resident.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, village: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Resident.objects.current().filter(
+            household__village=village
+        )
+
+
+class PreferenceForm(forms.ModelForm):
+    class Meta:
+        model = Preference
+        fields = ["web", "email", "sms", "zalo", "quiet_from", "quiet_until"]
+        widgets = {
+            "quiet_from": forms.TimeInput(attrs={"type": "time"}),
+            "quiet_until": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if bool(data.get("quiet_from")) != bool(data.get("quiet_until")):
+            raise forms.ValidationError(_("Give both ends of the quiet hours, or neither."))
+        return data
+
+
+class SpeakerClusterForm(forms.ModelForm):
+    class Meta:
+        model = SpeakerCluster
+        fields = ["name", "lanes"]
+        widgets = {"lanes": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, village: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lanes"].queryset = Lane.objects.alive().filter(village=village)

@@ -1,0 +1,725 @@
+"""Writes of the announcements app: composing, sending (the outbox), draining, receipts."""
+
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Count, F, Q, Value
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.roles import Role
+from announcements.conf import setting
+from announcements.gateways import (
+    Message,
+    PermanentError,
+    TransientError,
+    channel_configured,
+    gateway_for,
+)
+from announcements.models import (
+    Acknowledgement,
+    Announcement,
+    Channel,
+    Delivery,
+    Group,
+    Preference,
+)
+from households.models import Household, Resident
+
+CHANNEL_ORDER = [Channel.WEB, Channel.EMAIL, Channel.SMS, Channel.ZALO]
+
+
+def available_channels() -> list[str]:
+    """Channels that can be used now: SMS and Zalo only once their gateway is configured."""
+    return [c.value for c in CHANNEL_ORDER if channel_configured(c.value)]
+
+
+# Audience ------------------------------------------------------------------------------------
+
+
+def audience_residents(
+    *,
+    village: Any,
+    audience: str,
+    lanes: Iterable[Any] = (),
+    groups: Iterable[Group] = (),
+    household: Household | None = None,
+) -> models.QuerySet[Resident]:
+    """The people an announcement reaches: current residents of active households."""
+    residents = Resident.objects.current().filter(
+        household__village=village,
+        household__status=Household.Status.ACTIVE,
+        household__deleted_at__isnull=True,
+    )
+    if audience == Announcement.Audience.LANES:
+        residents = residents.filter(household__lane__in=list(lanes))
+    elif audience == Announcement.Audience.HOUSEHOLD:
+        residents = residents.filter(household=household) if household else residents.none()
+    elif audience == Announcement.Audience.GROUPS:
+        condition = Q(pk__in=[])
+        for group in groups:
+            if group.kind == Group.Kind.BUSINESS:
+                condition |= Q(household__is_business=True)
+            elif group.kind == Group.Kind.DIGITAL_TEAM:
+                condition |= Q(
+                    account__memberships__role=Role.DIGITAL_TEAM,
+                    account__memberships__village=village,
+                )
+            else:
+                condition |= Q(pk__in=group.members.values("pk"))
+        residents = residents.filter(pk__in=Resident.objects.filter(condition).values("pk"))
+    return residents.order_by()
+
+
+def announcement_residents(announcement: Announcement) -> models.QuerySet[Resident]:
+    return audience_residents(
+        village=announcement.village,
+        audience=announcement.audience,
+        lanes=announcement.lanes.all(),
+        groups=announcement.groups.all(),
+        household=announcement.household,
+    )
+
+
+def _channel_filter(residents: models.QuerySet[Resident], channel: str) -> models.QuerySet:
+    if channel in (Channel.SMS, Channel.ZALO):
+        residents = residents.exclude(phone="")
+    elif channel == Channel.EMAIL:
+        residents = residents.filter(
+            account__isnull=False, account__is_active=True, account__email__isnull=False
+        )
+    elif channel == Channel.WEB:
+        residents = residents.filter(account__isnull=False)
+    return residents.exclude(**{f"announcement_preference__{channel}": False})
+
+
+def audience_count(*, residents: models.QuerySet[Resident], channels: Iterable[str]) -> dict:
+    """The live count shown before sending: people, households, and reachable per channel."""
+    totals = residents.aggregate(people=Count("pk"), households=Count("household", distinct=True))
+    by_channel = {channel: _channel_filter(residents, channel).count() for channel in channels}
+    return {**totals, "channels": by_channel}
+
+
+# Composing and sending -----------------------------------------------------------------------
+
+
+def _check_sendable(announcement: Announcement, *, at: datetime | None) -> None:
+    if announcement.status not in (
+        Announcement.Status.DRAFT,
+        Announcement.Status.PENDING_APPROVAL,
+        Announcement.Status.SCHEDULED,
+    ):
+        raise ValidationError(_("This announcement has already been sent or withdrawn."))
+    if at is not None and at < timezone.now() - timedelta(minutes=1):
+        raise ValidationError(_("The sending time is in the past."))
+    if not announcement.channels and not announcement.loudspeakers:
+        raise ValidationError(_("Choose at least one channel."))
+    if not announcement_residents(announcement).exists():
+        raise ValidationError(_("The audience is empty: nobody would receive this announcement."))
+
+
+def needs_approval(*, announcement: Announcement, by: Any) -> bool:
+    """With ANNOUNCEMENTS_REQUIRE_APPROVAL on, only the village head sends without approval."""
+    from accounts.access import roles_in_village
+
+    if not setting_bool("ANNOUNCEMENTS_REQUIRE_APPROVAL"):
+        return False
+    if getattr(by, "is_superuser", False):
+        return False
+    return Role.VILLAGE_HEAD not in roles_in_village(user=by, village=announcement.village)
+
+
+def setting_bool(name: str) -> bool:
+    import os
+
+    from django.conf import settings
+
+    value = getattr(settings, name, None)
+    if value is None:
+        value = os.environ.get(name, "")
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+@transaction.atomic
+def announcement_submit(
+    *, announcement: Announcement, by: Any, at: datetime | None = None
+) -> Announcement:
+    """Send now, schedule, or hold for the head's approval; one call from the compose page."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    _check_sendable(announcement, at=at)
+    announcement.send_at = at
+    if needs_approval(announcement=announcement, by=by):
+        announcement.status = Announcement.Status.PENDING_APPROVAL
+        announcement.save(update_fields=["status", "send_at"])
+        return announcement
+    if at is not None and at > timezone.now():
+        announcement.status = Announcement.Status.SCHEDULED
+        announcement.save(update_fields=["status", "send_at"])
+        _schedule_reminders(announcement)
+        return announcement
+    return announcement_send(announcement=announcement, by=by)
+
+
+@transaction.atomic
+def announcement_approve(*, announcement: Announcement, by: Any) -> Announcement:
+    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    if announcement.status != Announcement.Status.PENDING_APPROVAL:
+        raise ValidationError(_("This announcement is not waiting for approval."))
+    announcement.approved_by = by
+    announcement.save(update_fields=["approved_by"])
+    if announcement.send_at and announcement.send_at > timezone.now():
+        announcement.status = Announcement.Status.SCHEDULED
+        announcement.save(update_fields=["status"])
+        _schedule_reminders(announcement)
+        return announcement
+    return announcement_send(announcement=announcement, by=by)
+
+
+@transaction.atomic
+def announcement_send(*, announcement: Announcement, by: Any = None) -> Announcement:
+    """Mark sent and write the outbox in the same transaction; workers start after commit."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    if announcement.status in (Announcement.Status.SENT, Announcement.Status.WITHDRAWN):
+        return announcement
+    _check_sendable(announcement, at=None)
+    announcement.status = Announcement.Status.SENT
+    announcement.sent_at = timezone.now()
+    channels = [c for c in announcement.channels if channel_configured(c)]
+    written = deliveries_create(
+        announcement=announcement, residents=announcement_residents(announcement), channels=channels
+    )
+    announcement.recipients_count = announcement_residents(announcement).count()
+    announcement.save(update_fields=["status", "sent_at", "recipients_count"])
+    if announcement.loudspeakers:
+        from announcements import speakers
+
+        speakers.items_schedule(announcement=announcement)
+    if announcement.event_at and announcement.reminder_of_id is None:
+        _schedule_reminders(announcement)
+    _after_send(announcement, channels, written)
+    return announcement
+
+
+def _after_send(announcement: Announcement, channels: list[str], written: int) -> None:
+    from announcements import tasks
+    from households.public_cache import bump
+    from households.services import village_live_notify
+
+    village_live_notify(
+        village=announcement.village,
+        kind="announcement_sent",
+        message=_("Announcement sent: %(title)s (%(count)s messages queued)")
+        % {"title": announcement.title, "count": written},
+        announcement=announcement.pk,
+    )
+    if announcement.is_public:
+        bump(announcement.village_id)
+    transaction.on_commit(lambda: tasks.deliveries_dispatch(channels))
+
+
+def deliveries_create(
+    *, announcement: Announcement, residents: models.QuerySet[Resident], channels: Iterable[str]
+) -> int:
+    """The outbox: one row per (announcement, resident, channel), by INSERT ... SELECT.
+
+    The database writes the rows from the audience query without a round trip per row; the
+    unique constraint with ON CONFLICT DO NOTHING makes a second call write nothing.
+    """
+    now = timezone.now()
+    written = 0
+    for channel in channels:
+        if channel in (Channel.SMS, Channel.ZALO):
+            address: Any = F("phone")
+        elif channel == Channel.EMAIL:
+            address = F("account__email")
+        else:
+            address = Value("")
+        rows = (
+            _channel_filter(residents, channel)
+            .order_by()
+            .annotate(
+                d_announcement=Value(announcement.pk, output_field=models.BigIntegerField()),
+                d_resident=F("pk"),
+                d_channel=Value(channel, output_field=models.CharField()),
+                d_household=F("household_id"),
+                d_lane=F("household__lane_id"),
+                d_address=address,
+                d_status=Value(Delivery.Status.QUEUED, output_field=models.CharField()),
+                d_reason=Value("", output_field=models.CharField()),
+                d_ref=Value("", output_field=models.CharField()),
+                d_attempts=Value(0, output_field=models.IntegerField()),
+                d_next=Value(now, output_field=models.DateTimeField()),
+            )
+            .values(
+                "d_announcement",
+                "d_resident",
+                "d_channel",
+                "d_household",
+                "d_lane",
+                "d_address",
+                "d_status",
+                "d_reason",
+                "d_ref",
+                "d_attempts",
+                "d_next",
+            )
+        )
+        select_sql, params = rows.query.sql_with_params()
+        table = Delivery._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (announcement_id, resident_id, channel, household_id, "
+                "lane_id, address, status, reason, gateway_ref, attempts, next_attempt_at) "
+                f"{select_sql} ON CONFLICT DO NOTHING",
+                params,
+            )
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _schedule_reminders(announcement: Announcement) -> None:
+    """For an event: a reminder the day before and an hour before, sent by the beat job."""
+    if not announcement.event_at or announcement.kind != Announcement.Kind.MEETING:
+        return
+    now = timezone.now()
+    for delta in (timedelta(days=1), timedelta(hours=1)):
+        at = announcement.event_at - delta
+        if at <= now or announcement.reminders.filter(send_at=at).exists():
+            continue
+        reminder = Announcement.objects.create(
+            village=announcement.village,
+            title=_("Reminder: %(title)s") % {"title": announcement.title},
+            body=announcement.body,
+            kind=announcement.kind,
+            is_public=False,
+            event_at=announcement.event_at,
+            event_place=announcement.event_place,
+            audience=announcement.audience,
+            household=announcement.household,
+            channels=announcement.channels,
+            status=Announcement.Status.SCHEDULED,
+            send_at=at,
+            reminder_of=announcement,
+            created_by=announcement.created_by,
+        )
+        reminder.lanes.set(announcement.lanes.all())
+        reminder.groups.set(announcement.groups.all())
+
+
+def announcements_send_due() -> int:
+    """Send the scheduled announcements and reminders whose time has come (the beat job)."""
+    sent = 0
+    due = Announcement.objects.filter(
+        status=Announcement.Status.SCHEDULED, send_at__lte=timezone.now()
+    ).values_list("pk", flat=True)
+    for pk in list(due):
+        announcement = Announcement.objects.get(pk=pk)
+        if announcement.reminder_of and (
+            announcement.reminder_of.status == Announcement.Status.WITHDRAWN
+        ):
+            Announcement.objects.filter(pk=pk).update(status=Announcement.Status.WITHDRAWN)
+            continue
+        try:
+            announcement_send(announcement=announcement)
+            sent += 1
+        except ValidationError as exc:
+            Announcement.objects.filter(pk=pk).update(status=Announcement.Status.DRAFT)
+            import logging
+
+            logging.getLogger(__name__).warning("announcement %s not sent: %s", pk, exc)
+    return sent
+
+
+@transaction.atomic
+def announcement_withdraw(*, announcement: Announcement, by: Any, reason: str) -> Announcement:
+    """Withdraw: unsent messages are cancelled; those who got it receive the notice."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    if announcement.status == Announcement.Status.WITHDRAWN:
+        raise ValidationError(_("This announcement is already withdrawn."))
+    if not reason.strip():
+        raise ValidationError(_("Say why the announcement is withdrawn."))
+    was_sent = announcement.status == Announcement.Status.SENT
+    announcement.status = Announcement.Status.WITHDRAWN
+    announcement.withdrawn_at = timezone.now()
+    announcement.save(update_fields=["status", "withdrawn_at"])
+    Delivery.objects.filter(announcement=announcement, status=Delivery.Status.QUEUED).update(
+        status=Delivery.Status.FAILED, reason="withdrawn before sending"
+    )
+    announcement.reminders.filter(status=Announcement.Status.SCHEDULED).update(
+        status=Announcement.Status.WITHDRAWN
+    )
+    if was_sent:
+        _send_to_reached(
+            announcement,
+            _correction_create(
+                announcement=announcement,
+                by=by,
+                title=_("Withdrawn: %(title)s") % {"title": announcement.title},
+                body=reason,
+            ),
+        )
+    from households.public_cache import bump
+
+    bump(announcement.village_id)
+    return announcement
+
+
+def _correction_create(
+    *, announcement: Announcement, by: Any, title: str, body: str
+) -> Announcement:
+    """A correction goes to exactly those who received the original: one household at a time
+    is not enough, so it is addressed by the original's delivered rows."""
+    return Announcement.objects.create(
+        village=announcement.village,
+        title=title,
+        body=body,
+        kind=announcement.kind,
+        is_public=announcement.is_public,
+        audience=announcement.audience,
+        household=announcement.household,
+        channels=announcement.channels,
+        corrects=announcement,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def announcement_correct(
+    *, announcement: Announcement, by: Any, title: str, body: str
+) -> Announcement:
+    """Send a correction to the people who got the original, on the channels that reached them."""
+    if announcement.status != Announcement.Status.SENT:
+        raise ValidationError(_("Only a sent announcement can be corrected."))
+    if not body.strip() or not title.strip():
+        raise ValidationError(_("Write the corrected title and text."))
+    correction = _correction_create(announcement=announcement, by=by, title=title, body=body)
+    return _send_to_reached(announcement, correction)
+
+
+def _send_to_reached(announcement: Announcement, correction: Announcement) -> Announcement:
+    correction.lanes.set(announcement.lanes.all())
+    correction.groups.set(announcement.groups.all())
+    correction.status = Announcement.Status.SENT
+    correction.sent_at = timezone.now()
+    reached = Delivery.objects.filter(
+        announcement=announcement,
+        status__in=[Delivery.Status.SENT, Delivery.Status.DELIVERED, Delivery.Status.READ],
+    )
+    channels = sorted(set(reached.values_list("channel", flat=True)))
+    written = 0
+    for channel in channels:
+        residents = Resident.objects.filter(
+            pk__in=reached.filter(channel=channel).values("resident_id")
+        )
+        written += deliveries_create(
+            announcement=correction, residents=residents, channels=[channel]
+        )
+    correction.recipients_count = reached.values("resident_id").distinct().count()
+    correction.save(update_fields=["status", "sent_at", "recipients_count"])
+    _after_send(correction, channels, written)
+    return correction
+
+
+# Draining the outbox ---------------------------------------------------------------------------
+
+
+def _throttle(channel: str) -> None:
+    """A limit of N messages per second per channel, shared by every worker through the cache.
+
+    Celery's own rate_limit is per worker process, which would let two workers send twice the
+    gateway's contract; a fixed one-second window in Redis is enough for a gateway limit.
+    """
+    rate = setting(f"ANNOUNCEMENTS_RATE_{channel.upper()}")
+    if not rate:
+        return
+    while True:
+        second = int(time.time())
+        key = f"announcements:rate:{channel}:{second}"
+        cache.add(key, 0, timeout=5)
+        try:
+            used = cache.incr(key)
+        except ValueError:
+            continue
+        if used <= rate:
+            return
+        time.sleep(max(0.0, second + 1 - time.time()))
+
+
+def _next_quiet_end(preference: Preference, now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    end = local.replace(
+        hour=preference.quiet_until.hour,  # type: ignore[union-attr]
+        minute=preference.quiet_until.minute,  # type: ignore[union-attr]
+        second=0,
+        microsecond=0,
+    )
+    if end <= local:
+        end += timedelta(days=1)
+    return end
+
+
+def _send_email(delivery: Delivery) -> str:
+    announcement = delivery.announcement
+    context = {"announcement": announcement, "resident": delivery.resident}
+    with translation.override("vi"):
+        subject = render_to_string("announcements/email/announcement_subject.txt", context).strip()
+        text = render_to_string("announcements/email/announcement_message.txt", context)
+        html = render_to_string("announcements/email/announcement_message.html", context)
+    message = EmailMultiAlternatives(
+        subject,
+        text,
+        None,
+        [delivery.address],
+        headers={"Message-ID": f"<{delivery.idempotency_key}@villageportal>"},
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except OSError as exc:
+        raise TransientError(f"mail server: {type(exc).__name__}") from exc
+    return ""
+
+
+def _push_web(deliveries: list[Delivery]) -> None:
+    """Live push to the residents' open feeds, after the rows are committed."""
+    from announcements.consumers import feed_notify
+
+    for delivery in deliveries:
+        account_id = delivery.resident.account_id
+        if account_id:
+            feed_notify(
+                user_id=account_id,
+                title=delivery.announcement.title,
+                code=delivery.announcement.public_code,
+            )
+
+
+def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
+    """Send one chunk of ready messages of ``channel``; the number of rows handled.
+
+    The rows are locked (SKIP LOCKED, so workers share the queue) for the whole chunk and
+    their new status is written in the same transaction. A worker killed in the middle
+    leaves its rows queued: another one sends them again with the same idempotency keys,
+    which the gateway recognises, so nobody gets a message twice and none is lost.
+    """
+    limit = limit or setting("ANNOUNCEMENTS_CHUNK")
+    max_attempts = setting("ANNOUNCEMENTS_MAX_ATTEMPTS")
+    retry_seconds = setting("ANNOUNCEMENTS_RETRY_SECONDS")
+    gateway = gateway_for(channel) if channel in (Channel.SMS, Channel.ZALO) else None
+    web_delivered: list[Delivery] = []
+    with transaction.atomic():
+        now = timezone.now()
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(channel=channel, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
+            .select_related("announcement", "resident__announcement_preference")
+            .order_by("next_attempt_at", "pk")[:limit]
+        )
+        for delivery in rows:
+            announcement = delivery.announcement
+            now = timezone.now()
+            if announcement.status == Announcement.Status.WITHDRAWN:
+                delivery.status = Delivery.Status.FAILED
+                delivery.reason = "withdrawn before sending"
+                continue
+            preference = getattr(delivery.resident, "announcement_preference", None)
+            if (
+                preference is not None
+                and channel in (Channel.SMS, Channel.ZALO)
+                and announcement.kind != Announcement.Kind.EMERGENCY
+                and preference.quiet_at(now)
+            ):
+                delivery.next_attempt_at = _next_quiet_end(preference, now)
+                delivery.reason = "quiet hours"
+                continue
+            delivery.attempts += 1
+            try:
+                _throttle(channel)
+                if channel == Channel.WEB:
+                    delivery.status = Delivery.Status.DELIVERED
+                    delivery.delivered_at = now
+                    web_delivered.append(delivery)
+                elif channel == Channel.EMAIL:
+                    _send_email(delivery)
+                    delivery.status = Delivery.Status.SENT
+                else:
+                    assert gateway is not None
+                    if not gateway.configured:
+                        raise PermanentError("channel not configured")
+                    delivery.gateway_ref = gateway.send(
+                        Message(
+                            key=delivery.idempotency_key,
+                            to=delivery.address,
+                            text=_sms_text(announcement),
+                            title=announcement.title,
+                        )
+                    )
+                    delivery.status = Delivery.Status.SENT
+                delivery.sent_at = now
+                delivery.reason = ""
+            except PermanentError as exc:
+                delivery.status = Delivery.Status.FAILED
+                delivery.reason = str(exc)[:255]
+            except TransientError as exc:
+                if delivery.attempts >= max_attempts:
+                    delivery.status = Delivery.Status.FAILED
+                    delivery.reason = f"{exc} (after {delivery.attempts} attempts)"[:255]
+                else:
+                    delivery.reason = str(exc)[:255]
+                    delivery.next_attempt_at = now + timedelta(
+                        seconds=retry_seconds * 2 ** (delivery.attempts - 1)
+                    )
+        Delivery.objects.bulk_update(
+            rows,
+            [
+                "status",
+                "reason",
+                "attempts",
+                "next_attempt_at",
+                "gateway_ref",
+                "sent_at",
+                "delivered_at",
+            ],
+            batch_size=500,
+        )
+        if web_delivered:
+            transaction.on_commit(lambda: _push_web(web_delivered))
+    for announcement_id in {row.announcement_id for row in rows}:
+        reach_notify(announcement_id=announcement_id)
+    return len(rows)
+
+
+def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
+    """Push the announcement's reach to the village dashboards, at most every few seconds."""
+    from households.services import village_live_notify
+
+    if not cache.add(f"announcements:reach:{announcement_id}", 1, timeout=every_seconds):
+        return False
+    announcement = Announcement.objects.select_related("village").get(pk=announcement_id)
+    counts = Delivery.objects.filter(announcement_id=announcement_id).aggregate(
+        total=Count("pk"),
+        queued=Count("pk", filter=Q(status=Delivery.Status.QUEUED)),
+        failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+    )
+    done = counts["total"] - counts["queued"] - counts["failed"]
+    village_live_notify(
+        village=announcement.village,
+        kind="announcement_reach",
+        message=_("%(title)s: %(done)s of %(total)s messages sent")
+        % {"title": announcement.title, "done": done, "total": counts["total"]},
+        announcement=announcement_id,
+        sent=done,
+        **counts,
+    )
+    return True
+
+
+def _sms_text(announcement: Announcement) -> str:
+    text = f"{announcement.title}: {announcement.body}"
+    if announcement.event_at:
+        when = timezone.localtime(announcement.event_at).strftime("%H:%M %d/%m/%Y")
+        text += f" ({when}{', ' + announcement.event_place if announcement.event_place else ''})"
+    return text[:612]
+
+
+def deliveries_next_due(channel: str) -> datetime | None:
+    return (
+        Delivery.objects.filter(channel=channel, status=Delivery.Status.QUEUED)
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+
+
+# Receipts, reading, answers ----------------------------------------------------------------------
+
+
+def delivery_receipt(*, channel: str, payload: Any) -> Delivery:
+    """A gateway's delivery callback: ``{"reference": key, "status": "delivered"|"failed"}``."""
+    if not isinstance(payload, dict):
+        raise ValidationError("payload is not an object")
+    reference = str(payload.get("reference", ""))
+    status = payload.get("status")
+    prefix = "vp-ann-"
+    if not reference.startswith(prefix) or not reference[len(prefix) :].isdigit():
+        raise ValidationError("unknown reference")
+    if status not in ("delivered", "failed"):
+        raise ValidationError("unknown status")
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .filter(pk=int(reference[len(prefix) :]), channel=channel)
+            .first()
+        )
+        if delivery is None:
+            raise ValidationError("unknown reference")
+        if delivery.status in (Delivery.Status.SENT, Delivery.Status.QUEUED):
+            if status == "delivered":
+                delivery.status = Delivery.Status.DELIVERED
+                delivery.delivered_at = timezone.now()
+            else:
+                delivery.status = Delivery.Status.FAILED
+                delivery.reason = str(payload.get("reason") or "failed at the gateway")[:255]
+            delivery.save(update_fields=["status", "delivered_at", "reason"])
+    return delivery
+
+
+def announcement_read(*, announcement: Announcement, resident: Resident) -> int:
+    """The resident opened it: their delivered web message counts as read."""
+    return Delivery.objects.filter(
+        announcement=announcement,
+        resident=resident,
+        channel=Channel.WEB,
+        status__in=[Delivery.Status.DELIVERED, Delivery.Status.SENT],
+    ).update(status=Delivery.Status.READ, read_at=timezone.now())
+
+
+def acknowledgement_record(
+    *, announcement: Announcement, resident: Resident, answer: str
+) -> Acknowledgement:
+    if not announcement.ask_acknowledgement:
+        raise ValidationError(_("This announcement does not ask for an answer."))
+    if answer not in Acknowledgement.Answer.values:
+        raise ValidationError(_("Choose an answer."))
+    if not Delivery.objects.filter(announcement=announcement, resident=resident).exists():
+        raise ValidationError(_("This announcement was not addressed to you."))
+    try:
+        with transaction.atomic():
+            ack, _created = Acknowledgement.objects.update_or_create(
+                announcement=announcement,
+                resident=resident,
+                defaults={"answer": answer, "answered_at": timezone.now()},
+            )
+    except IntegrityError as exc:  # a double click racing itself
+        raise ValidationError(_("Your answer was already recorded.")) from exc
+    return ack
+
+
+@transaction.atomic
+def preference_save(*, resident: Resident, **values: Any) -> Preference:
+    preference, _created = Preference.objects.update_or_create(resident=resident, defaults=values)
+    return preference
+
+
+@transaction.atomic
+def group_save(
+    *, village: Any, name: str, kind: str, members: Iterable[Resident], group: Group | None = None
+) -> Group:
+    group = group or Group(village=village)
+    group.name = name.strip()
+    group.kind = kind
+    if Group.objects.filter(village=village, name=group.name).exclude(pk=group.pk).exists():
+        raise ValidationError(_("A group with this name already exists."))
+    group.save()
+    if kind in Group.COMPUTED:
+        group.members.clear()
+    else:
+        group.members.set([m for m in members if m.household.village_id == village.pk])
+    return group

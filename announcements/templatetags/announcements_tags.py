@@ -1,0 +1,40 @@
+from datetime import timedelta
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from announcements.models import Announcement, Delivery, SpeakerCluster
+from announcements.selectors import REACHED, public_announcements
+from households.models import Household
+
+register = template.Library()
+
+
+@register.simple_tag
+def announcement_tiles(village: Any) -> dict[str, int]:
+    since = timezone.now() - timedelta(days=30)
+    clusters = SpeakerCluster.objects.filter(village=village)
+    return {
+        "sent_30": Announcement.objects.filter(
+            village=village, status=Announcement.Status.SENT, sent_at__gte=since
+        ).count(),
+        "pending": Announcement.objects.filter(
+            village=village, status=Announcement.Status.PENDING_APPROVAL
+        ).count(),
+        "households": Household.objects.active().filter(village=village).count(),
+        "households_reached": Delivery.objects.filter(
+            announcement__village=village,
+            announcement__sent_at__gte=since,
+            status__in=REACHED,
+        )
+        .values("household_id")
+        .distinct()
+        .count(),
+        "silent_clusters": sum(1 for c in clusters if c.is_silent()),
+    }
+
+
+@register.simple_tag
+def latest_public_announcements(village: Any) -> list[Announcement]:
+    return list(public_announcements(village=village)[:3])

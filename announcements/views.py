@@ -1,0 +1,471 @@
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import access_object, require_roles, staff_required, village_role_required
+from accounts.roles import Role
+from announcements import selectors, services, speakers
+from announcements.forms import (
+    AnnouncementForm,
+    CorrectionForm,
+    GroupForm,
+    PreferenceForm,
+    SpeakerClusterForm,
+    WithdrawForm,
+)
+from announcements.gateways import GATEWAYS, signature_valid
+from announcements.models import Acknowledgement, Announcement, Group, Preference, SpeakerCluster
+from households.models import Lane, Village
+
+WRITER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
+writer_required = village_role_required(WRITER_ROLES)
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# Staff -------------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    announcements = selectors.announcements_for_staff(user=request.user, village=village)[:100]
+    return render(
+        request,
+        "announcements/announcement_list.html",
+        {
+            "announcements": announcements,
+            "can_write": bool(request.village_roles & WRITER_ROLES) or request.user.is_superuser,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@writer_required
+def announcement_create(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    available = services.available_channels()
+    form = AnnouncementForm(
+        request.POST or None, request.FILES or None, village=village, available=available
+    )
+    count = None
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "send")
+        data = form.cleaned_data
+        residents = services.audience_residents(
+            village=village,
+            audience=data["audience"],
+            lanes=data.get("lanes") or [],
+            groups=data.get("groups") or [],
+            household=data.get("household"),
+        )
+        if action == "count":
+            count = services.audience_count(residents=residents, channels=data["channels"])
+        else:
+            announcement = form.save(commit=False)
+            announcement.village = village
+            announcement.created_by = request.user
+            announcement.channels = data["channels"]
+            try:
+                with transaction.atomic():
+                    announcement.save()
+                    form.save_m2m()
+                    if action != "draft":
+                        announcement = services.announcement_submit(
+                            announcement=announcement, by=request.user, at=data.get("send_at")
+                        )
+            except ValidationError as exc:
+                if announcement.attachment:
+                    announcement.attachment.delete(save=False)
+                form.add_error(None, _errors(exc))
+            else:
+                messages.success(request, _status_message(announcement))
+                return redirect("announcement_detail", pk=announcement.pk)
+    return render(
+        request,
+        "announcements/announcement_form.html",
+        {"form": form, "count": count, "channels_off": sorted(set(GATEWAYS) - set(available))},
+    )
+
+
+def _status_message(announcement: Announcement) -> str:
+    return {
+        Announcement.Status.SENT: _("The announcement is being sent."),
+        Announcement.Status.SCHEDULED: _("The announcement is scheduled."),
+        Announcement.Status.PENDING_APPROVAL: _("The announcement waits for the head's approval."),
+    }.get(announcement.status, _("The draft is saved."))
+
+
+@writer_required
+@require_GET
+def announcement_audience(request: HttpRequest) -> JsonResponse:
+    """The live recipient count of the compose page."""
+    village = request.village  # type: ignore[attr-defined]
+    audience = request.GET.get("audience", Announcement.Audience.VILLAGE)
+    if audience not in Announcement.Audience.values:
+        return JsonResponse({"error": _("Unknown audience.")}, status=400)
+    ids = {
+        name: [v for v in request.GET.getlist(name) if v.isdigit()] for name in ("lanes", "groups")
+    }
+    household = request.GET.get("household", "")
+    residents = services.audience_residents(
+        village=village,
+        audience=audience,
+        lanes=Lane.objects.filter(village=village, pk__in=ids["lanes"]),
+        groups=Group.objects.filter(village=village, pk__in=ids["groups"]),
+        household=village.households.filter(pk=household).first() if household.isdigit() else None,
+    )
+    channels = [c for c in request.GET.getlist("channels") if c in services.available_channels()]
+    return JsonResponse(services.audience_count(residents=residents, channels=channels))
+
+
+@staff_required
+@require_GET
+def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    announcement = access_object(Announcement.objects, user=request.user, pk=pk)
+    roles = request.village_roles  # type: ignore[attr-defined]
+    return render(
+        request,
+        "announcements/announcement_detail.html",
+        {
+            "announcement": announcement,
+            "reach": selectors.reach(announcement=announcement),
+            "can_write": bool(roles & WRITER_ROLES) or request.user.is_superuser,
+            "can_approve": Role.VILLAGE_HEAD in roles or request.user.is_superuser,
+            "withdraw_form": WithdrawForm(),
+            "reminders": announcement.reminders.all(),
+        },
+    )
+
+
+def _writable(request: HttpRequest, pk: int, roles: frozenset[str] = WRITER_ROLES) -> Announcement:
+    announcement = access_object(Announcement.objects, user=request.user, pk=pk)
+    require_roles(user=request.user, village=announcement.village, roles=roles)
+    return announcement
+
+
+@login_required
+@require_POST
+def announcement_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    announcement = _writable(request, pk)
+    try:
+        announcement = services.announcement_submit(announcement=announcement, by=request.user)
+        messages.success(request, _status_message(announcement))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("announcement_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def announcement_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    announcement = _writable(request, pk, frozenset({Role.VILLAGE_HEAD}))
+    try:
+        announcement = services.announcement_approve(announcement=announcement, by=request.user)
+        messages.success(request, _status_message(announcement))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("announcement_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def announcement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    announcement = _writable(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the announcement is withdrawn."))
+        return redirect("announcement_detail", pk=pk)
+    try:
+        services.announcement_withdraw(
+            announcement=announcement, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The announcement is withdrawn."))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("announcement_detail", pk=pk)
+
+
+@login_required
+def announcement_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    announcement = _writable(request, pk)
+    form = CorrectionForm(
+        request.POST or None,
+        initial={"title": _("Correction: %(title)s") % {"title": announcement.title}},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction = services.announcement_correct(
+                announcement=announcement, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("The correction is being sent to those who got it."))
+            return redirect("announcement_detail", pk=correction.pk)
+    return render(
+        request,
+        "announcements/correction_form.html",
+        {"form": form, "announcement": announcement},
+    )
+
+
+@staff_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    can_write = bool(request.village_roles & WRITER_ROLES) or request.user.is_superuser  # type: ignore[attr-defined]
+    form = GroupForm(request.POST or None, village=village)
+    if request.method == "POST":
+        if not can_write:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                services.group_save(village=village, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error("name", _errors(exc))
+            else:
+                messages.success(request, _("The group is saved."))
+                return redirect("announcement_group_list")
+    groups = Group.objects.filter(village=village).prefetch_related("members")
+    return render(
+        request,
+        "announcements/group_list.html",
+        {"groups": groups, "form": form, "can_write": can_write},
+    )
+
+
+@staff_required
+def speaker_list(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    can_write = bool(request.village_roles & WRITER_ROLES) or request.user.is_superuser  # type: ignore[attr-defined]
+    form = SpeakerClusterForm(request.POST or None, village=village)
+    new_key = None
+    if request.method == "POST":
+        if not can_write:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            _cluster, new_key = speakers.cluster_create(
+                village=village, name=form.cleaned_data["name"], lanes=form.cleaned_data["lanes"]
+            )
+            form = SpeakerClusterForm(village=village)
+    clusters = SpeakerCluster.objects.filter(village=village).prefetch_related("lanes")
+    return render(
+        request,
+        "announcements/speaker_list.html",
+        {"clusters": clusters, "form": form, "can_write": can_write, "new_key": new_key},
+    )
+
+
+# Loudspeaker devices and gateways -------------------------------------------------------------
+
+
+def _cluster(request: HttpRequest) -> SpeakerCluster | None:
+    header = request.headers.get("Authorization", "")
+    key = header[7:].strip() if header.startswith("Bearer ") else ""
+    return speakers.cluster_by_key(key)
+
+
+def _refused() -> JsonResponse:
+    return JsonResponse({"error": "invalid key"}, status=401)
+
+
+@require_GET
+def speaker_playlist(request: HttpRequest) -> JsonResponse:
+    cluster = _cluster(request)
+    if cluster is None:
+        return _refused()
+    items = [
+        {
+            "id": item.pk,
+            "title": item.announcement.title,
+            "kind": item.announcement.kind,
+            "text": speakers.speech_text(item.announcement),
+            "audio": request.build_absolute_uri(item.audio.url) if item.audio else None,
+            "play_at": item.play_at.isoformat(),
+        }
+        for item in speakers.playlist(cluster=cluster)
+    ]
+    return JsonResponse({"cluster": cluster.name, "items": items})
+
+
+@csrf_exempt
+@require_POST
+def speaker_played(request: HttpRequest) -> JsonResponse:
+    cluster = _cluster(request)
+    if cluster is None:
+        return _refused()
+    try:
+        payload = json.loads(request.body or b"{}")
+        item = speakers.item_played(cluster=cluster, item_id=payload.get("item"))
+    except (ValueError, AttributeError, ValidationError):
+        return JsonResponse({"error": "unknown item"}, status=400)
+    return JsonResponse({"item": item.pk, "played_at": item.played_at.isoformat()})
+
+
+@csrf_exempt
+@require_POST
+def speaker_heartbeat(request: HttpRequest) -> JsonResponse:
+    cluster = _cluster(request)
+    if cluster is None:
+        return _refused()
+    speakers.heartbeat(cluster=cluster)
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+@require_POST
+def delivery_webhook(request: HttpRequest, channel: str) -> JsonResponse:
+    """Delivery receipts from a gateway, signed with HMAC-SHA256 over the raw body."""
+    if channel not in GATEWAYS:
+        raise Http404
+    if not signature_valid(channel, request.body, request.headers.get("X-Signature", "")):
+        return JsonResponse({"error": "bad signature"}, status=403)
+    try:
+        payload = json.loads(request.body)
+        services.delivery_receipt(channel=channel, payload=payload)
+    except (ValueError, ValidationError) as exc:
+        return JsonResponse({"error": str(getattr(exc, "message", "bad payload"))}, status=400)
+    return JsonResponse({"ok": True})
+
+
+# Public pages ----------------------------------------------------------------------------------
+
+
+def _public_village(village_id: Any) -> Village:
+    return get_object_or_404(Village.objects.current().select_related("commune"), pk=village_id)
+
+
+@require_GET
+def village_announcements(request: HttpRequest, village_id: Any) -> HttpResponse:
+    village = _public_village(village_id)
+    return render(
+        request,
+        "announcements/public_list.html",
+        {"village": village, "announcements": selectors.public_announcements(village=village)[:50]},
+    )
+
+
+@require_GET
+def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
+    announcement = get_object_or_404(
+        Announcement.objects.select_related("village"),
+        public_code=code,
+        is_public=True,
+        status__in=[Announcement.Status.SENT, Announcement.Status.WITHDRAWN],
+    )
+    return render(request, "announcements/public_detail.html", {"announcement": announcement})
+
+
+class VillageAnnouncementsFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request: HttpRequest, village_id: Any) -> Village:
+        return _public_village(village_id)
+
+    def title(self, village: Village) -> str:
+        return _("Announcements of %(village)s") % {"village": village.name}
+
+    def link(self, village: Village) -> str:
+        return reverse("village_announcements", kwargs={"village_id": village.pk})
+
+    def subtitle(self, village: Village) -> str:
+        return f"{village.name}, {village.commune.name}"
+
+    def items(self, village: Village) -> Any:
+        return selectors.public_announcements(village=village)[:30]
+
+    def item_title(self, item: Announcement) -> str:
+        return item.title
+
+    def item_description(self, item: Announcement) -> str:
+        return item.body
+
+    def item_link(self, item: Announcement) -> str:
+        return reverse("announcement_public", kwargs={"code": item.public_code})
+
+    def item_pubdate(self, item: Announcement) -> Any:
+        return item.sent_at
+
+    def item_categories(self, item: Announcement) -> list[str]:
+        return [str(item.get_kind_display())]
+
+
+village_announcements_feed = VillageAnnouncementsFeed()
+
+
+# A resident's own feed -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_announcements(request: HttpRequest) -> HttpResponse:
+    resident = getattr(request.user, "resident", None)
+    announcements = list(selectors.my_announcements(resident=resident)[:50])
+    answers = {}
+    if resident is not None:
+        for announcement in announcements:
+            services.announcement_read(announcement=announcement, resident=resident)
+        answers = dict(
+            Acknowledgement.objects.filter(resident=resident).values_list(
+                "announcement_id", "answer"
+            )
+        )
+    return render(
+        request,
+        "announcements/mine.html",
+        {
+            "announcements": announcements,
+            "resident": resident,
+            "answers": answers,
+            "answer_choices": Acknowledgement.Answer.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def my_announcement_answer(request: HttpRequest, code: str) -> HttpResponse:
+    resident = getattr(request.user, "resident", None)
+    if resident is None:
+        raise Http404
+    announcement = get_object_or_404(
+        selectors.my_announcements(resident=resident), public_code=code
+    )
+    try:
+        services.acknowledgement_record(
+            announcement=announcement, resident=resident, answer=request.POST.get("answer", "")
+        )
+        messages.success(request, _("Thank you, your answer is recorded."))
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    return redirect("my_announcements")
+
+
+@login_required
+def my_preferences(request: HttpRequest) -> HttpResponse:
+    resident = getattr(request.user, "resident", None)
+    if resident is None:
+        raise Http404
+    instance = Preference.objects.filter(resident=resident).first() or Preference(resident=resident)
+    form = PreferenceForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        services.preference_save(
+            resident=resident, **{k: form.cleaned_data[k] for k in PreferenceForm.Meta.fields}
+        )
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("my_preferences")
+    return render(request, "announcements/preferences.html", {"form": form})

@@ -1,0 +1,3 @@
+from tests.browser.conftest import browser, page
+
+__all__ = ["browser", "page"]

@@ -1,0 +1,43 @@
+"""The village head writes and sends an announcement in Chromium on a phone-sized screen."""
+
+import os
+
+import pytest
+
+from announcements.models import Announcement, Delivery
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
+    page, live_server, village_head, password, world, output_dir
+) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", village_head.email)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert page.get_by_test_id("announcement-tiles").count() == 1
+
+    page.goto(f"{live_server.url}/announcements/manage/new/")
+    page.fill("input[name=title]", "Họp thôn tháng 12")
+    page.fill("textarea[name=body]", "Mời đại diện các hộ dự họp lúc 19h30 ngày 05/12.")
+    # The count follows the audience without a reload: the whole village is 2 people.
+    page.wait_for_function(
+        "document.getElementById('audience-count').getAttribute('data-people') === '2'"
+    )
+    page.check(f"input[name=lanes][value='{world.lane.pk}']")
+    page.select_option("select[name=audience]", "lanes")
+    page.wait_for_function(
+        "document.getElementById('audience-count').textContent.indexOf('2 / 1') === 0"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=os.path.join(output_dir, "announcement-compose-360px.png"), full_page=True)
+    page.get_by_test_id("send").click()
+    page.wait_for_url("**/announcements/manage/*/")
+    assert page.get_by_test_id("status").inner_text() == "Đã gửi"
+    announcement = Announcement.objects.get()
+    assert announcement.audience == "lanes"
+    assert Delivery.objects.filter(announcement=announcement, channel="web").count() == 0
+    assert "0/2" in page.get_by_test_id("reach").inner_text()
+    page.screenshot(path=os.path.join(output_dir, "announcement-detail-360px.png"), full_page=True)

@@ -1,0 +1,25 @@
+from collections.abc import Iterator
+
+import pytest
+
+from tests.announcements.fake_gateway import FakeGateway
+
+
+@pytest.fixture
+def gateway(settings: object) -> Iterator[FakeGateway]:
+    with FakeGateway() as fake:
+        for name, value in fake.env().items():
+            setattr(settings, name, value)
+        settings.ANNOUNCEMENTS_RETRY_SECONDS = 0  # type: ignore[attr-defined]
+        yield fake
+
+
+@pytest.fixture
+def world(world: object) -> object:
+    """The shared world, with phone numbers for the residents (SMS and Zalo need them)."""
+    from households.models import Resident
+
+    for index, resident in enumerate(Resident.objects.order_by("pk")):
+        resident.phone = f"+8498{index:07d}"
+        resident.save(update_fields=["phone"])
+    return world
