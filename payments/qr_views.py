@@ -214,7 +214,7 @@ def code_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     image = io.BytesIO()
     _qr(text).save(image, kind="png", scale=10, border=2)
     image.seek(0)
-    pdf = FPDF(format="A6")
+    pdf = FPDF(unit="mm", format=(105, 148))
     pdf.set_auto_page_break(False)
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))

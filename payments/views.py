@@ -128,11 +128,10 @@ def _work_lists() -> list[Any]:
 
 
 @require_GET
-@recorder_required
+@login_required
 def lane_households(request: HttpRequest, pk: int) -> HttpResponse:
     lane = access_object(Lane.objects.alive().select_related("village"), user=request.user, pk=pk)
-    if lane.village_id != request.village.pk:  # type: ignore[attr-defined]
-        raise Http404
+    require_roles(user=request.user, village=lane.village, roles=RECORDER_ROLES)
     head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
     last_visit = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on")
     households = (
@@ -292,6 +291,7 @@ def visit_log(request: HttpRequest) -> HttpResponse:
         .filter(village=village)
         .select_related("household__lane")
         .annotate(values=Count("observations"))
+        .order_by("-visited_on", "-created_at", "-pk")
     )
     page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Item.choices)
