@@ -73,7 +73,7 @@ class FigureSpec:
         return self.annotated(day).filter(**{self.village_field: village.pk}, adopted=True)
 
     def missing(self, village: Any, day: date) -> QuerySet:
-        return self.annotated(day).filter(**{self.village_field: village.pk}).exclude(adopted=True)
+        return self.annotated(day).filter(**{self.village_field: village.pk}, adopted=False)
 
 
 SPECS: tuple[FigureSpec, ...] = (

@@ -18,7 +18,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
+from django.db.models.functions import Coalesce
 
 from households.models import Household, Resident
 from payments.models import Observation
@@ -112,10 +114,12 @@ def latest_observation(*, item: str, day: date, subject: str) -> QuerySet:
 
 
 def with_adopted(queryset: QuerySet, *, item: str, day: date, subject: str) -> QuerySet:
-    """``queryset`` annotated with ``adopted``: True, False, or None if never observed."""
+    """``queryset`` annotated with ``adopted``: never observed counts as not adopted."""
     latest = latest_observation(item=item, day=day, subject=subject)
     return queryset.annotate(
-        adopted=Subquery(latest.values("adopted")[:1], output_field=BooleanField())
+        adopted=Coalesce(
+            Subquery(latest.values("adopted")[:1], output_field=BooleanField()), Value(False)
+        )
     )
 
 
