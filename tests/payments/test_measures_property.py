@@ -1,7 +1,6 @@
 """Property: every adoption measure equals a plain Python count over random registries."""
 
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -141,7 +140,7 @@ def test_measures_match_a_plain_count(world: Any, data: list, as_of: int) -> Non
     lanes = [Lane.objects.get(village=v, name__in=["Ngõ Văn hóa", "Ngõ Khác"]) for v in villages]
     with transaction.atomic():
         households, residents, observations = [], [], []
-        recorded = datetime(2025, 1, 1, tzinfo=dt_timezone.utc)
+        recorded = datetime(2025, 1, 1, tzinfo=UTC)
         for n, spec in enumerate(data):
             h = Household.objects.create(
                 village=villages[spec["village"]],
