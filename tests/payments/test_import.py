@@ -91,7 +91,7 @@ def test_an_xlsx_list_is_read(team: Client, ids: dict) -> None:
         ("042090000009,Mức 2,", "CCCD"),  # nobody of this village
         ("042090000003,Mức 2,", "14"),  # a child
         ("042090000001,Mức 5,", "Mức 2"),  # unknown level
-        ("042090000001,Mức 2,01/01/2999", "date"),  # in the future
+        ("042090000001,Mức 2,01/01/2999", "tương lai"),  # in the future
     ],
 )
 def test_one_bad_row_means_nothing_is_written(

@@ -114,14 +114,14 @@ def test_the_database_refuses_a_second_visit_with_the_same_token(family: dict) -
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("future", "future"),
-        ("child_vneid", "under 14"),
-        ("other_village", "not a member"),
-        ("reason_when_adopted", "reason"),
-        ("bad_value", "not a value"),
-        ("business_item", "business"),
-        ("resident_item_for_household", "person"),
-        ("bad_method", "checked"),
+        ("future", "tương lai"),
+        ("child_vneid", "chưa đủ 14 tuổi"),
+        ("other_village", "không phải thành viên"),
+        ("reason_when_adopted", "Chỉ ghi lý do"),
+        ("bad_value", "không phải giá trị"),
+        ("business_item", "hộ kinh doanh"),
+        ("resident_item_for_household", "cho từng người"),
+        ("bad_method", "cách kiểm tra"),
     ],
 )
 def test_bad_input_changes_nothing(

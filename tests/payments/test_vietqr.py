@@ -76,16 +76,16 @@ def test_a_static_code_has_no_amount() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"account_number": "12AB5678"}, "digits only"),
-        ({"account_number": "123"}, "6 to 19"),
-        ({"account_number": "1" * 20}, "6 to 19"),
-        ({"bank_bin": "999999"}, "Unknown bank"),
-        ({"amount": -5000}, "above zero"),
-        ({"amount": "0"}, "above zero"),
-        ({"amount": "12.5e3x"}, "whole number"),
-        ({"amount": 10**12}, "too large"),
-        ({"purpose": "x" * 40}, "too long"),
-        ({"purpose": "<script>"}, "letters, digits"),
+        ({"account_number": "12AB5678"}, "chỉ gồm chữ số"),
+        ({"account_number": "123"}, "từ 6 đến 19"),
+        ({"account_number": "1" * 20}, "từ 6 đến 19"),
+        ({"bank_bin": "999999"}, "Ngân hàng không có"),
+        ({"amount": -5000}, "lớn hơn 0"),
+        ({"amount": "0"}, "lớn hơn 0"),
+        ({"amount": "12.5e3x"}, "số đồng nguyên"),
+        ({"amount": 10**12}, "quá lớn"),
+        ({"purpose": "x" * 40}, "quá dài"),
+        ({"purpose": "<script>"}, "chữ cái, chữ số"),
     ],
 )
 def test_bad_input_is_refused(kwargs: dict, message: str) -> None:
@@ -189,8 +189,8 @@ def test_a_bad_amount_is_a_clear_400(team: Client, code: PaymentCode, amount: st
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"bank_bin": "970436", "account_number": "12A456789"}, "số"),
-        ({"bank_bin": "123456", "account_number": "123456789"}, "bank_bin"),
+        ({"bank_bin": "970436", "account_number": "12A456789"}, "Số tài khoản chỉ gồm chữ số"),
+        ({"bank_bin": "123456", "account_number": "123456789"}, "123456"),
     ],
 )
 def test_creating_a_code_with_bad_input_changes_nothing(
@@ -198,6 +198,7 @@ def test_creating_a_code_with_bad_input_changes_nothing(
 ) -> None:
     response = team.post(reverse("payments_code_create"), {"shop_name": "Quán Nước", **data})
     assert response.status_code == 400
+    assert message in response.content.decode()
     assert not PaymentCode.objects.exists()
 
 
