@@ -21,7 +21,13 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import access_object, require_roles, staff_required, village_role_required
+from accounts.access import (
+    access_object,
+    require_roles,
+    staff_required,
+    village_role_required,
+    villages_visible_to,
+)
 from accounts.roles import Role
 from households.models import Household, Lane, Resident
 from households.selectors import households_filtered
@@ -367,6 +373,25 @@ def figures(request: HttpRequest) -> HttpResponse:
                 }
             )
         by_lane.append({"lane": lane, "cells": cells})
+    neighbours = list(
+        villages_visible_to(user=request.user).filter(commune=village.commune).order_by("name")
+    )
+    by_village = []
+    if len(neighbours) > 1:
+        ids = [v.pk for v in neighbours]
+        village_counts = {spec.code: spec.counts(day, villages=ids) for spec in SPECS}
+        for other in neighbours:
+            cells = []
+            for spec in SPECS:
+                yes, total = village_counts[spec.code].get(other.pk, (0, 0))
+                cells.append(
+                    {
+                        "yes": yes,
+                        "total": total,
+                        "pct": round(100 * yes / total, 1) if total else None,
+                    }
+                )
+            by_village.append({"village": other, "cells": cells})
     chart_spec = SPEC_BY_CODE.get(request.GET.get("chart") or "") or SPECS[0]
     return render(
         request,
@@ -376,6 +401,7 @@ def figures(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "specs": SPECS,
             "by_lane": by_lane,
+            "by_village": by_village,
             "chart_spec": chart_spec,
             "chart": _chart(chart_spec, village, day),
         },

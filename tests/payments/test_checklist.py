@@ -189,3 +189,18 @@ def test_dashboard_shows_adoption_tiles(client: Client, village_head: Any, famil
     client.force_login(village_head)
     html = client.get(reverse("dashboard")).content.decode()
     assert 'data-testid="tile-vneid_level2_14plus"' in html
+
+
+def test_a_commune_official_compares_the_villages_of_the_commune(
+    client: Client, commune_official: Any, family: dict
+) -> None:
+    from tests.factories import HouseholdFactory, LaneFactory, VillageFactory
+
+    village = family["household"].village
+    neighbour = VillageFactory(commune=village.commune, name="Thôn Bên Cạnh")
+    HouseholdFactory(lane=LaneFactory(village=neighbour), village=neighbour)
+    client.force_login(commune_official)
+    html = client.get(reverse("payments_figures")).content.decode()
+    table = html.split('data-testid="by-village"')[1].split("</table>")[0]
+    assert "Thôn Bên Cạnh" in table and village.name in table
+    assert "0/1" in table  # the neighbour's one household, without fibre
