@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from payments.models import Item
+from payments.models import Item, Observation
 from payments.population import (
     ADULTS,
     AGED_14_PLUS,
@@ -60,6 +61,9 @@ class FigureSpec:
     ) -> dict[Any, tuple[int, int]]:
         """{village or lane id: (adopted, population)} with one query."""
         field = self.village_field if by == "village" else self.lane_field
+        population = self.population(day).filter(**{f"{self.village_field}__in": villages})
+        if connection.vendor == "postgresql":
+            return self._counts_distinct_on(population, field, day)
         rows = (
             self.annotated(day)
             .filter(**{f"{self.village_field}__in": villages})
@@ -68,6 +72,40 @@ class FigureSpec:
             .annotate(total=Count("pk"), yes=Count("pk", filter=Q(adopted=True)))
         )
         return {row[field]: (row["yes"], row["total"]) for row in rows}
+
+    def _counts_distinct_on(
+        self, population: QuerySet, field: str, day: date
+    ) -> dict[Any, tuple[int, int]]:
+        """The same counts with PostgreSQL's DISTINCT ON: one pass over the item's history.
+
+        The portable form probes the history once per person (a correlated subquery); at
+        3.6 million residents this is about four times faster (see docs/benchmarks).
+        """
+        inner, params = (
+            population.order_by()
+            .annotate(grp=F(field), subject=F("pk"))
+            .values("grp", "subject")
+            .query.get_compiler(using=population.db)
+            .as_sql()
+        )
+        subject = "resident_id" if self.subject == "resident" else "household_id"
+        only_household = "" if self.subject == "resident" else "AND resident_id IS NULL"
+        # Only our own column names and the ORM's compiled SQL are put in; values are params.
+        sql = f"""  # noqa: S608
+            SELECT p.grp, count(*), count(*) FILTER (WHERE o.adopted)
+            FROM ({inner}) p
+            LEFT JOIN (
+                SELECT DISTINCT ON ({subject}) {subject} AS subject, adopted
+                FROM {Observation._meta.db_table}
+                WHERE item = %s AND observed_on <= %s {only_household}
+                    AND {subject} IS NOT NULL
+                ORDER BY {subject}, observed_on DESC, recorded_at DESC, id DESC
+            ) o ON o.subject = p.subject
+            GROUP BY p.grp
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, self.item, day])
+            return {grp: (yes, total) for grp, total, yes in cursor.fetchall()}
 
     def records(self, village: Any, day: date) -> QuerySet:
         return self.annotated(day).filter(**{self.village_field: village.pk}, adopted=True)
