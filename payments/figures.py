@@ -91,7 +91,7 @@ class FigureSpec:
         subject = "resident_id" if self.subject == "resident" else "household_id"
         only_household = "" if self.subject == "resident" else "AND resident_id IS NULL"
         # Only our own column names and the ORM's compiled SQL are put in; values are params.
-        sql = f"""  # noqa: S608
+        sql = f"""
             SELECT p.grp, count(*), count(*) FILTER (WHERE o.adopted)
             FROM ({inner}) p
             LEFT JOIN (
@@ -102,7 +102,7 @@ class FigureSpec:
                 ORDER BY {subject}, observed_on DESC, recorded_at DESC, id DESC
             ) o ON o.subject = p.subject
             GROUP BY p.grp
-        """
+        """  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, self.item, day])
             return {grp: (yes, total) for grp, total, yes in cursor.fetchall()}
