@@ -159,7 +159,7 @@ def lane_households(request: HttpRequest, pk: int) -> HttpResponse:
 # The checklist
 
 
-def _members(household: Household, day: date) -> list[Resident]:
+def _members(household: Household) -> list[Resident]:
     return list(
         Resident.objects.current()
         .filter(household=household)
@@ -171,7 +171,7 @@ def _checklist_context(
     request: HttpRequest, household: Household, *, errors: list[str] | None = None
 ) -> dict[str, Any]:
     today = timezone.localdate()
-    members = _members(household, today)
+    members = _members(household)
     current = services.current_values(household=household, residents=members, day=today)
     people = []
     for person in members:
