@@ -204,3 +204,18 @@ def test_a_commune_official_compares_the_villages_of_the_commune(
     table = html.split('data-testid="by-village"')[1].split("</table>")[0]
     assert "Thôn Bên Cạnh" in table and village.name in table
     assert "0/1" in table  # the neighbour's one household, without fibre
+
+
+def test_the_checklist_does_not_query_per_member(
+    team: Client, family: dict, django_assert_max_num_queries: Any
+) -> None:
+    from tests.factories import ResidentFactory
+
+    url = reverse("payments_checklist", args=[family["household"].pk])
+    team.get(url)
+    with django_assert_max_num_queries(15) as few:
+        team.get(url)
+    for n in range(6):
+        ResidentFactory(household=family["household"], full_name=f"Thành Viên {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        team.get(url)
