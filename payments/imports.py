@@ -1,0 +1,340 @@
+"""Import of adoption status from official lists (.xlsx/.csv), on the registry's reader.
+
+The file is read with the registry import's machinery (upload checks, xlsx/csv reader with
+the Vietnamese encodings, cell cleaning); its rows name a person by CCCD number or a
+household by its door-plate code or digital address, then one column per item. A check
+stores the parsed rows and every error; confirming writes them all in one transaction, or
+nothing if any row has an error.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households import imports as registry_imports
+from households.models import Household, Resident
+from payments import services
+from payments.models import (
+    BUSINESS_ITEMS,
+    HOUSEHOLD_ITEMS,
+    RESIDENT_ITEMS,
+    AdoptionImport,
+    Item,
+    Method,
+    Value,
+)
+
+MAX_ROWS = 20_000
+PREVIEW_ROWS = 20
+
+# Headers as village offices write them (compared without case, diacritics or spaces).
+HEADERS: dict[str, str] = {
+    "socccd": "national_id",
+    "cccd": "national_id",
+    "sodinhdanh": "national_id",
+    "madinhdanh": "national_id",
+    "maho": "household_code",
+    "mabienso": "household_code",
+    "madiachiso": "household_code",
+    "ngay": "date",
+    "ngayghinhan": "date",
+    "vneid": Item.VNEID,
+    "mucvneid": Item.VNEID,
+    "taikhoanthanhtoan": Item.EPAYMENT,
+    "thanhtoandientu": Item.EPAYMENT,
+    "chukyso": Item.DIGITAL_SIGNATURE,
+    "sosuckhoedientu": Item.HEALTH_RECORD,
+    "hosuckhoedientu": Item.HEALTH_RECORD,
+    "vssid": Item.VSSID,
+    "dienthoaithongminh": Item.SMARTPHONE,
+    "kynangso": Item.DIGITAL_SKILLS,
+    "dichvucong": Item.ONLINE_SERVICE,
+    "capquang": Item.FIBRE,
+    "internetcapquang": Item.FIBRE,
+    "wifi": Item.WIFI,
+    "camera": Item.CAMERA,
+    "nhomzalo": Item.DIGITAL_CHANNEL,
+    "kenhsothon": Item.DIGITAL_CHANNEL,
+    "thanhtoankhongtienmat": Item.CASHLESS,
+    "banhangonline": Item.SELLS_ONLINE,
+}
+VNEID_WORDS = {
+    "muc2": Value.LEVEL2,
+    "2": Value.LEVEL2,
+    "level2": Value.LEVEL2,
+    "muc1": Value.LEVEL1,
+    "1": Value.LEVEL1,
+    "level1": Value.LEVEL1,
+    "chuaco": Value.NONE,
+    "khong": Value.NONE,
+    "0": Value.NONE,
+}
+
+
+class ImportRefused(Exception):
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(messages[0] if messages else "")
+        self.messages = messages
+
+
+@dataclass
+class Header:
+    row: int
+    columns: dict[str, int]
+
+
+def _header(rows: Any) -> tuple[Header, list]:
+    seen: list = []
+    for number, cells in rows:
+        if registry_imports._blank(cells):
+            continue
+        keys = [HEADERS.get(registry_imports._key(registry_imports._text(c))) for c in cells]
+        if any(keys):
+            unknown = [
+                registry_imports._text(c)
+                for c, k in zip(cells, keys, strict=True)
+                if k is None
+                and registry_imports._text(c)
+                and registry_imports._key(registry_imports._text(c))
+                not in ("stt", "hoten", "sonha")
+            ]
+            if unknown:
+                raise ImportRefused(
+                    [_("Unknown column “%(header)s”.") % {"header": h} for h in unknown]
+                )
+            columns = {k: i for i, k in enumerate(keys) if k}
+            if "national_id" not in columns and "household_code" not in columns:
+                raise ImportRefused([_("The list needs a “Số CCCD” column or a “Mã hộ” column.")])
+            if not any(k in Item.values for k in columns):
+                raise ImportRefused([_("The list has no adoption column.")])
+            return Header(number, columns), seen
+        seen.append(number)
+        if len(seen) >= 10:
+            break
+    raise ImportRefused([str(registry_imports.MESSAGES["no_header"])])
+
+
+def _value(item: str, cell: Any) -> str | None:
+    text = registry_imports._text(cell)
+    if not text:
+        return None
+    if item == Item.VNEID:
+        value = VNEID_WORDS.get(registry_imports._key(text))
+        if value is None:
+            raise ValidationError(
+                _("Write “Mức 2”, “Mức 1” or “Chưa có” for VNeID, not “%(value)s”.")
+                % {"value": text[:40]}
+            )
+        return value
+    try:
+        yes = registry_imports._clean_yes_no(cell)
+    except registry_imports.CellError as exc:
+        raise ValidationError(
+            _("Write “Có” or “Không”, not “%(value)s”.") % {"value": text[:40]}
+        ) from exc
+    return Value.YES if yes else Value.NO
+
+
+def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_date: date) -> dict:
+    """Parse and check the whole list; return {"rows": [...], "errors": [...]}."""
+    today = timezone.localdate()
+    out_rows: list[dict] = []
+    errors: list[dict] = []
+    try:
+        with registry_imports.open_source(fileobj, name=name, size=size) as source:
+            header, _skipped = _header(source.rows)
+            residents = {
+                r.national_id: r
+                for r in Resident.objects.current()
+                .filter(household__village=village)
+                .exclude(national_id="")
+                .select_related("household")
+            }
+            households = {}
+            for h in Household.objects.active().filter(village=village):
+                households[h.public_code] = h
+                if h.digital_address:
+                    households[h.digital_address] = h
+            for number, cells in source.rows:
+                if registry_imports._blank(cells):
+                    continue
+                if len(out_rows) + len(errors) > MAX_ROWS:
+                    raise ImportRefused([_("The list is too long (at most 20,000 rows).")])
+                row_errors, row = _check_row(
+                    cells, header, residents, households, default_date, today
+                )
+                if row_errors:
+                    errors.extend({"row": number, "message": m} for m in row_errors)
+                elif row:
+                    row["row"] = number
+                    out_rows.append(row)
+    except registry_imports.ImportFileError as exc:
+        raise ImportRefused([registry_imports.error_text(e) for e in exc.errors]) from exc
+    if not out_rows and not errors:
+        raise ImportRefused([_("The list has no rows.")])
+    return {"rows": out_rows, "errors": errors}
+
+
+def _cell(cells: Any, index: int | None) -> Any:
+    if index is None or index >= len(cells):
+        return None
+    return cells[index]
+
+
+def _check_row(
+    cells: Any,
+    header: Header,
+    residents: dict[str, Resident],
+    households: dict[str, Household],
+    default_date: date,
+    today: date,
+) -> tuple[list[str], dict | None]:
+    cols = header.columns
+    problems: list[str] = []
+    resident = None
+    national_id = registry_imports._text(_cell(cells, cols.get("national_id")))
+    code = registry_imports._text(_cell(cells, cols.get("household_code")))
+    if national_id:
+        resident = residents.get(national_id)
+        if resident is None:
+            return [_("No resident of this village has CCCD %(id)s.") % {"id": national_id}], None
+        household = resident.household
+    elif code:
+        household = households.get(code)
+        if household is None:
+            return [
+                _("No active household of this village has code %(code)s.") % {"code": code}
+            ], None
+    else:
+        return [_("Give the CCCD number or the household code.")], None
+    observed_on = default_date
+    if "date" in cols:
+        try:
+            parsed = registry_imports._clean_date(_cell(cells, cols["date"]), today)
+        except registry_imports.CellError:
+            return [_("The date is not valid or is in the future.")], None
+        observed_on = parsed or default_date
+    entries = []
+    for item in Item.values:
+        if item not in cols:
+            continue
+        try:
+            value = _value(item, _cell(cells, cols[item]))
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+            continue
+        if value is None:
+            continue
+        is_resident_item = item in RESIDENT_ITEMS
+        if is_resident_item and resident is None:
+            problems.append(
+                _("%(item)s needs a CCCD number on the row.") % {"item": Item(item).label}
+            )
+            continue
+        if not is_resident_item and item not in HOUSEHOLD_ITEMS + BUSINESS_ITEMS:
+            continue
+        entry = services.Entry(
+            item=item, value=value, resident=resident if is_resident_item else None
+        )
+        try:
+            services.validate_entry(household=household, entry=entry, observed_on=observed_on)
+        except ValidationError as exc:
+            problems.extend(exc.messages)
+            continue
+        entries.append(
+            {
+                "item": item,
+                "value": value,
+                "resident": entry.resident.pk if entry.resident else None,
+            }
+        )
+    try:
+        services.validate_date(observed_on, household=household)
+    except ValidationError as exc:
+        problems.extend(exc.messages)
+    if problems:
+        return problems, None
+    if not entries:
+        return [], None
+    return [], {
+        "household": household.pk,
+        "label": str(resident or household),
+        "observed_on": observed_on.isoformat(),
+        "entries": entries,
+    }
+
+
+def import_check(*, upload: Any, village: Any, default_date: date, by: Any) -> AdoptionImport:
+    registry_imports.validate_upload(upload)
+    try:
+        result = check(
+            fileobj=upload,
+            name=upload.name,
+            size=upload.size,
+            village=village,
+            default_date=default_date,
+        )
+    except ImportRefused as exc:
+        return AdoptionImport.objects.create(
+            village=village,
+            created_by=by,
+            original_name=upload.name[:255],
+            status=AdoptionImport.Status.FAILED,
+            errors=[{"row": None, "message": m} for m in exc.messages],
+        )
+    return AdoptionImport.objects.create(
+        village=village,
+        created_by=by,
+        original_name=upload.name[:255],
+        status=AdoptionImport.Status.CHECKED,
+        rows=result["rows"],
+        errors=result["errors"][:1000],
+    )
+
+
+@transaction.atomic
+def import_confirm(*, job: AdoptionImport, by: Any) -> AdoptionImport:
+    """Write every checked row, or nothing: a row that no longer passes stops the whole import."""
+    job = AdoptionImport.objects.select_for_update().get(pk=job.pk)
+    if job.status != AdoptionImport.Status.CHECKED:
+        raise ValidationError(_("This import is not waiting for confirmation."))
+    if job.errors:
+        raise ValidationError(
+            _("Correct the errors in the list and upload it again: nothing was written.")
+        )
+    households = Household.objects.in_bulk([row["household"] for row in job.rows])
+    people = Resident.objects.in_bulk(
+        [e["resident"] for row in job.rows for e in row["entries"] if e["resident"]]
+    )
+    written = 0
+    for row in job.rows:
+        household = households.get(row["household"])
+        if household is None or household.village_id != job.village_id:
+            raise ValidationError(_("The registry changed since the check: upload the list again."))
+        entries = [
+            services.Entry(
+                item=e["item"],
+                value=e["value"],
+                resident=people.get(e["resident"]) if e["resident"] else None,
+            )
+            for e in row["entries"]
+        ]
+        outcome = services.adoption_record(
+            household=household,
+            entries=entries,
+            observed_on=date.fromisoformat(row["observed_on"]),
+            method=Method.OFFICIAL_LIST,
+            by=by,
+            source=f"import:{job.original_name}"[:255],
+        )
+        written += len(outcome.observations)
+    job.status = AdoptionImport.Status.DONE
+    job.written = written
+    job.rows = []
+    job.save(update_fields=["status", "written", "rows"])
+    return job

@@ -1,0 +1,42 @@
+"""The adoption figures as indicators for the reports app (see ``reports.registry``)."""
+
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from payments.figures import SPECS, FigureSpec
+from reports.registry import Figure, Measure, register
+
+
+def _compute(spec: FigureSpec) -> Any:
+    def compute(villages: QuerySet, as_of: date) -> dict[Any, Figure]:
+        counts = spec.counts(as_of, villages=villages.values("pk"))
+        return {pk: Figure(numerator=yes, denominator=total) for pk, (yes, total) in counts.items()}
+
+    return compute
+
+
+def _definition(spec: FigureSpec) -> Any:
+    return format_lazy(
+        _("{item} over {population}, from the latest record on or before the date."),
+        item=spec.label,
+        population=spec.denominator_label,
+    )
+
+
+for _spec in SPECS:
+    register(
+        Measure(
+            code=_spec.code,
+            label=_spec.label,
+            definition=_definition(_spec),
+            unit=Measure.PERCENT,
+            compute=_compute(_spec),
+            records=_spec.records,
+            missing=_spec.missing,
+            app="payments",
+        )
+    )

@@ -1,0 +1,133 @@
+"""Who counts on a date: the denominators of the adoption figures, and the value as of a date.
+
+Ages are in completed years on the date, from the birth date; a resident without a birth date
+is left out of the age-based groups (their age is unknown) but counts among "all residents".
+
+Working age is taken as 15 to 59 completed years for everyone. The Labour Code of 2019 raises
+the retirement age step by step from 2021 (men 60 years 3 months in 2021 to 62 in 2028, women
+55 years 4 months to 60 in 2035); the single 15-59 band is the simplification that the commune
+reports use, and keeps the figure comparable across years.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import (
+    BooleanField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from households.models import Household, Resident
+from payments.models import Observation
+
+WORKING_AGE_FROM = 15
+WORKING_AGE_BELOW = 60
+ADULT_AGE = 18
+VNEID_AGE = 14
+
+
+def years_before(day: date, years: int) -> date:
+    """The same calendar day ``years`` earlier (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_on(birth_date: date, day: date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@dataclass(frozen=True)
+class AgeBand:
+    """Ages ``low`` (inclusive) to ``high`` (exclusive, None for no limit)."""
+
+    low: int = 0
+    high: int | None = None
+
+    def q(self, day: date, prefix: str = "") -> Q:
+        if self.low == 0 and self.high is None:
+            return Q()
+        q = Q(**{f"{prefix}birth_date__lte": years_before(day, self.low)})
+        if self.high is not None:
+            q &= Q(**{f"{prefix}birth_date__gt": years_before(day, self.high)})
+        return q
+
+    def contains(self, birth_date: date | None, day: date) -> bool:
+        if self.low == 0 and self.high is None:
+            return True
+        if birth_date is None:
+            return False
+        age = age_on(birth_date, day)
+        return age >= self.low and (self.high is None or age < self.high)
+
+
+ALL_AGES = AgeBand()
+AGED_14_PLUS = AgeBand(VNEID_AGE)
+WORKING_AGE = AgeBand(WORKING_AGE_FROM, WORKING_AGE_BELOW)
+ADULTS = AgeBand(ADULT_AGE)
+
+
+def household_active_q(day: date, prefix: str = "") -> Q:
+    """Households of the registry that were active on ``day``."""
+    p = prefix
+    return (
+        Q(**{f"{p}deleted_at__isnull": True})
+        & (Q(**{f"{p}established_on__isnull": True}) | Q(**{f"{p}established_on__lte": day}))
+        & (Q(**{f"{p}status": Household.Status.ACTIVE}) | Q(**{f"{p}status_changed_on__gt": day}))
+    )
+
+
+def households_active_on(day: date) -> QuerySet:
+    return Household.objects.filter(household_active_q(day))
+
+
+def residents_present_on(day: date, band: AgeBand = ALL_AGES) -> QuerySet:
+    """Residents living in an active household on ``day`` (joined by then, not yet left)."""
+    return Resident.objects.filter(
+        Q(deleted_at__isnull=True),
+        Q(joined_on__isnull=True) | Q(joined_on__lte=day),
+        Q(left_on__isnull=True) | Q(left_on__gt=day),
+        household_active_q(day, "household__"),
+        band.q(day),
+    )
+
+
+def latest_observation(*, item: str, day: date, subject: str) -> QuerySet:
+    """The latest observation of ``item`` on or before ``day`` for the outer row (a subquery)."""
+    lookup = (
+        {"resident": OuterRef("pk")}
+        if subject == "resident"
+        else {
+            "household": OuterRef("pk"),
+            "resident__isnull": True,
+        }
+    )
+    return Observation.objects.filter(item=item, observed_on__lte=day, **lookup).order_by(
+        "-observed_on", "-recorded_at", "-pk"
+    )
+
+
+def with_adopted(queryset: QuerySet, *, item: str, day: date, subject: str) -> QuerySet:
+    """``queryset`` annotated with ``adopted``: never observed counts as not adopted."""
+    latest = latest_observation(item=item, day=day, subject=subject)
+    return queryset.annotate(
+        adopted=Coalesce(
+            Subquery(latest.values("adopted")[:1], output_field=BooleanField()), Value(False)
+        )
+    )
+
+
+def with_latest(queryset: QuerySet, *, item: str, day: date, subject: str) -> QuerySet:
+    """``queryset`` annotated with the latest ``value`` and ``reason`` of ``item`` on ``day``."""
+    latest = latest_observation(item=item, day=day, subject=subject)
+    return queryset.annotate(
+        latest_value=Subquery(latest.values("value")[:1]),
+        latest_reason=Subquery(latest.values("reason")[:1]),
+        latest_on=Subquery(latest.values("observed_on")[:1]),
+    )

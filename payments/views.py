@@ -1,0 +1,494 @@
+"""Pages of the digital team: find a household, the door-to-door checklist, visits, work lists,
+figures. Small HTML pages without scripts: they are used on phones over slow networks.
+"""
+
+import contextlib
+import re
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import (
+    access_object,
+    require_roles,
+    staff_required,
+    village_role_required,
+    villages_visible_to,
+)
+from accounts.roles import Role
+from households.models import Household, Lane, Resident
+from households.selectors import households_filtered
+from households.visibility import NAME_ROLES
+from payments import services
+from payments.figures import SPEC_BY_CODE, SPECS, village_rows
+from payments.models import (
+    RESIDENT_ITEMS,
+    Item,
+    Method,
+    Reason,
+    Value,
+    Visit,
+    values_for,
+)
+from payments.population import age_on, with_latest
+
+RECORDER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER, Role.DIGITAL_TEAM})
+recorder_required = village_role_required(RECORDER_ROLES)
+WORK_LISTS = ("vneid_level2_14plus", "epayment_working_age", "cashless_business")
+PAGE_SIZE = 100
+CODE_IN_TEXT = re.compile(r"[A-Za-z0-9_-]{6,16}")
+
+
+def _household(request: HttpRequest, pk: int) -> Household:
+    household = access_object(
+        Household.objects.alive().select_related("lane", "village"), user=request.user, pk=pk
+    )
+    require_roles(user=request.user, village=household.village, roles=RECORDER_ROLES)
+    return household
+
+
+def _as_of(request: HttpRequest) -> date:
+    today = timezone.localdate()
+    try:
+        day = parse_date(request.GET.get("as_of") or "")
+    except ValueError:
+        day = None
+    if day is None or day > today:
+        return today
+    return day
+
+
+def _shows_names(request: HttpRequest) -> bool:
+    return request.user.is_superuser or bool(request.village_roles & NAME_ROLES)  # type: ignore[attr-defined]
+
+
+def household_by_code(village: Any, text: str) -> Household | None:
+    """A household of ``village`` from its door-plate code, or a URL or short link holding it."""
+    text = (text or "").strip()
+    if not text or len(text) > 300:
+        return None
+    candidates = [text] if "/" not in text else [p for p in re.split(r"[/?#=&]", text) if p]
+    codes = [c for c in candidates if CODE_IN_TEXT.fullmatch(c)]
+    if not codes:
+        return None
+    return (
+        Household.objects.alive()
+        .filter(village=village, public_code__in=codes)
+        .select_related("lane")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Finding a household
+
+
+@require_GET
+@recorder_required
+def adoption_home(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    query = (request.GET.get("q") or "").strip()[:300]
+    results = None
+    if query:
+        found = household_by_code(village, query)
+        if found is not None:
+            return redirect("payments_checklist", pk=found.pk)
+        results = households_filtered(
+            user=request.user,
+            village=village,
+            roles=request.village_roles,  # type: ignore[attr-defined]
+            params={"q": query},
+        )[:30]
+    lanes = (
+        Lane.objects.alive()
+        .filter(village=village)
+        .annotate(
+            household_count=Count(
+                "households",
+                filter=Q(households__deleted_at__isnull=True, households__status="active"),
+            )
+        )
+    )
+    return render(
+        request,
+        "payments/home.html",
+        {"query": query, "results": results, "lanes": lanes, "work_lists": _work_lists()},
+    )
+
+
+def _work_lists() -> list[Any]:
+    return [SPEC_BY_CODE[code] for code in WORK_LISTS]
+
+
+@require_GET
+@login_required
+def lane_households(request: HttpRequest, pk: int) -> HttpResponse:
+    lane = access_object(Lane.objects.alive().select_related("village"), user=request.user, pk=pk)
+    require_roles(user=request.user, village=lane.village, roles=RECORDER_ROLES)
+    head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
+    last_visit = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on")
+    households = (
+        Household.objects.active()
+        .in_lane(lane)
+        .annotate(
+            head_name=Subquery(head.values("full_name")[:1]),
+            last_visit=Subquery(last_visit.values("visited_on")[:1]),
+        )
+    )
+    return render(
+        request,
+        "payments/lane.html",
+        {"lane": lane, "households": households, "show_names": _shows_names(request)},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The checklist
+
+
+def _members(household: Household) -> list[Resident]:
+    return list(
+        Resident.objects.current()
+        .filter(household=household)
+        .order_by("-is_head", "birth_date", "pk")
+    )
+
+
+def _checklist_context(
+    request: HttpRequest, household: Household, *, errors: list[str] | None = None
+) -> dict[str, Any]:
+    today = timezone.localdate()
+    members = _members(household)
+    current = services.current_values(household=household, residents=members, day=today)
+    people = []
+    for person in members:
+        age = age_on(person.birth_date, today) if person.birth_date else None
+        rows = []
+        for item in RESIDENT_ITEMS:
+            if item == Item.VNEID and age is not None and age < 14:
+                continue
+            rows.append(_item_row(f"r{person.pk}-{item}", item, current.get((person.pk, item))))
+        people.append({"person": person, "age": age, "rows": rows})
+    household_rows = [
+        _item_row(f"h-{item}", item, current.get((None, item)))
+        for item in services.items_for_household(household)
+    ]
+    visits = Visit.objects.filter(household=household).select_related("visited_by")[:5]
+    return {
+        "household": household,
+        "people": people,
+        "household_rows": household_rows,
+        "reasons": Reason.choices,
+        "methods": Method.choices,
+        "items": Item.choices,
+        "token": request.POST.get("token") or uuid.uuid4(),
+        "today": today,
+        "observed_on": request.POST.get("observed_on") or today.isoformat(),
+        "method": request.POST.get("method") or Method.SEEN,
+        "errors": errors or [],
+        "visits": visits,
+        "posted": request.POST,
+    }
+
+
+def _item_row(name: str, item: str, current: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "item": item,
+        "label": Item(item).label,
+        "values": [(v, _value_label(v)) for v in values_for(item)],
+        "current": current,
+    }
+
+
+def _value_label(value: str) -> str:
+    return str(Value(value).label)
+
+
+@require_GET
+@login_required
+def checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    return render(request, "payments/checklist.html", _checklist_context(request, household))
+
+
+def _entries_from_post(request: HttpRequest, household: Household) -> list[services.Entry]:
+    members = {
+        str(r.pk): r for r in Resident.objects.alive().filter(household__village=household.village)
+    }
+    entries = []
+    for key, value in request.POST.items():
+        if not value or key.endswith("-reason"):
+            continue
+        reason = request.POST.get(f"{key}-reason", "")
+        if key.startswith("h-"):
+            entries.append(services.Entry(item=key[2:], value=value, reason=reason))
+        elif key.startswith("r") and "-" in key:
+            resident_id, item = key[1:].split("-", 1)
+            resident = members.get(resident_id)
+            if resident is None:
+                raise ValidationError(_("A person in the form is not a resident of this village."))
+            entries.append(services.Entry(item=item, value=value, reason=reason, resident=resident))
+    return entries
+
+
+@require_POST
+@login_required
+def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    errors: list[str] = []
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        token = None
+        errors.append(_("The form is incomplete; open the page again."))
+    observed_on = None
+    with contextlib.suppress(ValueError):
+        observed_on = parse_date(request.POST.get("observed_on") or "")
+    if observed_on is None:
+        errors.append(_("Enter the date of the visit (day/month/year)."))
+    if not errors:
+        try:
+            entries = _entries_from_post(request, household)
+            outcome = services.adoption_record(
+                household=household,
+                entries=entries,
+                observed_on=observed_on,
+                method=request.POST.get("method", ""),
+                by=request.user,
+                submission_token=token,
+                helped_with=request.POST.getlist("helped_with"),
+                note=request.POST.get("note", "")[:500],
+            )
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+        else:
+            if outcome.duplicate:
+                messages.info(request, _("This visit was already saved."))
+            else:
+                messages.success(
+                    request,
+                    _("Visit saved: %(n)d values recorded.") % {"n": len(outcome.observations)},
+                )
+            return redirect("payments_checklist", pk=household.pk)
+    context = _checklist_context(request, household, errors=errors)
+    return render(request, "payments/checklist.html", context, status=400)
+
+
+@require_GET
+@recorder_required
+def visit_log(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    visits = (
+        Visit.objects.visible_to(request.user)
+        .filter(village=village)
+        .select_related("household__lane")
+        .annotate(values=Count("observations"))
+        .order_by("-visited_on", "-created_at", "-pk")
+    )
+    page = Paginator(visits, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(Item.choices)
+    for visit in page:
+        visit.helped_labels = [labels.get(i, i) for i in visit.helped_with]
+    return render(request, "payments/visits.html", {"page": page})
+
+
+# ---------------------------------------------------------------------------------------
+# Figures and the lists behind them
+
+
+def _spec(code: str) -> Any:
+    spec = SPEC_BY_CODE.get(code)
+    if spec is None:
+        raise Http404
+    return spec
+
+
+def _chart(spec: Any, village: Any, day: date) -> dict[str, Any]:
+    """Monthly points over the year before ``day``, as an SVG polyline."""
+    points = []
+    for months_back in range(12, -1, -1):
+        point_day = day - timedelta(days=round(months_back * 30.44))
+        yes, total = spec.counts(point_day, villages=[village.pk]).get(village.pk, (0, 0))
+        points.append((point_day, yes, total, 100 * yes / total if total else None))
+    width, height, left, top = 600, 200, 40, 10
+    inner_w, inner_h = width - left - 10, height - top - 30
+    coords = []
+    for i, (_day, _yes, _total, pct) in enumerate(points):
+        if pct is None:
+            continue
+        x = left + inner_w * i / (len(points) - 1)
+        y = top + inner_h * (1 - pct / 100)
+        coords.append({"x": round(x, 1), "y": round(y, 1), "pct": round(pct, 1), "day": _day})
+    return {
+        "points": points,
+        "coords": coords,
+        "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords),
+        "width": width,
+        "height": height,
+        "left": left,
+        "top": top,
+        "bottom": top + inner_h,
+        "right": left + inner_w,
+        "grid": [
+            {"y": round(top + inner_h * (1 - p / 100), 1), "label": p} for p in (0, 25, 50, 75, 100)
+        ],
+        "first": points[0][0],
+        "last": points[-1][0],
+    }
+
+
+@require_GET
+@staff_required
+def figures(request: HttpRequest) -> HttpResponse:
+    village = request.village  # type: ignore[attr-defined]
+    day = _as_of(request)
+    rows = village_rows(village, day)
+    lanes = list(Lane.objects.alive().filter(village=village))
+    by_lane = []
+    lane_counts = {spec.code: spec.counts(day, villages=[village.pk], by="lane") for spec in SPECS}
+    for lane in lanes:
+        cells = []
+        for spec in SPECS:
+            yes, total = lane_counts[spec.code].get(lane.pk, (0, 0))
+            cells.append(
+                {
+                    "spec": spec,
+                    "yes": yes,
+                    "total": total,
+                    "pct": round(100 * yes / total, 1) if total else None,
+                }
+            )
+        by_lane.append({"lane": lane, "cells": cells})
+    neighbours = list(
+        villages_visible_to(user=request.user).filter(commune=village.commune).order_by("name")
+    )
+    by_village = []
+    if len(neighbours) > 1:
+        ids = [v.pk for v in neighbours]
+        village_counts = {spec.code: spec.counts(day, villages=ids) for spec in SPECS}
+        for other in neighbours:
+            cells = []
+            for spec in SPECS:
+                yes, total = village_counts[spec.code].get(other.pk, (0, 0))
+                cells.append(
+                    {
+                        "yes": yes,
+                        "total": total,
+                        "pct": round(100 * yes / total, 1) if total else None,
+                    }
+                )
+            by_village.append({"village": other, "cells": cells})
+    chart_spec = SPEC_BY_CODE.get(request.GET.get("chart") or "") or SPECS[0]
+    return render(
+        request,
+        "payments/figures.html",
+        {
+            "day": day,
+            "rows": rows,
+            "specs": SPECS,
+            "by_lane": by_lane,
+            "by_village": by_village,
+            "chart_spec": chart_spec,
+            "chart": _chart(chart_spec, village, day),
+        },
+    )
+
+
+def _listing(request: HttpRequest, spec: Any, day: date, *, show: str) -> Any:
+    village = request.village  # type: ignore[attr-defined]
+    rows = spec.missing(village, day) if show == "missing" else spec.records(village, day)
+    lane = request.GET.get("lane") or ""
+    lane_field = spec.lane_field
+    if lane.isdigit():
+        rows = rows.filter(**{lane_field: int(lane)})
+    rows = with_latest(rows, item=spec.item, day=day, subject=spec.subject)
+    if spec.subject == "resident":
+        rows = rows.select_related("household__lane").order_by(
+            "household__lane__sort_order", "household__house_number_key", "household_id", "pk"
+        )
+    else:
+        rows = rows.select_related("lane").order_by("lane__sort_order", "house_number_key", "pk")
+    return rows
+
+
+def _label(rows: Any) -> None:
+    values, reasons = dict(Value.choices), dict(Reason.choices)
+    for row in rows:
+        row.value_label = values.get(row.latest_value, _("not recorded"))
+        row.reason_label = reasons.get(row.latest_reason or "", "")
+
+
+@require_GET
+@staff_required
+def figure_list(request: HttpRequest, code: str) -> HttpResponse:
+    spec = _spec(code)
+    day = _as_of(request)
+    show = "missing" if request.GET.get("show") == "missing" else "records"
+    rows = _listing(request, spec, day, show=show)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    _label(page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "payments/figure_list.html",
+        {
+            "spec": spec,
+            "day": day,
+            "show": show,
+            "page": page,
+            "show_names": _shows_names(request),
+            "query_string": query.urlencode(),
+            "reasons": dict(Reason.choices),
+            "can_record": request.user.is_superuser or bool(request.village_roles & RECORDER_ROLES),  # type: ignore[attr-defined]
+        },
+    )
+
+
+@require_GET
+@recorder_required
+def work_list(request: HttpRequest, code: str) -> HttpResponse:
+    spec = _spec(code)
+    day = timezone.localdate()
+    rows = list(_listing(request, spec, day, show="missing"))
+    _label(rows)
+    groups: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        lane = row.household.lane if spec.subject == "resident" else row.lane
+        key = lane.pk if lane else None
+        groups.setdefault(key, {"lane": lane, "rows": []})["rows"].append(row)
+    lanes = Lane.objects.alive().filter(village=request.village)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "payments/work_list.html",
+        {
+            "spec": spec,
+            "day": day,
+            "groups": list(groups.values()),
+            "count": len(rows),
+            "lanes": lanes,
+            "lane": request.GET.get("lane") or "",
+            "reasons": dict(Reason.choices),
+            "show_names": _shows_names(request),
+            "work_lists": _work_lists(),
+        },
+    )
+
+
+def figure_url(code: str, *, show: str = "records", day: date | None = None) -> str:
+    url = reverse("payments_figure_list", kwargs={"code": code}) + f"?show={show}"
+    return url + (f"&as_of={day.isoformat()}" if day else "")

@@ -1,0 +1,78 @@
+"""The digital team's door-to-door round in a real Chromium on a 360-px phone screen."""
+
+import os
+from typing import Any
+
+import pytest
+
+from payments.models import Observation, Visit
+from tests.browser.conftest import CHROMIUM
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Any:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_the_team_finds_a_household_by_its_door_plate_and_saves_a_visit_once(
+    page: Any,
+    live_server: Any,
+    digital_team: Any,
+    password: str,
+    family: dict,
+    output_dir: str,
+) -> None:
+    household = family["household"]
+    head = family["head"]
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", digital_team.email)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+
+    page.goto(f"{live_server.url}/adoption/")
+    page.get_by_test_id("adoption-search").fill(f"{live_server.url}/h/{household.public_code}/")
+    page.get_by_test_id("adoption-search").press("Enter")
+    page.wait_for_url(f"**/adoption/households/{household.pk}/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # No VNeID level for the ten-year-old.
+    assert page.locator(f"select[name='r{family['child'].pk}-vneid']").count() == 0
+
+    page.select_option(f"select[name='r{head.pk}-vneid']", "level2")
+    page.select_option(f"select[name='r{head.pk}-epayment']", "no")
+    page.select_option(f"select[name='r{head.pk}-epayment-reason']", "no_bank_account")
+    page.select_option("select[name='h-fibre']", "yes")
+    page.check("input[name=helped_with][value=vneid]")
+    page.screenshot(path=os.path.join(output_dir, "adoption-checklist-360px.png"), full_page=True)
+    # A double tap: the second submission carries the same token.
+    page.get_by_test_id("save").dblclick()
+    page.wait_for_selector(".messages")
+    assert Visit.objects.count() == 1
+    assert Observation.objects.count() == 3
+    assert "Mức 2" in page.get_by_test_id("checklist").inner_text()
+
+    page.goto(f"{live_server.url}/adoption/figures/")
+    figures = page.get_by_test_id("figures").inner_text()
+    assert "VNeID mức 2" in figures
+    assert page.get_by_test_id("chart").count() == 1
