@@ -50,9 +50,11 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A villageportal beat --loglevel INFO
 
+## Benchmarks on PostgreSQL (not part of the tests): run.py builds the province-sized
+## database first, then each app's benchmark uses it. Results: docs/benchmarks*.
+BENCHES := run registry_io qrsigns feedback announcements cameras payments reports
 bench: $(STAMP)
-	@if ls bench/*.py >/dev/null 2>&1; then for f in bench/*.py; do $(BIN)/python $$f; done; \
-	else echo "No benchmarks yet."; fi
+	set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
 
 clean:
 	rm -rf $(VENV) staticfiles test-output .pytest_cache .ruff_cache

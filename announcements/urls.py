@@ -66,6 +66,21 @@ urlpatterns = [
         name="village_announcements_feed",
     ),
     path("announcements/a/<str:code>/", views.announcement_public, name="announcement_public"),
+    path(
+        "announcements/a/<str:code>/attachment/",
+        views.announcement_public_attachment,
+        name="announcement_public_attachment",
+    ),
+    path(
+        "announcements/manage/<int:pk>/attachment/",
+        views.announcement_attachment,
+        name="announcement_attachment",
+    ),
+    path(
+        "announcements/speakers/api/audio/<int:pk>/",
+        views.speaker_audio,
+        name="announcement_speaker_audio",
+    ),
     path("announcements/mine/", views.my_announcements, name="my_announcements"),
     path(
         "announcements/mine/preferences/",

@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -294,12 +294,43 @@ def speaker_playlist(request: HttpRequest) -> JsonResponse:
             "title": item.announcement.title,
             "kind": item.announcement.kind,
             "text": speakers.speech_text(item.announcement),
-            "audio": request.build_absolute_uri(item.audio.url) if item.audio else None,
+            "audio": (
+                request.build_absolute_uri(reverse("announcement_speaker_audio", args=[item.pk]))
+                if item.audio
+                else None
+            ),
             "play_at": item.play_at.isoformat(),
         }
         for item in speakers.playlist(cluster=cluster)
     ]
     return JsonResponse({"cluster": cluster.name, "items": items})
+
+
+@require_GET
+def speaker_audio(request: HttpRequest, pk: int) -> HttpResponse:
+    """An item's audio, for the cluster it is scheduled on (the same key as the playlist)."""
+    cluster = _cluster(request)
+    if cluster is None:
+        return _refused()
+    item = get_object_or_404(cluster.items.exclude(audio=""), pk=pk)
+    return FileResponse(item.audio.open("rb"), content_type="audio/wav")
+
+
+def _attachment(announcement: Announcement) -> FileResponse:
+    if not announcement.attachment:
+        raise Http404
+    name = announcement.attachment.name.rsplit("/", 1)[-1]
+    response = FileResponse(announcement.attachment.open("rb"), filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+@staff_required
+@require_GET
+def announcement_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attachment of any announcement of the village, for its staff."""
+    return _attachment(access_object(Announcement.objects, user=request.user, pk=pk))
 
 
 @csrf_exempt
@@ -359,15 +390,25 @@ def village_announcements(request: HttpRequest, village_id: Any) -> HttpResponse
     )
 
 
-@require_GET
-def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
-    announcement = get_object_or_404(
+def _published(code: str) -> Announcement:
+    return get_object_or_404(
         Announcement.objects.select_related("village"),
         public_code=code,
         is_public=True,
         status__in=[Announcement.Status.SENT, Announcement.Status.WITHDRAWN],
     )
+
+
+@require_GET
+def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
+    announcement = _published(code)
     return render(request, "announcements/public_detail.html", {"announcement": announcement})
+
+
+@require_GET
+def announcement_public_attachment(request: HttpRequest, code: str) -> HttpResponse:
+    """The attachment of a published public announcement, for everyone."""
+    return _attachment(_published(code))
 
 
 class VillageAnnouncementsFeed(Feed):

@@ -8,12 +8,11 @@ encrypted during the check; the export never writes them.
 """
 
 import io
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -21,15 +20,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from cameras import crypto, services
 from cameras.models import Camera, ImportJob
 from households import exports
 from households import imports as registry
 from households.models import Household, Lane, Village
+from villageportal.xlsx_stream import xlsx_stream
 
 MAX_ROWS = 5000
 
@@ -413,22 +410,9 @@ def export_csv(cameras: QuerySet) -> Iterator[bytes]:
     return exports.csv_chunks(HEADERS, export_rows(cameras))
 
 
-def export_xlsx(cameras: QuerySet) -> IO[bytes]:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Camera")
-    bold = Font(bold=True)
-    header = []
-    for text in HEADERS:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in export_rows(cameras):
-        sheet.append([exports._xlsx_value(sheet, v) for v in row])
-    target = tempfile.TemporaryFile()  # noqa: SIM115 handed to the response, which closes it
-    workbook.save(target)
-    target.seek(0)
-    return target
+def export_xlsx(cameras: QuerySet) -> Iterator[bytes]:
+    """The camera list as a streamed workbook; text is never a formula."""
+    return xlsx_stream(HEADERS, export_rows(cameras), sheet_name="Camera")
 
 
 def template_csv() -> bytes:

@@ -16,7 +16,6 @@ from cameras import io, selectors
 from cameras.access import MANAGER_ROLES, manager_required
 from cameras.forms import ImportForm
 from cameras.models import ImportJob
-from households import exports
 from households.io_views import CSV, XLSX
 
 PREVIEW_ROWS = 50
@@ -117,9 +116,7 @@ def camera_export(request: HttpRequest) -> Any:
     if fmt == "csv":
         response = StreamingHttpResponse(io.export_csv(cameras), content_type=CSV)
     else:
-        response = StreamingHttpResponse(
-            exports.file_chunks(io.export_xlsx(cameras)), content_type=XLSX
-        )
+        response = StreamingHttpResponse(io.export_xlsx(cameras), content_type=XLSX)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     response["Cache-Control"] = "private, no-store"
     return response

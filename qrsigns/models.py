@@ -100,7 +100,7 @@ class HeritageImage(models.Model):
         HeritageSite, on_delete=models.CASCADE, related_name="images", verbose_name=_("site")
     )
     # Dimensions are those of the re-encoded file, set when it is stored.
-    image = models.ImageField(_("image"), upload_to="heritage/")
+    image = models.ImageField(_("image"), upload_to="public/heritage/")
     width = models.PositiveIntegerField(default=0, editable=False)
     height = models.PositiveIntegerField(default=0, editable=False)
     alt_text = models.CharField(_("description of the photo"), max_length=200)

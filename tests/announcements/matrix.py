@@ -34,6 +34,26 @@ def _public(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"code": announcement.public_code}
 
 
+def _with_attachment(ctx: dict[str, Any], **fields: Any) -> Any:
+    from django.core.files.base import ContentFile
+
+    from tests.announcements.factories import AnnouncementFactory
+
+    announcement = AnnouncementFactory(village=ctx["village"], channels=["web"], **fields)
+    announcement.attachment.save("lich-hop.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    return announcement
+
+
+def _staff_attachment(ctx: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": _with_attachment(ctx).pk}
+
+
+def _public_attachment(ctx: dict[str, Any]) -> dict[str, Any]:
+    from django.utils import timezone
+
+    return {"code": _with_attachment(ctx, status="sent", sent_at=timezone.now()).public_code}
+
+
 def _village(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"village_id": ctx["village"].pk}
 
@@ -63,6 +83,9 @@ MATRIX: dict[str, Rule] = {
     "village_announcements": Rule(EVERYONE, kwargs=_village),
     "village_announcements_feed": Rule(EVERYONE, kwargs=_village),
     "announcement_public": Rule(EVERYONE, kwargs=_public),
+    "announcement_public_attachment": Rule(EVERYONE, kwargs=_public_attachment),
+    "announcement_attachment": Rule(OUR_STAFF_OBJ, kwargs=_staff_attachment, scoped=True),
+    "announcement_speaker_audio": Rule(frozenset(), api=True, kwargs=lambda ctx: {"pk": 1}),
     "my_announcements": Rule(SIGNED_IN),
     "my_preferences": Rule(SIGNED_IN, absent_ok=True),
     "my_announcement_answer": Rule(

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.cache import cache
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
 
 from households import public_cache, registry
@@ -202,7 +202,6 @@ def test_the_village_home_shows_lanes_sites_contact_and_other_apps_sections(worl
     assert "Nguyễn Văn An" not in html
 
 
-@override_settings(ROOT_URLCONF="tests.qrsigns.urls_feedback")
 def test_the_village_home_links_to_the_feedback_form(world) -> None:
     html = (
         Client()

@@ -55,7 +55,6 @@ def test_a_door_plate_opens_the_household_entry(world) -> None:
     assert Client().get(location).status_code == 200
 
 
-@override_settings(ROOT_URLCONF="tests.qrsigns.urls_feedback")
 def test_a_report_here_code_opens_the_feedback_form_located_at_the_sign(world) -> None:
     from decimal import Decimal
 
@@ -73,8 +72,11 @@ def test_a_report_here_code_opens_the_feedback_form_located_at_the_sign(world) -
     assert location.startswith(f"/feedback/{world.village.pk}/new/?")
     assert f"sign={sign.code}" in location and f"lane={world.lane.pk}" in location
     assert "lat=18.2461000" in location and "lng=106.0019000" in location
-    page = Client().get(location)
-    assert page.status_code == 200 and f"sign={sign.code}" in page.content.decode()
+    page = Client().get(location)  # the real feedback form, pre-located at the sign
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert sign.code in html and "18.2461" in html and "106.0019" in html
+    assert f'<option value="{world.lane.pk}" selected>' in html
 
 
 @override_settings(ROOT_URLCONF="tests.qrsigns.urls_without_feedback")

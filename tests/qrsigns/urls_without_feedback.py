@@ -2,4 +2,10 @@
 
 from villageportal.urls import urlpatterns as portal
 
-urlpatterns = [p for p in portal if getattr(p, "urlconf_name", None) != "feedback.urls"]
+
+def _module(pattern: object) -> str:
+    name = getattr(pattern, "urlconf_name", None)
+    return getattr(name, "__name__", name) or ""
+
+
+urlpatterns = [p for p in portal if _module(p) != "feedback.urls"]
