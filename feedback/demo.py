@@ -68,7 +68,8 @@ def _handler(village: Any) -> Any:
 
 
 @transaction.atomic
-def _seed_village(village: Any, rng: random.Random) -> int:
+def _seed_village(village: Any, rng: random.Random, *, max_ack_hours: float = 30) -> int:
+    """A village's reports; ``max_ack_hours`` is how slowly its staff acknowledge them."""
     services.categories_ensure_defaults(village=village)
     if Report.objects.filter(village=village).exists():
         return 0
@@ -89,6 +90,8 @@ def _seed_village(village: Any, rng: random.Random) -> int:
     made = 0
     originals: list[Report] = []
     for status, count, (low, high) in PLAN:
+        if status == Status.NEW and low > 1 and max_ack_hours < 8:
+            continue  # a prompt village leaves nothing overdue
         for _n in range(count):
             code = rng.choice(list(PROBLEMS))
             sent = now - timedelta(days=rng.uniform(low, high), hours=rng.uniform(0, 5))
@@ -113,7 +116,7 @@ def _seed_village(village: Any, rng: random.Random) -> int:
             made += 1
             if status == Status.NEW:
                 continue
-            ack = sent + timedelta(hours=rng.uniform(0.5, 30))
+            ack = sent + timedelta(hours=rng.uniform(0.5, max_ack_hours))
             ack = min(ack, now)
             if status == Status.DUPLICATE and originals:
                 services.report_transition(
@@ -164,7 +167,7 @@ def _seed_village(village: Any, rng: random.Random) -> int:
             if rng.random() < 0.6:
                 services.report_rate(
                     report=report,
-                    satisfied=rng.random() < 0.8,
+                    satisfied=rng.random() < (0.95 if max_ack_hours < 8 else 0.7),
                     comment=rng.choice(["", "Cảm ơn thôn", "Xử lý nhanh"]),
                     now=min(done + timedelta(hours=3), now),
                 )
@@ -174,6 +177,8 @@ def _seed_village(village: Any, rng: random.Random) -> int:
 def seed(villages: list, stdout: Any) -> None:
     rng = random.Random(2026)
     total = 0
-    for village in villages:
-        total += _seed_village(village, rng)
+    # The model village answers within hours; the second nearly so, with a few reports left
+    # overdue; the third is slow.
+    for index, village in enumerate(villages):
+        total += _seed_village(village, rng, max_ack_hours=(3, 3, 30)[min(index, 2)])
     stdout.write(f"feedback: {total} reports")

@@ -67,3 +67,7 @@ def seed(villages: list[Village], stdout: Any) -> None:
         services.sign_retarget(sign=sign, by=None, target=Sign.Target.REPORT)
         created += 1
     stdout.write(f"QR signs: {created} created in {village.name}; heritage site “{site.name}”.")
+    # The second village has put up its lane signs too; the third has not started.
+    if len(villages) > 1:
+        more = services.signs_ensure(village=villages[1], by=None, door_plates=False)
+        stdout.write(f"QR signs: {more} created in {villages[1].name}.")

@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -134,7 +135,7 @@ def write_xlsx(
 ) -> None:
     """One sheet: heading, one row per village (or per indicator for one village), signatures."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Report"))
+    sheet = workbook.create_sheet(pgettext("report document", "Report"))
     bold = Font(bold=True)
     centre = Alignment(horizontal="center")
 

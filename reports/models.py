@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CriteriaSet(models.Model):
@@ -302,7 +303,7 @@ class PeriodEvent(models.Model):
     """The log of closes and reopenings of a period."""
 
     class Action(models.TextChoices):
-        CLOSE = "close", _("Closed")
+        CLOSE = "close", pgettext_lazy("period", "Closed")
         REOPEN = "reopen", _("Reopened")
 
     period = models.ForeignKey(PeriodClose, on_delete=models.CASCADE, related_name="events")

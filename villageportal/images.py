@@ -66,7 +66,13 @@ def clean_image(
             image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own limit, where an app lowered it
+        raise ValidationError(
+            _("The image has too many pixels (at most %(mp)d megapixels)."),
+            code="too_many_pixels",
+            params={"mp": min(MAX_PIXELS, Image.MAX_IMAGE_PIXELS or MAX_PIXELS) // 1_000_000},
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise not_an_image from exc
     finally:
         upload.seek(0)

@@ -22,7 +22,7 @@ def criteria_set(world) -> CriteriaSet:
         HouseholdFactory(lane=world.lane, digital_address=f"DP{n}")
     return small_set(
         ("Địa chỉ số", "measure", "households_digital_address", "percent", 80),
-        ("Camera", "measure", "public_cameras_count", "count", 2),
+        ("Camera", "measure", "a_measure_no_app_provides", "count", 2),
     )
 
 
