@@ -33,7 +33,7 @@ from accounts.roles import Role
 from households.models import Household, Lane, Resident
 from households.selectors import households_filtered
 from households.visibility import NAME_ROLES
-from payments import services
+from payments import camera_link, services
 from payments.figures import SPEC_BY_CODE, SPECS, village_rows
 from payments.models import (
     RESIDENT_ITEMS,
@@ -246,6 +246,10 @@ def _checklist_context(
         _item_row(f"h-{item}", item, current.get((None, item)))
         for item in services.items_for_household(household)
     ]
+    if camera_link.available():
+        for row in household_rows:
+            if row["item"] == Item.CAMERA:
+                row["registry"] = {"cameras": camera_link.joined_cameras(household, today)}
     visits = Visit.objects.filter(household=household).select_related("visited_by")[:5]
     return {
         "household": household,
@@ -271,6 +275,7 @@ def _item_row(name: str, item: str, current: Any) -> dict[str, Any]:
         "label": Item(item).label,
         "values": [(v, _value_label(v)) for v in values_for(item)],
         "current": current,
+        "registry": None,
     }
 
 
@@ -490,6 +495,9 @@ def _label(rows: Any) -> None:
     for row in rows:
         row.value_label = values.get(row.latest_value, _("not recorded"))
         row.reason_label = reasons.get(row.latest_reason or "", "")
+        if getattr(row, "camera_joined", False):
+            row.value_label = _("Yes (cameras registry)")
+            row.reason_label = ""
 
 
 @require_GET
