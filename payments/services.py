@@ -127,6 +127,7 @@ def adoption_record(
     note: str = "",
     source: str = "",
     only_changes: bool = True,
+    bump_public: bool = True,
 ) -> Outcome:
     """Record a visit's values (or an import's) for one household, all or nothing.
 
@@ -192,7 +193,7 @@ def adoption_record(
         for entry in entries
     ]
     Observation.objects.bulk_create(rows)
-    if rows:
+    if rows and bump_public:
         # The village's public page shows the adoption figures.
         public_cache.bump(household.village_id)
     return Outcome(visit, rows)
