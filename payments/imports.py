@@ -399,7 +399,7 @@ def import_run(*, job: AdoptionImport) -> AdoptionImport:
     try:
         with transaction.atomic():
             job = (
-                AdoptionImport.objects.select_for_update()
+                AdoptionImport.objects.select_for_update(of=("self",))
                 .select_related("confirmed_by")
                 .filter(pk=job.pk)
                 .first()
