@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from households import public_cache
 from households.models import Household, Resident
 from payments.models import (
     HOUSEHOLD_ITEMS,
@@ -117,6 +118,8 @@ def _seed_village(village: Any) -> int:
     for row in rows:
         row.adopted = row.value in (Value.YES, Value.LEVEL2)
     Observation.objects.bulk_create(rows, batch_size=2000)
+    if rows:
+        public_cache.bump(village.pk)
     _visits(village, households, team, rng, today)
     _codes(village, households, team)
     return len(rows)

@@ -11,9 +11,20 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from payments import camera_link
 from payments.models import Item, Observation
 from payments.population import (
     ADULTS,
@@ -22,6 +33,7 @@ from payments.population import (
     WORKING_AGE,
     AgeBand,
     households_active_on,
+    latest_observation,
     residents_present_on,
     with_adopted,
 )
@@ -36,6 +48,8 @@ class FigureSpec:
     denominator_label: Any
     band: AgeBand = ALL_AGES
     business_only: bool = False
+    # Also counts what the cameras app records (a household camera joined with consent).
+    from_cameras: bool = False
 
     @property
     def village_field(self) -> str:
@@ -54,7 +68,22 @@ class FigureSpec:
         return households
 
     def annotated(self, day: date) -> QuerySet:
-        return with_adopted(self.population(day), item=self.item, day=day, subject=self.subject)
+        joined = camera_link.joined_exists(day) if self.from_cameras else None
+        if joined is None:
+            return with_adopted(self.population(day), item=self.item, day=day, subject=self.subject)
+        latest = latest_observation(item=self.item, day=day, subject=self.subject)
+        observed = Coalesce(
+            Subquery(latest.values("adopted")[:1], output_field=BooleanField()), Value(False)
+        )
+        return (
+            self.population(day)
+            .annotate(observed_adopted=observed, camera_joined=joined)
+            .annotate(
+                adopted=ExpressionWrapper(
+                    Q(observed_adopted=True) | Q(camera_joined=True), output_field=BooleanField()
+                )
+            )
+        )
 
     def counts(
         self, day: date, *, villages: Iterable[Any] | QuerySet, by: str = "village"
@@ -93,17 +122,21 @@ class FigureSpec:
             .distinct(subject)
             .values(subject, "adopted")
         )
+        joined = camera_link.joined_exists(day) if self.from_cameras else None
+        people_rows = population.order_by().annotate(grp=F(field), subject=F("pk"))
+        adopted_sql = "o.adopted"
+        if joined is not None:
+            people_rows = people_rows.annotate(cam=joined)
+            adopted_sql = "o.adopted OR p.cam"
         people, people_params = (
-            population.order_by()
-            .annotate(grp=F(field), subject=F("pk"))
-            .values("grp", "subject")
+            people_rows.values("grp", "subject", *(["cam"] if joined is not None else []))
             .query.get_compiler(using=population.db)
             .as_sql()
         )
         history_sql, history_params = latest.query.get_compiler(using=population.db).as_sql()
         # Only SQL compiled by the ORM is put in; every value travels as a parameter.
         sql = f"""
-            SELECT p.grp, count(*), count(*) FILTER (WHERE o.adopted)
+            SELECT p.grp, count(*), count(*) FILTER (WHERE {adopted_sql})
             FROM ({people}) p LEFT JOIN ({history_sql}) o ON o.{subject} = p.subject
             GROUP BY p.grp
         """  # noqa: S608
@@ -180,6 +213,14 @@ SPECS: tuple[FigureSpec, ...] = (
         "household",
         _("Fibre internet"),
         _("active households"),
+    ),
+    FigureSpec(
+        "camera_households",
+        Item.CAMERA,
+        "household",
+        _("Home camera joined to the village network"),
+        _("active households"),
+        from_cameras=True,
     ),
     FigureSpec(
         "digital_channel_households",

@@ -84,7 +84,13 @@ def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(
         request,
         "payments/import_job.html",
-        {"job": job, "preview": job.rows[:PREVIEW_ROWS], "entries": entries},
+        {
+            "job": job,
+            "preview": job.rows[:PREVIEW_ROWS],
+            "entries": entries,
+            "progress": imports.job_progress(job),
+            "running": job.status == AdoptionImport.Status.RUNNING,
+        },
     )
 
 
@@ -98,5 +104,9 @@ def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
         for message in exc.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("Imported: %(n)d values recorded.") % {"n": job.written})
+        job.refresh_from_db()
+        if job.status == AdoptionImport.Status.DONE:
+            messages.success(request, _("Imported: %(n)d values recorded.") % {"n": job.written})
+        elif job.status == AdoptionImport.Status.RUNNING:
+            messages.info(request, _("The import has started; this page follows its progress."))
     return redirect("payments_import_detail", pk=job.pk)

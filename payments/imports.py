@@ -3,20 +3,24 @@
 The file is read with the registry import's machinery (upload checks, xlsx/csv reader with
 the Vietnamese encodings, cell cleaning); its rows name a person by CCCD number or a
 household by its door-plate code or digital address, then one column per item. A check
-stores the parsed rows and every error; confirming writes them all in one transaction, or
-nothing if any row has an error.
+stores the parsed rows and every error; confirming queues a background job (Celery) that
+writes them all in one transaction, or nothing if any row has an error, and reports its
+progress on the job's page.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households import imports as registry_imports
+from households import public_cache
 from households.models import Household, Resident
 from payments import services
 from payments.models import (
@@ -31,6 +35,9 @@ from payments.models import (
 
 MAX_ROWS = 20_000
 PREVIEW_ROWS = 20
+PROGRESS_EVERY = 50  # rows between two progress reports
+
+logger = logging.getLogger(__name__)
 
 # Headers as village offices write them (compared without case, diacritics or spaces).
 HEADERS: dict[str, str] = {
@@ -297,22 +304,57 @@ def import_check(*, upload: Any, village: Any, default_date: date, by: Any) -> A
     )
 
 
-@transaction.atomic
 def import_confirm(*, job: AdoptionImport, by: Any) -> AdoptionImport:
-    """Write every checked row, or nothing: a row that no longer passes stops the whole import."""
-    job = AdoptionImport.objects.select_for_update().get(pk=job.pk)
-    if job.status != AdoptionImport.Status.CHECKED:
-        raise ValidationError(_("This import is not waiting for confirmation."))
-    if job.errors:
-        raise ValidationError(
-            _("Correct the errors in the list and upload it again: nothing was written.")
-        )
+    """Start writing a checked list in the background; refused while any row has an error.
+
+    The job moves to RUNNING in the same transaction that queues ``import_run_task``: a
+    second confirmation (a double tap) finds it no longer waiting and queues nothing.
+    """
+    from payments.tasks import import_run_task
+
+    with transaction.atomic():
+        job = AdoptionImport.objects.select_for_update().get(pk=job.pk)
+        if job.status != AdoptionImport.Status.CHECKED:
+            raise ValidationError(_("This import is not waiting for confirmation."))
+        if job.errors:
+            raise ValidationError(
+                _("Correct the errors in the list and upload it again: nothing was written.")
+            )
+        job.status = AdoptionImport.Status.RUNNING
+        job.progress = 0
+        job.confirmed_by = by if getattr(by, "is_authenticated", False) else None
+        job.save(update_fields=["status", "progress", "confirmed_by"])
+        job_id = str(job.pk)
+        transaction.on_commit(lambda: import_run_task.delay(job_id))
+    return job
+
+
+def _progress_key(job: AdoptionImport) -> str:
+    return f"payments:import-progress:{job.pk}"
+
+
+def _set_progress(job: AdoptionImport, done: int, total: int) -> None:
+    # The rows are written in one transaction: the progress travels through the cache, which
+    # the job's page reads while the job runs.
+    cache.set(_progress_key(job), min(99, int(100 * done / max(total, 1))), timeout=3600)
+
+
+def job_progress(job: AdoptionImport) -> int:
+    if job.status == AdoptionImport.Status.RUNNING:
+        return int(cache.get(_progress_key(job), job.progress))
+    return 100 if job.status == AdoptionImport.Status.DONE else job.progress
+
+
+def _write(job: AdoptionImport) -> int:
+    """Write every checked row; a row that no longer passes raises and nothing stays written."""
+    by = job.confirmed_by
     households = Household.objects.in_bulk([row["household"] for row in job.rows])
     people = Resident.objects.in_bulk(
         [e["resident"] for row in job.rows for e in row["entries"] if e["resident"]]
     )
     written = 0
-    for row in job.rows:
+    total = len(job.rows)
+    for index, row in enumerate(job.rows, start=1):
         household = households.get(row["household"])
         if household is None or household.village_id != job.village_id:
             raise ValidationError(_("The registry changed since the check: upload the list again."))
@@ -324,17 +366,68 @@ def import_confirm(*, job: AdoptionImport, by: Any) -> AdoptionImport:
             )
             for e in row["entries"]
         ]
-        outcome = services.adoption_record(
-            household=household,
-            entries=entries,
-            observed_on=date.fromisoformat(row["observed_on"]),
-            method=Method.OFFICIAL_LIST,
-            by=by,
-            source=f"import:{job.original_name}"[:255],
-        )
+        try:
+            outcome = services.adoption_record(
+                household=household,
+                entries=entries,
+                observed_on=date.fromisoformat(row["observed_on"]),
+                method=Method.OFFICIAL_LIST,
+                by=by,
+                source=f"import:{job.original_name}"[:255],
+                bump_public=False,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                [
+                    _("Row %(row)s: %(message)s") % {"row": row["row"], "message": m}
+                    for m in exc.messages
+                ]
+            ) from exc
         written += len(outcome.observations)
-    job.status = AdoptionImport.Status.DONE
-    job.written = written
-    job.rows = []
-    job.save(update_fields=["status", "written", "rows"])
+        if index % PROGRESS_EVERY == 0 or index == total:
+            _set_progress(job, index, total)
+    return written
+
+
+def import_run(*, job: AdoptionImport) -> AdoptionImport:
+    """Write a confirmed list, all or nothing (run by ``payments.tasks.import_run_task``).
+
+    A no-op unless the job is RUNNING; the job leaves RUNNING in the transaction that writes
+    its rows, so a task delivered twice writes once.
+    """
+    failure: list[str] = []
+    try:
+        with transaction.atomic():
+            job = (
+                AdoptionImport.objects.select_for_update(of=("self",))
+                .select_related("confirmed_by")
+                .filter(pk=job.pk)
+                .first()
+            )
+            if job is None or job.status != AdoptionImport.Status.RUNNING:
+                return job
+            written = _write(job)
+            job.status = AdoptionImport.Status.DONE
+            job.written = written
+            job.rows = []
+            job.progress = 100
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "written", "rows", "progress", "finished_at"])
+            if written:
+                public_cache.bump(job.village_id)
+    except ValidationError as exc:
+        failure = exc.messages
+    except Exception:
+        # Anything else (the time limit, a lost connection): rolled back, nothing written.
+        logger.exception("Adoption import %s failed", job.pk)
+        failure = [_("The import failed: nothing was written. Try again later.")]
+    cache.delete(_progress_key(job))
+    if failure:
+        AdoptionImport.objects.filter(pk=job.pk, status=AdoptionImport.Status.RUNNING).update(
+            status=AdoptionImport.Status.FAILED,
+            errors=[{"row": None, "message": m} for m in failure],
+            progress=100,
+            finished_at=timezone.now(),
+        )
+        job.refresh_from_db()
     return job

@@ -296,6 +296,7 @@ class AdoptionImport(models.Model):
 
     class Status(models.TextChoices):
         CHECKED = "checked", _("Checked, waiting for confirmation")
+        RUNNING = "running", _("Importing")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Refused")
         CANCELLED = "cancelled", _("Cancelled")
@@ -317,6 +318,16 @@ class AdoptionImport(models.Model):
     rows = models.JSONField(_("checked rows"), default=list, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     written = models.PositiveIntegerField(_("observations written"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = VillageOwnedQuerySet.as_manager()
 

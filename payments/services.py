@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households import public_cache
 from households.models import Household, Resident
 from payments import vietqr
 from payments.models import (
@@ -126,6 +127,7 @@ def adoption_record(
     note: str = "",
     source: str = "",
     only_changes: bool = True,
+    bump_public: bool = True,
 ) -> Outcome:
     """Record a visit's values (or an import's) for one household, all or nothing.
 
@@ -191,6 +193,9 @@ def adoption_record(
         for entry in entries
     ]
     Observation.objects.bulk_create(rows)
+    if rows and bump_public:
+        # The village's public page shows the adoption figures.
+        public_cache.bump(household.village_id)
     return Outcome(visit, rows)
 
 

@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,7 +33,7 @@ from accounts.roles import Role
 from households.models import Household, Lane, Resident
 from households.selectors import households_filtered
 from households.visibility import NAME_ROLES
-from payments import services
+from payments import camera_link, services
 from payments.figures import SPEC_BY_CODE, SPECS, village_rows
 from payments.models import (
     RESIDENT_ITEMS,
@@ -75,13 +76,61 @@ def _shows_names(request: HttpRequest) -> bool:
     return request.user.is_superuser or bool(request.village_roles & NAME_ROLES)  # type: ignore[attr-defined]
 
 
+def _path_of(text: str) -> str:
+    """The path part of a pasted or scanned address (any host, with or without scheme)."""
+    if "://" not in text:
+        head = text.split("/", 1)[0]
+        text = f"//{text}" if ("." in head or ":" in head) else text
+    return urlsplit(text).path or ""
+
+
+def _household_from_sign(village: Any, raw_code: str) -> Household | None:
+    """The household a door-plate sign's short code opens, if it is one of ``village``."""
+    from qrsigns.models import Sign, normalise_code
+
+    code = normalise_code(raw_code)
+    if code is None:
+        return None
+    sign = (
+        Sign.objects.active()
+        .filter(code=code, target=Sign.Target.HOUSEHOLD, household__isnull=False)
+        .only("household_id")
+        .first()
+    )
+    if sign is None:
+        return None
+    return (
+        Household.objects.active()
+        .filter(pk=sign.household_id, village=village)
+        .select_related("lane")
+        .first()
+    )
+
+
 def household_by_code(village: Any, text: str) -> Household | None:
-    """A household of ``village`` from its door-plate code, or a URL or short link holding it."""
+    """A household of ``village`` from its door-plate code, or a URL or short link holding it.
+
+    Understood: a sign's short address ``/q/<code>`` (or ``/Q/<code>``, as the QR codes carry
+    it) on any host, resolved through the sign to the household it opens; the door-plate page
+    ``/p/house/<code>/``; the bare door-plate code. A household of another village is not
+    found.
+    """
     text = (text or "").strip()
     if not text or len(text) > 300:
         return None
-    candidates = [text] if "/" not in text else [p for p in re.split(r"[/?#=&]", text) if p]
-    codes = [c for c in candidates if CODE_IN_TEXT.fullmatch(c)]
+    if "/" in text:
+        segments = [s for s in _path_of(text).split("/") if s]
+        if len(segments) == 2 and segments[0] in ("q", "Q"):
+            found = _household_from_sign(village, segments[1])
+            if found is not None:
+                return found
+        if len(segments) == 3 and segments[:2] == ["p", "house"]:
+            codes = [segments[2]]
+        else:
+            codes = [p for p in re.split(r"[/?#=&]", text) if p]
+    else:
+        codes = [text]
+    codes = [c for c in codes if CODE_IN_TEXT.fullmatch(c)]
     if not codes:
         return None
     return (
@@ -90,6 +139,14 @@ def household_by_code(village: Any, text: str) -> Household | None:
         .select_related("lane")
         .first()
     )
+
+
+def _looks_like_a_code(text: str) -> bool:
+    """A scanned or pasted sign or door-plate address: never searched as a name."""
+    if "/" not in text:
+        return False
+    segments = [s for s in _path_of(text.strip()).split("/") if s]
+    return (len(segments) == 2 and segments[0] in ("q", "Q")) or segments[:2] == ["p", "house"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -106,12 +163,15 @@ def adoption_home(request: HttpRequest) -> HttpResponse:
         found = household_by_code(village, query)
         if found is not None:
             return redirect("payments_checklist", pk=found.pk)
-        results = households_filtered(
-            user=request.user,
-            village=village,
-            roles=request.village_roles,  # type: ignore[attr-defined]
-            params={"q": query},
-        )[:30]
+        if _looks_like_a_code(query):
+            results = []
+        else:
+            results = households_filtered(
+                user=request.user,
+                village=village,
+                roles=request.village_roles,  # type: ignore[attr-defined]
+                params={"q": query},
+            )[:30]
     lanes = (
         Lane.objects.alive()
         .filter(village=village)
@@ -186,6 +246,10 @@ def _checklist_context(
         _item_row(f"h-{item}", item, current.get((None, item)))
         for item in services.items_for_household(household)
     ]
+    if camera_link.available():
+        for row in household_rows:
+            if row["item"] == Item.CAMERA:
+                row["registry"] = {"cameras": camera_link.joined_cameras(household, today)}
     visits = Visit.objects.filter(household=household).select_related("visited_by")[:5]
     return {
         "household": household,
@@ -211,6 +275,7 @@ def _item_row(name: str, item: str, current: Any) -> dict[str, Any]:
         "label": Item(item).label,
         "values": [(v, _value_label(v)) for v in values_for(item)],
         "current": current,
+        "registry": None,
     }
 
 
@@ -430,6 +495,9 @@ def _label(rows: Any) -> None:
     for row in rows:
         row.value_label = values.get(row.latest_value, _("not recorded"))
         row.reason_label = reasons.get(row.latest_reason or "", "")
+        if getattr(row, "camera_joined", False):
+            row.value_label = _("Yes (cameras registry)")
+            row.reason_label = ""
 
 
 @require_GET

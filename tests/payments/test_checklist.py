@@ -219,3 +219,65 @@ def test_the_checklist_does_not_query_per_member(
         ResidentFactory(household=family["household"], full_name=f"Thành Viên {n}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         team.get(url)
+
+
+def test_a_scanned_door_plate_sign_opens_the_household(
+    team: Client, family: dict, world: Any, village_head: Any
+) -> None:
+    from qrsigns import services as sign_services
+    from qrsigns.models import Sign
+
+    household = family["household"]
+    sign = sign_services.sign_create(
+        village=world.village, kind=Sign.Kind.DOOR_PLATE, household=household, by=village_head
+    )
+    assert sign.household_id == household.pk and sign.code != household.public_code
+    checklist = reverse("payments_checklist", args=[household.pk])
+    door_plate = reverse("qrsigns_door_plate", kwargs={"code": household.public_code})
+    for text in (
+        f"https://thon.example.vn/q/{sign.code}",
+        f"HTTPS://THON.EXAMPLE.VN/Q/{sign.code}",
+        f"http://192.168.1.10:8000/q/{sign.code.lower()}",
+        f"thon.example.vn/Q/{sign.code}",
+        f"/q/{sign.code}",
+        f"https://other-host.example.org{door_plate}",
+        door_plate,
+    ):
+        response = team.get(reverse("payments_home"), {"q": text})
+        assert response.status_code == 302, text
+        assert response["Location"] == checklist, text
+
+
+def test_a_sign_of_another_village_or_not_a_door_plate_opens_nothing(
+    team: Client, world: Any, village_head: Any
+) -> None:
+    from qrsigns import services as sign_services
+    from qrsigns.models import Sign
+
+    other_household = world.other_village.households.first()
+    foreign = sign_services.sign_create(
+        village=world.other_village,
+        kind=Sign.Kind.DOOR_PLATE,
+        household=other_household,
+        by=village_head,
+    )
+    lane_sign = sign_services.sign_create(
+        village=world.village, kind=Sign.Kind.LANE_START, lane=world.lane, by=village_head
+    )
+    own = sign_services.sign_create(
+        village=world.village, kind=Sign.Kind.DOOR_PLATE, household=world.household, by=village_head
+    )
+    sign_services.sign_set_active(sign=own, by=village_head, active=False)
+    other_plate = reverse("qrsigns_door_plate", kwargs={"code": other_household.public_code})
+    for text in (
+        f"https://thon.example.vn/q/{foreign.code}",
+        f"https://thon.example.vn/q/{lane_sign.code}",
+        f"https://thon.example.vn/q/{own.code}",
+        "https://thon.example.vn/q/0000000000",
+        f"https://thon.example.vn{other_plate}",
+    ):
+        response = team.get(reverse("payments_home"), {"q": text})
+        assert response.status_code == 200, text
+        html = response.content.decode()
+        assert "Không tìm thấy hộ nào." in html, text
+        assert reverse("payments_checklist", args=[other_household.pk]) not in html

@@ -42,11 +42,22 @@ def _upload(team: Client, name: str, content: bytes) -> Any:
     )
 
 
+@pytest.fixture
+def confirm(team: Client, django_capture_on_commit_callbacks: Any) -> Any:
+    """Confirm a job the way the page does; the queued task runs in-process after commit."""
+
+    def post(job: AdoptionImport) -> Any:
+        with django_capture_on_commit_callbacks(execute=True):
+            return team.post(reverse("payments_import_confirm", args=[job.pk]))
+
+    return post
+
+
 def _csv(text: str) -> bytes:
     return text.encode("utf-8")
 
 
-def test_a_valid_list_is_checked_then_imported(team: Client, ids: dict) -> None:
+def test_a_valid_list_is_checked_then_imported(team: Client, ids: dict, confirm: Any) -> None:
     code = ids["household"].public_code
     content = _csv(
         "STT,Số CCCD,Mã hộ,VNeID,Tài khoản thanh toán,Cáp quang\n"
@@ -60,16 +71,16 @@ def test_a_valid_list_is_checked_then_imported(team: Client, ids: dict) -> None:
     assert not Observation.objects.exists()  # nothing before confirmation
     page = team.get(reverse("payments_import_detail", args=[job.pk])).content.decode()
     assert "import-confirm" in page
-    team.post(reverse("payments_import_confirm", args=[job.pk]))
+    confirm(job)
     job.refresh_from_db()
     assert job.status == "done" and job.written == 5
     assert set(Observation.objects.values_list("method", flat=True)) == {"official_list"}
     # confirming twice writes nothing more
-    team.post(reverse("payments_import_confirm", args=[job.pk]))
+    confirm(job)
     assert Observation.objects.count() == 5
 
 
-def test_an_xlsx_list_is_read(team: Client, ids: dict) -> None:
+def test_an_xlsx_list_is_read(team: Client, ids: dict, confirm: Any) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(["DANH SÁCH KÍCH HOẠT VNEID"])
@@ -80,7 +91,7 @@ def test_an_xlsx_list_is_read(team: Client, ids: dict) -> None:
     _upload(team, "vneid.xlsx", buffer.getvalue())
     job = AdoptionImport.objects.get()
     assert job.status == "checked" and not job.errors, job.errors
-    team.post(reverse("payments_import_confirm", args=[job.pk]))
+    confirm(job)
     row = Observation.objects.get()
     assert row.value == "level2" and str(row.observed_on) == "2025-03-01"
 
@@ -95,7 +106,7 @@ def test_an_xlsx_list_is_read(team: Client, ids: dict) -> None:
     ],
 )
 def test_one_bad_row_means_nothing_is_written(
-    team: Client, ids: dict, row: str, message: str
+    team: Client, ids: dict, row: str, message: str, confirm: Any
 ) -> None:
     content = _csv(f"Số CCCD,VNeID,Ngày\n042090000002,Mức 2,\n{row}\n")
     _upload(team, "sai.csv", content)
@@ -103,7 +114,7 @@ def test_one_bad_row_means_nothing_is_written(
     assert job.errors and message in str(job.errors), job.errors
     page = team.get(reverse("payments_import_detail", args=[job.pk])).content.decode()
     assert "import-confirm" not in page
-    team.post(reverse("payments_import_confirm", args=[job.pk]))
+    confirm(job)
     assert not Observation.objects.exists()
 
 
@@ -132,3 +143,113 @@ def test_unreadable_files_are_refused_clearly(
     assert not Observation.objects.exists()
     if response.status_code == 302:
         assert AdoptionImport.objects.get().status == "failed"
+
+
+# ---------------------------------------------------------------------------------------
+# The write runs as a background job with its progress
+
+
+def _checked(team: Client, ids: dict) -> AdoptionImport:
+    code = ids["household"].public_code
+    _upload(
+        team,
+        "danh-sach.csv",
+        _csv(f"Số CCCD,Mã hộ,VNeID,Cáp quang\n042090000001,,Mức 2,\n,{code},,Có\n"),
+    )
+    job = AdoptionImport.objects.get()
+    assert job.status == "checked" and not job.errors, job.errors
+    return job
+
+
+def test_confirming_queues_the_job_and_its_page_follows_it(
+    team: Client, ids: dict, village_head: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from payments.tasks import import_run_task
+
+    job = _checked(team, ids)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = team.post(reverse("payments_import_confirm", args=[job.pk]))
+    assert response.status_code == 302 and len(queued) == 1
+    job.refresh_from_db()
+    assert job.status == "running" and job.confirmed_by == village_head
+    assert not Observation.objects.exists()
+    page = team.get(reverse("payments_import_detail", args=[job.pk])).content.decode()
+    assert 'data-testid="import-progress"' in page and 'http-equiv="refresh"' in page
+    assert "import-confirm" not in page
+    # A second tap while it runs queues nothing and changes nothing.
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        team.post(reverse("payments_import_confirm", args=[job.pk]))
+    assert again == []
+
+    assert import_run_task(str(job.pk)) == "done"
+    job.refresh_from_db()
+    assert (job.status, job.written, job.progress, job.rows) == ("done", 2, 100, [])
+    assert job.finished_at is not None
+    assert set(Observation.objects.values_list("recorded_by", flat=True)) == {village_head.pk}
+    # The task delivered twice writes once.
+    assert import_run_task(str(job.pk)) == "done"
+    assert Observation.objects.count() == 2
+    page = team.get(reverse("payments_import_detail", args=[job.pk])).content.decode()
+    assert 'http-equiv="refresh"' not in page and "Đã ghi nhận 2 giá trị" in page
+
+
+def test_progress_is_reported_while_the_rows_are_written(
+    team: Client, ids: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from payments import imports
+
+    job = _checked(team, ids)
+    imports.import_confirm(job=job, by=None)
+    seen: list[int] = []
+    original = imports._set_progress
+
+    def spy(job: AdoptionImport, done: int, total: int) -> None:
+        original(job, done, total)
+        seen.append(imports.job_progress(AdoptionImport.objects.get(pk=job.pk)))
+
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    monkeypatch.setattr(imports, "_set_progress", spy)
+    imports.import_run(job=job)
+    assert seen == [50, 99]
+    assert imports.job_progress(AdoptionImport.objects.get(pk=job.pk)) == 100
+
+
+def test_a_registry_change_before_the_run_fails_the_job_and_writes_nothing(
+    team: Client, ids: dict, django_capture_on_commit_callbacks: Any
+) -> None:
+    from households.models import Resident
+    from payments.tasks import import_run_task
+
+    job = _checked(team, ids)
+    with django_capture_on_commit_callbacks(execute=False):
+        team.post(reverse("payments_import_confirm", args=[job.pk]))
+    # The head's birth date is corrected to a child's: a VNeID level no longer fits.
+    head = ids["head"]
+    Resident.objects.filter(pk=head.pk).update(birth_date=ids["child"].birth_date)
+    assert import_run_task(str(job.pk)) == "failed"
+    job.refresh_from_db()
+    assert job.status == "failed" and "14" in str(job.errors)
+    assert not Observation.objects.exists()
+    page = team.get(reverse("payments_import_detail", args=[job.pk])).content.decode()
+    assert 'data-testid="import-errors"' in page and 'http-equiv="refresh"' not in page
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_writes_a_confirmed_import(
+    tmp_path: Any, team: Client, ids: dict, village_head: Any
+) -> None:
+    from payments import imports
+    from payments.tasks import import_run_task
+    from tests.workers import celery_worker
+
+    job = _checked(team, ids)
+    with celery_worker(tmp_path) as worker:
+        AdoptionImport.objects.filter(pk=job.pk).update(
+            status=AdoptionImport.Status.RUNNING, confirmed_by=village_head
+        )
+        worker.run(import_run_task, str(job.pk))
+    job.refresh_from_db()
+    assert (job.status, job.written) == ("done", 2)
+    assert imports.job_progress(job) == 100
+    assert Observation.objects.filter(method="official_list").count() == 2
