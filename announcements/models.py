@@ -259,10 +259,12 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
+            # The drain's order (next try, then id) straight from the index: a chunk is the
+            # first rows of the scan, not a sort of every queued row.
             models.Index(
-                fields=["channel", "next_attempt_at"],
+                fields=["channel", "next_attempt_at", "id"],
                 condition=Q(status="queued"),
-                name="ann_delivery_ready",
+                name="ann_delivery_ready_order",
             ),
         ]
 

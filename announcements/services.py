@@ -615,11 +615,18 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
     web_delivered: list[Delivery] = []
     with transaction.atomic():
         now = timezone.now()
-        rows = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        # Lock the chunk first (the first ``limit`` entries of the ready index), then read its
+        # rows with what they need: a join under the lock would sort every queued row.
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
             .filter(channel=channel, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        rows = list(
+            Delivery.objects.filter(pk__in=ids)
             .select_related("announcement", "resident__announcement_preference")
-            .order_by("next_attempt_at", "pk")[:limit]
+            .order_by("next_attempt_at", "pk")
         )
         outgoing: list[tuple[Delivery, Message]] = []
         for delivery in rows:
