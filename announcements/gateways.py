@@ -41,7 +41,7 @@ class Message:
 
 
 _pool_lock = threading.Lock()
-_pool: tuple[int, urllib3.PoolManager] | None = None
+_pool: tuple[int, int, urllib3.PoolManager] | None = None
 
 
 def http_pool() -> urllib3.PoolManager:
@@ -53,20 +53,21 @@ def http_pool() -> urllib3.PoolManager:
     resend harmless. Answers with an error status are not retried here but by the drain.
     """
     global _pool
-    pid = os.getpid()
-    if _pool is None or _pool[0] != pid:
+    size = max(1, setting("ANNOUNCEMENTS_SEND_THREADS"))
+    key = (os.getpid(), size)
+    if _pool is None or _pool[:2] != key:
         with _pool_lock:
-            if _pool is None or _pool[0] != pid:
+            if _pool is None or _pool[:2] != key:
                 _pool = (
-                    pid,
+                    *key,
                     urllib3.PoolManager(
                         num_pools=4,
-                        maxsize=max(1, setting("ANNOUNCEMENTS_SEND_THREADS")),
+                        maxsize=size,
                         block=True,
                         retries=urllib3.Retry(total=1, redirect=0, allowed_methods=None),
                     ),
                 )
-    return _pool[1]
+    return _pool[2]
 
 
 class HttpGateway:
