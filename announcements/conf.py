@@ -23,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "ANNOUNCEMENTS_RATE_EMAIL": 20,
     "ANNOUNCEMENTS_RATE_WEB": 0,
     "ANNOUNCEMENTS_CHUNK": 200,
+    # Threads of a worker process sending a chunk's SMS or Zalo messages at once; 1 for none.
+    "ANNOUNCEMENTS_SEND_THREADS": 16,
     "ANNOUNCEMENTS_MAX_ATTEMPTS": 5,
     "ANNOUNCEMENTS_RETRY_SECONDS": 30,
     "ANNOUNCEMENTS_GATEWAY_TIMEOUT": 10,

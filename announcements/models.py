@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from households.models import Household, Lane, Resident, Village, VillageOwnedQuerySet
 
@@ -90,7 +91,7 @@ class Announcement(models.Model):
         DRAFT = "draft", _("Draft")
         PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
         SCHEDULED = "scheduled", _("Scheduled")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("status", "Sent")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
     # Common Alerting Protocol values (CAP 1.2, the ones that matter here).
@@ -222,7 +223,7 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
+        SENT = "sent", pgettext_lazy("status", "Sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
         READ = "read", _("Read")
@@ -259,10 +260,12 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
+            # The drain's order (next try, then id) straight from the index: a chunk is the
+            # first rows of the scan, not a sort of every queued row.
             models.Index(
-                fields=["channel", "next_attempt_at"],
+                fields=["channel", "next_attempt_at", "id"],
                 condition=Q(status="queued"),
-                name="ann_delivery_ready",
+                name="ann_delivery_ready_order",
             ),
         ]
 

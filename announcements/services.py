@@ -1,7 +1,10 @@
 """Writes of the announcements app: composing, sending (the outbox), draining, receipts."""
 
+import os
+import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -501,27 +504,131 @@ def _push_web(deliveries: list[Delivery]) -> None:
             )
 
 
+_STATUS_FIELDS = [
+    "status",
+    "reason",
+    "attempts",
+    "next_attempt_at",
+    "gateway_ref",
+    "sent_at",
+    "delivered_at",
+]
+_senders_lock = threading.Lock()
+_senders: tuple[int, int, ThreadPoolExecutor] | None = None
+
+
+def _sender_pool() -> ThreadPoolExecutor | None:
+    """The worker process's sending threads (``ANNOUNCEMENTS_SEND_THREADS``); None for one."""
+    global _senders
+    threads = setting("ANNOUNCEMENTS_SEND_THREADS")
+    if threads <= 1:
+        return None
+    pid = os.getpid()
+    if _senders is None or _senders[:2] != (pid, threads):
+        with _senders_lock:
+            if _senders is None or _senders[:2] != (pid, threads):
+                _senders = (
+                    pid,
+                    threads,
+                    ThreadPoolExecutor(threads, thread_name_prefix="announcements-send"),
+                )
+    return _senders[2]
+
+
+def _gateway_send(gateway: Any, channel: str, message: Message) -> str | Exception:
+    """One message through the gateway, within the channel's rate: its reference or the error.
+
+    Runs in a sending thread: no database access here, only the rate counter and HTTP.
+    """
+    try:
+        _throttle(channel)
+        return gateway.send(message)
+    except (PermanentError, TransientError) as exc:
+        return exc
+
+
+def _gateway_send_all(gateway: Any, channel: str, messages: list[Message]) -> list:
+    pool = _sender_pool()
+    if pool is None or len(messages) < 2:
+        return [_gateway_send(gateway, channel, message) for message in messages]
+    return list(pool.map(lambda message: _gateway_send(gateway, channel, message), messages))
+
+
+def _outcome(delivery: Delivery, error: Exception | None, now: datetime) -> None:
+    """Set a tried row's status: sent (or delivered), failed with the reason, or retried later."""
+    if error is None:
+        delivery.sent_at = now
+        delivery.reason = ""
+    elif isinstance(error, PermanentError):
+        delivery.status = Delivery.Status.FAILED
+        delivery.reason = str(error)[:255]
+    elif delivery.attempts >= setting("ANNOUNCEMENTS_MAX_ATTEMPTS"):
+        delivery.status = Delivery.Status.FAILED
+        delivery.reason = f"{error} (after {delivery.attempts} attempts)"[:255]
+    else:
+        delivery.reason = str(error)[:255]
+        delivery.next_attempt_at = now + timedelta(
+            seconds=setting("ANNOUNCEMENTS_RETRY_SECONDS") * 2 ** (delivery.attempts - 1)
+        )
+
+
+def _statuses_write(rows: list[Delivery]) -> None:
+    """The chunk's new statuses in one UPDATE (PostgreSQL: from arrays; elsewhere bulk_update)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Delivery.objects.bulk_update(rows, _STATUS_FIELDS, batch_size=500)
+        return
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS d SET
+                status = v.status, reason = v.reason, attempts = v.attempts,
+                next_attempt_at = v.next_attempt_at, gateway_ref = v.gateway_ref,
+                sent_at = v.sent_at, delivered_at = v.delivered_at
+            FROM unnest(
+                %s::bigint[], %s::text[], %s::text[], %s::integer[],
+                %s::timestamptz[], %s::text[], %s::timestamptz[], %s::timestamptz[]
+            ) AS v(id, status, reason, attempts, next_attempt_at, gateway_ref, sent_at,
+                   delivered_at)
+            WHERE d.id = v.id
+            """,  # noqa: S608 - the table name comes from the model
+            [[row.pk for row in rows]]
+            + [[getattr(row, name) for row in rows] for name in _STATUS_FIELDS],
+        )
+
+
 def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
     """Send one chunk of ready messages of ``channel``; the number of rows handled.
 
     The rows are locked (SKIP LOCKED, so workers share the queue) for the whole chunk and
-    their new status is written in the same transaction. A worker killed in the middle
-    leaves its rows queued: another one sends them again with the same idempotency keys,
-    which the gateway recognises, so nobody gets a message twice and none is lost.
+    their new status is written in the same transaction, in one statement. SMS and Zalo
+    messages of the chunk go out concurrently from a few threads of this worker
+    (``ANNOUNCEMENTS_SEND_THREADS``) over keep-alive connections, each with its own
+    idempotency key and within the channel's shared rate limit. A worker killed in the
+    middle leaves its rows queued: another one sends them again with the same idempotency
+    keys, which the gateway recognises, so nobody gets a message twice and none is lost.
     """
     limit = limit or setting("ANNOUNCEMENTS_CHUNK")
-    max_attempts = setting("ANNOUNCEMENTS_MAX_ATTEMPTS")
-    retry_seconds = setting("ANNOUNCEMENTS_RETRY_SECONDS")
     gateway = gateway_for(channel) if channel in (Channel.SMS, Channel.ZALO) else None
     web_delivered: list[Delivery] = []
     with transaction.atomic():
         now = timezone.now()
-        rows = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        # Lock the chunk first (the first ``limit`` entries of the ready index), then read its
+        # rows with what they need: a join under the lock would sort every queued row.
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
             .filter(channel=channel, status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
-            .select_related("announcement", "resident__announcement_preference")
-            .order_by("next_attempt_at", "pk")[:limit]
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
         )
+        rows = list(
+            Delivery.objects.filter(pk__in=ids)
+            .select_related("announcement", "resident__announcement_preference")
+            .order_by("next_attempt_at", "pk")
+        )
+        outgoing: list[tuple[Delivery, Message]] = []
         for delivery in rows:
             announcement = delivery.announcement
             now = timezone.now()
@@ -540,55 +647,46 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
                 delivery.reason = "quiet hours"
                 continue
             delivery.attempts += 1
+            if gateway is not None:
+                if not gateway.configured:
+                    _outcome(delivery, PermanentError("channel not configured"), now)
+                    continue
+                outgoing.append(
+                    (
+                        delivery,
+                        Message(
+                            key=delivery.idempotency_key,
+                            to=delivery.address,
+                            text=_sms_text(announcement),
+                            title=announcement.title,
+                        ),
+                    )
+                )
+                continue
+            error: Exception | None = None
             try:
                 _throttle(channel)
                 if channel == Channel.WEB:
                     delivery.status = Delivery.Status.DELIVERED
                     delivery.delivered_at = now
                     web_delivered.append(delivery)
-                elif channel == Channel.EMAIL:
+                else:
                     _send_email(delivery)
                     delivery.status = Delivery.Status.SENT
+            except (PermanentError, TransientError) as exc:
+                error = exc
+            _outcome(delivery, error, now)
+        if outgoing:
+            results = _gateway_send_all(gateway, channel, [message for _, message in outgoing])
+            now = timezone.now()
+            for (delivery, _message), result in zip(outgoing, results, strict=True):
+                if isinstance(result, Exception):
+                    _outcome(delivery, result, now)
                 else:
-                    assert gateway is not None
-                    if not gateway.configured:
-                        raise PermanentError("channel not configured")
-                    delivery.gateway_ref = gateway.send(
-                        Message(
-                            key=delivery.idempotency_key,
-                            to=delivery.address,
-                            text=_sms_text(announcement),
-                            title=announcement.title,
-                        )
-                    )
+                    delivery.gateway_ref = str(result)
                     delivery.status = Delivery.Status.SENT
-                delivery.sent_at = now
-                delivery.reason = ""
-            except PermanentError as exc:
-                delivery.status = Delivery.Status.FAILED
-                delivery.reason = str(exc)[:255]
-            except TransientError as exc:
-                if delivery.attempts >= max_attempts:
-                    delivery.status = Delivery.Status.FAILED
-                    delivery.reason = f"{exc} (after {delivery.attempts} attempts)"[:255]
-                else:
-                    delivery.reason = str(exc)[:255]
-                    delivery.next_attempt_at = now + timedelta(
-                        seconds=retry_seconds * 2 ** (delivery.attempts - 1)
-                    )
-        Delivery.objects.bulk_update(
-            rows,
-            [
-                "status",
-                "reason",
-                "attempts",
-                "next_attempt_at",
-                "gateway_ref",
-                "sent_at",
-                "delivered_at",
-            ],
-            batch_size=500,
-        )
+                    _outcome(delivery, None, now)
+        _statuses_write(rows)
         if web_delivered:
             transaction.on_commit(lambda: _push_web(web_delivered))
     for announcement_id in {row.announcement_id for row in rows}:

@@ -7,6 +7,7 @@ stall a request until released, so tests can kill a worker while a message is in
 
 import json
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,9 @@ class GatewayState:
     garbage_next: int = 0  # answer 200 with a body that is not a receipt
     refuse_numbers: set[str] = field(default_factory=set)
     stall_after: int | None = None  # once this many messages are stored, block the next ones
+    delay: float = 0.0  # seconds each answer takes
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests handled at the same time
     stalled: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,6 +53,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self) -> None:
+        state = self.state
+        with state.lock:
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            if state.delay:
+                time.sleep(state.delay)
+            self._post()
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _post(self) -> None:
         state = self.state
         length = int(self.headers.get("Content-Length", 0))
         raw = self.rfile.read(length)

@@ -54,6 +54,29 @@ def test_the_drain_sends_each_message_once_with_its_idempotency_key(world, gatew
     assert gateway.state.requests == 4
 
 
+@pytest.mark.parametrize("threads", [1, 4])
+def test_a_chunk_goes_out_from_several_threads_each_message_once(
+    world, gateway, settings, threads
+) -> None:
+    settings.ANNOUNCEMENTS_SEND_THREADS = threads
+    for n in range(10):
+        ResidentFactory(household=world.household, full_name=f"Người {n}", phone=f"+8491{n:07d}")
+    gateway.state.delay = 0.05
+    announcement = AnnouncementFactory(village=world.village, channels=["sms"])
+    services.announcement_send(announcement=announcement)
+    rows = Delivery.objects.filter(announcement=announcement)
+    assert services.deliveries_drain(channel="sms") == rows.count() == 12
+    assert set(rows.values_list("status", flat=True)) == {"sent"}
+    assert {row.idempotency_key for row in rows} == set(gateway.state.messages)
+    assert gateway.state.requests == 12 and gateway.state.duplicates == 0
+    refs = {m["id"] for m in gateway.state.messages.values()}
+    assert set(rows.values_list("gateway_ref", flat=True)) == refs
+    if threads == 1:
+        assert gateway.state.max_in_flight == 1
+    else:
+        assert 1 < gateway.state.max_in_flight <= threads
+
+
 def test_a_gateway_that_is_down_is_retried_then_the_row_fails_with_the_reason(
     world, gateway, settings
 ) -> None:
