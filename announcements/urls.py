@@ -34,6 +34,12 @@ urlpatterns = [
         name="announcement_correct",
     ),
     path("announcements/groups/", views.group_list, name="announcement_group_list"),
+    path("announcements/groups/<int:pk>/edit/", views.group_edit, name="announcement_group_edit"),
+    path(
+        "announcements/groups/<int:pk>/delete/",
+        views.group_delete,
+        name="announcement_group_delete",
+    ),
     path("announcements/speakers/", views.speaker_list, name="announcement_speaker_list"),
     path(
         "announcements/speakers/api/playlist/",

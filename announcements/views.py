@@ -248,6 +248,44 @@ def group_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename a group, change its kind or its members (village heads and officers)."""
+    group = access_object(Group.objects.prefetch_related("members"), user=request.user, pk=pk)
+    require_roles(user=request.user, village=group.village, roles=WRITER_ROLES)
+    initial = {"name": group.name, "kind": group.kind, "members": list(group.members.all())}
+    form = GroupForm(request.POST or None, village=group.village, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_save(village=group.village, group=group, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("name", _errors(exc))
+        else:
+            messages.success(request, _("The group is saved."))
+            return redirect("announcement_group_list")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "announcements/group_edit.html", {"group": group, "form": form}, status=status
+    )
+
+
+@login_required
+@require_POST
+def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a group no announcement was addressed to; one in use is kept for the record."""
+    group = access_object(Group.objects, user=request.user, pk=pk)
+    require_roles(user=request.user, village=group.village, roles=WRITER_ROLES)
+    if group.announcements.exists():
+        messages.error(
+            request,
+            _("Announcements were addressed to this group, so it is kept for the record."),
+        )
+    else:
+        group.delete()
+        messages.success(request, _("The group was removed."))
+    return redirect("announcement_group_list")
+
+
 @staff_required
 def speaker_list(request: HttpRequest) -> HttpResponse:
     village = request.village  # type: ignore[attr-defined]

@@ -54,6 +54,15 @@ def _public_attachment(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"code": _with_attachment(ctx, status="sent", sent_at=timezone.now()).public_code}
 
 
+def _group(ctx: dict[str, Any]) -> dict[str, Any]:
+    from announcements.models import Group
+
+    group = Group.objects.create(village=ctx["village"], name=f"Chi hội {Group.objects.count()}")
+    group.kind = Group.Kind.CUSTOM
+    group.save()
+    return {"pk": group.pk}
+
+
 def _village(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"village_id": ctx["village"].pk}
 
@@ -72,6 +81,12 @@ MATRIX: dict[str, Rule] = {
     "announcement_withdraw": _object(WRITERS, method="POST", data={"reason": "Nhầm"}),
     "announcement_correct": _object(WRITERS),
     "announcement_group_list": Rule(ANY_STAFF),
+    "announcement_group_edit": Rule(
+        WRITERS, kwargs=_group, scoped=True, resident_refusal="not_found"
+    ),
+    "announcement_group_delete": Rule(
+        WRITERS, method="POST", kwargs=_group, scoped=True, resident_refusal="not_found"
+    ),
     "announcement_speaker_list": Rule(ANY_STAFF),
     # Devices and gateways authenticate with a key or a signature, never a session.
     "announcement_speaker_playlist": Rule(frozenset(), api=True),

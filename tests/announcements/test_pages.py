@@ -227,3 +227,35 @@ def test_the_dashboard_tile_counts_households_reached(client, village_head, worl
     client.force_login(village_head)
     page = client.get(reverse("dashboard")).content.decode()
     assert "1/1 hộ đã nhận được tin" in page
+
+
+def test_a_group_is_edited_and_removed_unless_in_use(world, officer) -> None:
+    from django.test import Client
+
+    from announcements.models import Group
+    from tests.factories import ResidentFactory
+
+    member = ResidentFactory(household=world.household, full_name="Lê Thị Hội")
+    group = Group.objects.create(village=world.village, name="Chi hội phụ nữ", kind="womens_union")
+    client = Client()
+    client.force_login(officer)
+    url = reverse("announcement_group_edit", args=[group.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"name": " ", "kind": "womens_union"})
+    assert bad.status_code == 400
+    group.refresh_from_db()
+    assert group.name == "Chi hội phụ nữ"
+    done = client.post(
+        url, {"name": "Hội phụ nữ thôn", "kind": "womens_union", "members": [member.pk]}
+    )
+    assert done.status_code == 302
+    group.refresh_from_db()
+    assert group.name == "Hội phụ nữ thôn" and list(group.members.all()) == [member]
+
+    used = AnnouncementFactory(village=world.village, channels=["web"])
+    used.groups.add(group)
+    client.post(reverse("announcement_group_delete", args=[group.pk]))
+    assert Group.objects.filter(pk=group.pk).exists()  # kept: an announcement went to it
+    used.groups.clear()
+    client.post(reverse("announcement_group_delete", args=[group.pk]))
+    assert not Group.objects.filter(pk=group.pk).exists()
