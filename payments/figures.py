@@ -89,6 +89,10 @@ class FigureSpec:
         self, day: date, *, villages: Iterable[Any] | QuerySet, by: str = "village"
     ) -> dict[Any, tuple[int, int]]:
         """{village or lane id: (adopted, population)} with one query."""
+        if not isinstance(villages, QuerySet):
+            villages = list(villages)
+            if not villages:
+                return {}  # no village: nothing to count (and no empty IN () to compile)
         field = self.village_field if by == "village" else self.lane_field
         population = self.population(day).filter(**{f"{self.village_field}__in": villages})
         if connection.vendor == "postgresql":

@@ -147,3 +147,15 @@ def test_the_schema_documents_the_adoption_endpoints(client: Any) -> None:
     schema = client.get(reverse("api_schema")).content.decode()
     for path in ("/api/v1/adoption/visits/", "/api/v1/adoption/figures/", "/payload/"):
         assert path in schema
+
+
+def test_figures_for_a_user_without_villages_are_empty_not_an_error(db) -> None:
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory(full_name="Không Thuộc Thôn Nào"))
+    response = client.get("/api/v1/adoption/figures/")
+    assert response.status_code == 200
+    assert response.json() in ([], {"results": []}) or not response.json().get("results")
