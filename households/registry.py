@@ -510,7 +510,6 @@ def lane_create(*, village: Village, by: Any, name: str, sort_order: int = 0) ->
     return lane
 
 
-@transaction.atomic
 def _clean_lane_name(lane: Lane, name: str) -> str:
     name = re.sub(r"\s+", " ", name or "").strip()
     if not name:
@@ -525,6 +524,7 @@ def _clean_lane_name(lane: Lane, name: str) -> str:
     return name
 
 
+@transaction.atomic
 def lane_rename(*, lane: Lane, by: Any, name: str) -> Lane:
     name = _clean_lane_name(lane, name)
     lane = Lane.objects.select_for_update(of=("self",)).get(pk=lane.pk)
