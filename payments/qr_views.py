@@ -2,7 +2,6 @@
 a printable counter card."""
 
 import io
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -21,8 +20,7 @@ from households.models import Household
 from payments import services, vietqr
 from payments.models import PaymentCode
 from payments.views import RECORDER_ROLES, recorder_required
-
-FONTS = Path(__file__).parent / "fonts"
+from villageportal.pdf import VIETNAMESE_FONTS as FONTS
 
 
 class PaymentCodeForm(forms.Form):

@@ -19,7 +19,6 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
@@ -29,11 +28,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from qrsigns.models import Sign
+from villageportal.pdf import VIETNAMESE_FONTS as FONTS
 
 # fontTools reports every glyph subset at INFO level: one screenful per sheet in the logs.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-FONTS = Path(__file__).resolve().parent / "fonts"
 REGULAR = FONTS / "DejaVuSans.ttf"
 BOLD = FONTS / "DejaVuSans-Bold.ttf"
 ERROR_LEVEL = "Q"

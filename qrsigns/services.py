@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -18,7 +19,6 @@ from PIL import Image
 
 from households import public_cache
 from households.models import Household, Lane, Village
-from qrsigns.images import ImageRejected, clean_photo
 from qrsigns.models import (
     HeritageImage,
     HeritageSite,
@@ -28,6 +28,7 @@ from qrsigns.models import (
     UnknownScan,
     new_code,
 )
+from villageportal.images import clean_image
 
 KIND_LANE = (Sign.Kind.LANE_START, Sign.Kind.LANE_END)
 KIND_TARGET = {
@@ -281,9 +282,14 @@ def heritage_image_add(*, site: HeritageSite, by: Any, upload: Any, alt_text: st
     if not alt_text:
         raise ValidationError({"alt_text": [_("Describe the photo for people who cannot see it.")]})
     try:
-        data = clean_photo(upload)
-    except ImageRejected as exc:
-        raise ValidationError({"image": [str(exc)]}) from exc
+        data = clean_image(
+            upload,
+            max_side=1280,
+            quality=80,
+            max_bytes=int(getattr(settings, "QRSIGNS_IMAGE_MAX_BYTES", 15 * 1024 * 1024)),
+        ).read()
+    except ValidationError as exc:
+        raise ValidationError({"image": exc.messages}) from exc
     order = site.images.count()
     with Image.open(io.BytesIO(data)) as stored:
         width, height = stored.size

@@ -8,7 +8,6 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 from typing import IO, Any
 
 from django.db.models import QuerySet
@@ -23,8 +22,8 @@ from openpyxl.styles import Alignment, Font
 from reports import engine
 from reports.engine import IndicatorResult, VillageReport
 from reports.models import CriteriaSet, Indicator
+from villageportal.pdf import VIETNAMESE_FONTS as FONTS
 
-FONTS = Path(__file__).resolve().parent / "fonts"
 CHUNK = 200
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

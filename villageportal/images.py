@@ -28,14 +28,19 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "GIF", "MPO"}
 
 
 def clean_image(
-    upload: UploadedFile, *, max_side: int = 1600, quality: int = 82, prefix: str = "image"
+    upload: UploadedFile,
+    *,
+    max_side: int = 1600,
+    quality: int = 82,
+    prefix: str = "image",
+    max_bytes: int = MAX_UPLOAD_BYTES,
 ) -> ContentFile:
     """A metadata-free JPEG of ``upload`` at most ``max_side`` pixels wide and high."""
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+    if upload.size is not None and upload.size > max_bytes:
         raise ValidationError(
-            _("The image is too large (at most %(mb)d MB)."),
+            _("The file is too large (at most %(mb)d MB)."),
             code="too_large",
-            params={"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            params={"mb": max(max_bytes // (1024 * 1024), 1)},
         )
     not_an_image = ValidationError(
         _("The file is not an image that can be read (JPEG, PNG, WebP or HEIC)."),
@@ -62,8 +67,12 @@ def clean_image(
                 rgba = image.convert("RGBA")
                 background.paste(rgba, mask=rgba.getchannel("A"))
                 image = background
+            # Only the pixels go into a fresh image: Pillow would otherwise carry the
+            # original's comment, XMP or ICC data (``image.info``) into the new file.
+            clean = Image.new("RGB", image.size)
+            clean.paste(image)
             out = io.BytesIO()
-            image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+            clean.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
     except ValidationError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own limit, where an app lowered it

@@ -101,9 +101,9 @@ def test_a_file_that_is_not_an_image_is_refused_and_nothing_is_stored(
     )
     assert response.status_code == 400
     assert not HeritageImage.objects.exists()
-    assert not os.path.exists(os.path.join(settings.MEDIA_ROOT, "heritage")) or not os.listdir(
-        os.path.join(settings.MEDIA_ROOT, "heritage")
-    )
+    assert not os.path.exists(
+        os.path.join(settings.MEDIA_ROOT, "public", "heritage")
+    ) or not os.listdir(os.path.join(settings.MEDIA_ROOT, "public", "heritage"))
 
 
 @override_settings(QRSIGNS_IMAGE_MAX_BYTES=50_000)
