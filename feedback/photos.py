@@ -1,8 +1,8 @@
 """Photos from phones: checked by content, re-encoded, resized and stripped of all metadata.
 
 JPEG is decoded with ``Image.draft`` at the smallest scale that still covers the target size,
-so a 12-megapixel photo is never held at full size; other formats are bounded by
-``Image.MAX_IMAGE_PIXELS``, and a larger picture is refused as a decompression bomb.
+so a 12-megapixel photo is never held at full size; a picture of more than ``MAX_PIXELS``
+(read from the header, before decoding) is refused as a decompression bomb.
 """
 
 import io
@@ -18,10 +18,9 @@ from pillow_heif import register_heif_opener
 register_heif_opener()
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "HEIF", "MPO"}
-# 50 megapixels: above any phone camera's default; Pillow raises past twice this and
-# warns past it, and we treat the warning as an error too.
+# 50 megapixels: above any phone camera's default. Checked here rather than by lowering
+# Pillow's global ``Image.MAX_IMAGE_PIXELS``, which every other app's uploads share.
 MAX_PIXELS = 50_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 def max_side() -> int:
