@@ -22,4 +22,4 @@ RUN DJANGO_SECRET_KEY=build-only DJANGO_DEBUG=false python manage.py collectstat
 
 USER portal
 EXPOSE 8000
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "villageportal.asgi:application"]
+CMD ["uvicorn", "villageportal.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers", "--forwarded-allow-ips", "*", "--lifespan", "off", "--no-access-log"]

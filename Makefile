@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Portal: http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
-	$(BIN)/daphne --bind 127.0.0.1 --port $(PORT) villageportal.asgi:application
+	$(BIN)/uvicorn villageportal.asgi:application --host 127.0.0.1 --port $(PORT) --lifespan off
 
 ## The whole test suite: SQLite by default; PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set.
 test: $(STAMP)
@@ -54,6 +54,7 @@ beat: $(STAMP)
 ## database first, then each app's benchmark uses it. Results: docs/benchmarks*.
 BENCHES := run registry_io qrsigns feedback announcements cameras payments reports
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
 
 clean:

@@ -1,15 +1,16 @@
 """Benchmarks of the QR-sign app: the public lane page under load, and a 1,000-sign PDF.
 
-    .venv/bin/python bench/qrsigns.py                   # both (about 3 minutes)
+    .venv/bin/python bench/qrsigns.py                   # both (about 6 minutes)
     .venv/bin/python bench/qrsigns.py --duration 30     # longer wrk rounds
 
 It uses the shared benchmark database ``villageportal_bench`` (``BENCH_DATABASE_URL``; one
 million households made by ``bench/run.py``) and adds rows only to the app's own tables
 (signs for a few villages). Redis (``BENCH_REDIS_URL``, default DB 7) carries the cache.
 
-(1) The lane page of the largest lane, anonymous, as a phone gets it after a scan: daphne
-    (the portal's ASGI server) on loopback with ``DJANGO_DEBUG=false``, and ``wrk`` in a
-    separate process at 50 connections. In the same run and through the same server and
+(1) The lane page of the largest lane, anonymous, as a phone gets it after a scan: uvicorn
+    (the portal's production command, one process; then two worker processes; then daphne,
+    the former server) on loopback with ``DJANGO_DEBUG=false``, and ``wrk`` in a separate
+    process at 50 connections. In the same run and through the same server and
     middleware, a bench-only view that returns a fixed short page (``bench/qrsigns_server``)
     gives the framework's floor. Rounds alternate floor, lane, floor, lane... Also timed:
     the page rendered from scratch (the village's cache version bumped before each request),
@@ -191,9 +192,39 @@ def wrk(url: str, duration: int, script: Path) -> dict[str, Any]:
     }
 
 
-def bench_load(
-    data: dict[str, Any], duration: int, rounds: int, version_ttl: float = 0
-) -> dict[str, Any]:
+SERVERS = {
+    # The production command (Dockerfile, docker-compose.yml), one worker process.
+    "uvicorn": [
+        "-m",
+        "uvicorn",
+        "villageportal.asgi:application",
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--host",
+        "127.0.0.1",
+        "--port",
+    ],
+    # The same with two worker processes (docker-compose's WEB_CONCURRENCY default).
+    "uvicorn-2": [
+        "-m",
+        "uvicorn",
+        "villageportal.asgi:application",
+        "--workers",
+        "2",
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--host",
+        "127.0.0.1",
+        "--port",
+    ],
+    # The former production server, for comparison.
+    "daphne": ["-m", "daphne", "--bind", "127.0.0.1", "--port"],
+}
+
+
+def bench_load(data: dict[str, Any], duration: int, rounds: int, server: str) -> dict[str, Any]:
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed (apt-get install -y wrk).")
     port = free_port()
@@ -201,21 +232,15 @@ def bench_load(
     lane_path = f"/p/{data['village_id']}/lanes/{data['lane_id']}/"
     floor_path = "/bench/floor/"
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in the finally below
-        "w", prefix="qrsigns-daphne-", suffix=".log", delete=False
+        "w", prefix=f"qrsigns-{server}-", suffix=".log", delete=False
     )
-    server = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "villageportal.asgi:application",
-        ],
+    command = [sys.executable, *SERVERS[server], str(port)]
+    if server == "daphne":
+        command.append("villageportal.asgi:application")
+    server_process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        command,
         cwd=ROOT,
-        env={**environment(), "QRSIGNS_VERSION_TTL": str(version_ttl)},
+        env=environment(),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -223,9 +248,9 @@ def bench_load(
         handle.write(WRK_SCRIPT)
     script = Path(handle.name)
     results: dict[str, Any] = {
+        "server": server,
         "lane_path": lane_path,
         "floor_path": floor_path,
-        "version_ttl": version_ttl,
         "rounds": [],
     }
     try:
@@ -236,8 +261,8 @@ def bench_load(
                     if response.status == 200:
                         break
             except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit(f"daphne did not start; see {log.name}")
+                if time.monotonic() > deadline or server_process.poll() is not None:
+                    sys.exit(f"{server} did not start; see {log.name}")
                 time.sleep(0.3)
         with urllib.request.urlopen(base + lane_path, timeout=10) as response:  # noqa: S310
             body = response.read()
@@ -255,11 +280,11 @@ def bench_load(
             results["rounds"].append({"round": n + 1, "floor": floor, "lane": lane})
             print(f"  round {n + 1}: floor {floor}\n           lane  {lane}")
     finally:
-        server.terminate()
+        server_process.terminate()
         try:
-            server.wait(timeout=20)
+            server_process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.kill()
+            server_process.kill()
         log.close()
         script.unlink(missing_ok=True)
     floor_rps = [r["floor"]["rps"] for r in results["rounds"]]
@@ -414,21 +439,25 @@ def run_child(*args: str) -> dict[str, Any]:
 
 def markdown(results: dict[str, Any]) -> str:
     data, cold = results["data"], results["cold"]
-    load = results["load"]
+    first = results["load"]["uvicorn"]
     lines = [
         f"Run {results['date']} with `{results['command']}`; load average before: "
         f"{results['loadavg']}.",
         "",
-        f"(1) Lane page `{load['lane_path']}` ({data['lane']}, {data['village']}: "
+        f"(1) Lane page `{first['lane_path']}` ({data['lane']}, {data['village']}: "
         f"{data['lane_households']} households; {data['database_households']:,} in the "
-        f"database), {load['lane_bytes']} bytes of HTML; daphne on loopback, "
-        f"`wrk -t2 -c{CONNECTIONS}`, rounds of {results['duration']} s alternating.",
+        f"database), {first['lane_bytes']} bytes of HTML; on loopback, "
+        f"`wrk -t2 -c{CONNECTIONS}`, rounds of {results['duration']} s alternating floor and "
+        "lane.",
         "",
     ]
-    for title, run in (
-        ("Default (`QRSIGNS_VERSION_TTL` 0: the version is read from Redis each request)", load),
-        ("`QRSIGNS_VERSION_TTL=1` (versions kept one second per process)", results["load_ttl"]),
-    ):
+    titles = {
+        "uvicorn": "uvicorn, one process (the production command)",
+        "uvicorn-2": "uvicorn, two worker processes (docker-compose's default)",
+        "daphne": "daphne, one process (the former server)",
+    }
+    for server, run in results["load"].items():
+        title = titles[server]
         lines += [
             title,
             "",
@@ -469,6 +498,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--servers",
+        default="uvicorn,uvicorn-2,daphne",
+        help="comma-separated: " + ",".join(SERVERS),
+    )
     parser.add_argument("--pdf-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pdf-single", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--mask", type=int, help=argparse.SUPPRESS)
@@ -492,9 +526,10 @@ def main() -> None:
     print("Preparing signs...")
     results["data"] = data = prepare()
     print(f"(1) lane page of {data['lane']} ({data['lane_households']} households)")
-    results["load"] = bench_load(data, args.duration, args.rounds)
-    print("    again, with QRSIGNS_VERSION_TTL=1 (versions kept one second per process)")
-    results["load_ttl"] = bench_load(data, args.duration, args.rounds, version_ttl=1)
+    results["load"] = {}
+    for server in args.servers.split(","):
+        print(f"    {server}")
+        results["load"][server] = bench_load(data, args.duration, args.rounds, server)
     results["cold"] = bench_cold(data)
     print("(2) PDF of 1,000 signs")
     results["pdf"] = [

@@ -45,7 +45,7 @@ from django.utils.translation import gettext, gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
-from households import history
+from households import history, public_cache
 from households.models import Household, ImportJob, Resident, Village, natural_key
 from households.registry import (
     clean_digital_address,
@@ -1431,6 +1431,8 @@ def import_run(*, job: ImportJob) -> ImportJob:
                 residents_written=writer.residents,
                 preview=[],
             )
+            # Bulk inserts send no signals: the public pages of the village are renewed here.
+            public_cache.bump(job.village_id)
     except IntegrityError as exc:
         logger.info("Import %s conflicts with the registry", job.pk, exc_info=True)
         errors = [error("registry_changed"), *_conflict(exc), *job.errors]

@@ -7,6 +7,7 @@ transaction commits), so the next request renders afresh.
 
 from uuid import UUID
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -23,6 +24,27 @@ def version(village_id: UUID | str) -> int:
     return int(value)
 
 
+def channel() -> str:
+    """The Redis channel on which every change is announced (``villageportal.edge_cache``)."""
+    return cache.make_and_validate_key("public:village:changes")
+
+
+_publisher: dict[str, object] = {}
+
+
+def _announce(village_id: UUID | str) -> None:
+    location = settings.CACHES["default"].get("LOCATION")
+    if settings.CACHES["default"]["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        return
+    location = location[0] if isinstance(location, list | tuple) else location
+    client = _publisher.get(location)
+    if client is None:
+        import redis
+
+        client = _publisher[location] = redis.Redis.from_url(location)
+    client.publish(channel(), str(village_id))
+
+
 def bump(village_id: UUID | str) -> None:
     """Invalidate the village's public pages once the current transaction commits."""
 
@@ -31,5 +53,6 @@ def bump(village_id: UUID | str) -> None:
             cache.incr(_key(village_id))
         except ValueError:
             cache.add(_key(village_id), 2, timeout=None)
+        _announce(village_id)
 
     transaction.on_commit(_bump)

@@ -7,7 +7,6 @@ their own instead of the staff portal's.
 """
 
 import hashlib
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from households.models import Household, Lane, Village
 from qrsigns import services
 from qrsigns.models import HeritageSite, Sign, normalise_code
 from qrsigns.selectors import lane_public_households, lane_sketch
+from villageportal.edge_cache import EDGE_HEADER
 
 # Browsers and proxies may keep a page this long; the server-side copy is exact.
 PUBLIC_MAX_AGE = 300
@@ -54,26 +54,8 @@ _LOCAL_PAGES: OrderedDict[str, tuple[int, str, bytes]] = OrderedDict()
 LOCAL_PAGES_MAX = 512
 
 
-# With ``QRSIGNS_VERSION_TTL`` seconds (default 0: ask every time) a web process also keeps the
-# villages' versions that long, so a hot page costs no round trip at all; a change made
-# elsewhere then shows up to that many seconds late in this process.
-_LOCAL_VERSIONS: dict[str, tuple[float, int]] = {}
-_clock = time.monotonic
-
-
 def _version(village_id: UUID) -> int:
-    ttl = float(getattr(settings, "QRSIGNS_VERSION_TTL", 0))
-    if ttl <= 0:
-        return public_cache.version(village_id)
-    key, now = str(village_id), _clock()
-    kept = _LOCAL_VERSIONS.get(key)
-    if kept is not None and now - kept[0] < ttl:
-        return kept[1]
-    if len(_LOCAL_VERSIONS) > 10_000:
-        _LOCAL_VERSIONS.clear()
-    value = public_cache.version(village_id)
-    _LOCAL_VERSIONS[key] = (now, value)
-    return value
+    return public_cache.version(village_id)
 
 
 def _remember(key: str, entry: tuple[int, str, bytes]) -> None:
@@ -121,11 +103,14 @@ def _cached_page(
             entry = (current, f'"{hashlib.blake2b(html, digest_size=12).hexdigest()}"', html)
             cache.set(key, entry, PAGE_TIMEOUT)
         _remember(key, entry)
-    _rendered_at, etag, html = entry
+    rendered_at, etag, html = entry
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        # The ASGI page cache keeps this response for as long as the village stays at this
+        # version (villageportal.edge_cache), and removes the header.
+        response[EDGE_HEADER] = f"{village_id} {rendered_at}"
     return _headers(response, etag, language)
 
 

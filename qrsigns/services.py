@@ -4,7 +4,7 @@ Every write that shows on a public page bumps the village's public-cache version
 """
 
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -381,3 +381,40 @@ def sheet_build(*, job: SheetJob) -> SheetJob:
     )
     job.refresh_from_db()
     return job
+
+
+SHEETS_FOLDER = "signsheets/"
+
+
+def sheets_purge(*, now: datetime | None = None) -> int:
+    """Delete the PDF files of sheets built more than ``QRSIGNS_SHEET_KEEP_DAYS`` days ago.
+
+    The jobs stay (who printed what, and when); their page offers to build the sheet again.
+    Files in the sheets' folder that no job points to (a build cut off between storing its file
+    and recording it) go too once they are as old. Returns the number of files deleted.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.QRSIGNS_SHEET_KEEP_DAYS)
+    storage = SheetJob._meta.get_field("file").storage
+    deleted = 0
+    expired = SheetJob.objects.filter(finished_at__lt=cutoff).exclude(file="")
+    for job in expired.only("pk", "file"):
+        name = job.file.name
+        # The row first: a download started meanwhile finds no file rather than half of one.
+        SheetJob.objects.filter(pk=job.pk, file=name).update(file="")
+        if storage.exists(name):
+            storage.delete(name)
+            deleted += 1
+    try:
+        _folders, files = storage.listdir(SHEETS_FOLDER)
+    except FileNotFoundError:
+        return deleted
+    kept = set(
+        SheetJob.objects.filter(file__startswith=SHEETS_FOLDER).values_list("file", flat=True)
+    )
+    for filename in files:
+        name = SHEETS_FOLDER + filename
+        if name not in kept and storage.get_modified_time(name) < cutoff:
+            storage.delete(name)
+            deleted += 1
+    return deleted

@@ -1,4 +1,4 @@
-"""Background jobs of the QR-sign app: building PDF sheets of signs."""
+"""Background jobs of the QR-sign app: building PDF sheets of signs, and removing old ones."""
 
 from celery import shared_task
 
@@ -13,3 +13,9 @@ def sheet_build_task(job_id: str) -> str:
     if job is None:
         return ""
     return services.sheet_build(job=job).status
+
+
+@shared_task
+def sheets_purge_task() -> int:
+    """Daily: delete sheet PDFs older than ``QRSIGNS_SHEET_KEEP_DAYS``."""
+    return services.sheets_purge()

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -287,7 +288,11 @@ def _job(request: HttpRequest, pk: Any) -> SheetJob:
 @login_required
 def sheet_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job(request, pk)
-    return render(request, "qrsigns/sheet_detail.html", {"job": job})
+    return render(
+        request,
+        "qrsigns/sheet_detail.html",
+        {"job": job, "keep_days": settings.QRSIGNS_SHEET_KEEP_DAYS},
+    )
 
 
 @require_GET

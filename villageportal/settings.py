@@ -289,5 +289,9 @@ DIGITAL_ADDRESS_PATTERN = env.str(
 MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 
+# How many days built PDF sheets of signs are kept before they are deleted (they can be built
+# again at any time).
+QRSIGNS_SHEET_KEEP_DAYS = env.int("QRSIGNS_SHEET_KEEP_DAYS", default=7)
+
 # The largest registry file accepted for import: a 100,000-household CSV is about 42 MiB.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=48 * 1024 * 1024)

@@ -247,6 +247,22 @@ def test_the_import_is_recorded_in_the_history_as_an_import(
     assert HouseholdEvent.objects.filter(pgh_obj_id=household.pk, pgh_label="update").exists()
 
 
+def test_an_import_renews_the_village_public_pages(
+    head_client, village, world, django_capture_on_commit_callbacks
+) -> None:
+    """Bulk inserts send no signals; the import bumps the village's public version itself."""
+    from households import public_cache
+
+    lane_page = reverse("qrsigns_lane", kwargs={"village_id": village.pk, "lane_id": world.lane.pk})
+    before = Client().get(lane_page).content.decode()
+    assert "HT.0009" not in before
+    version = public_cache.version(village.pk)
+    upload(head_client, csv_bytes(good_rows()), "ho.csv")
+    confirm(head_client, last_job(), django_capture_on_commit_callbacks)
+    assert public_cache.version(village.pk) > version
+    assert "HT.0009" in Client().get(lane_page).content.decode()
+
+
 def test_a_csv_without_bom_and_with_semicolons_is_read(head_client) -> None:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")

@@ -58,7 +58,6 @@ def site(world: Any) -> HeritageSite:
 @pytest.fixture(autouse=True)
 def _fresh_local_pages() -> None:
     """Each test starts without pages kept in this process (the shared cache is cleared too)."""
-    from qrsigns.public_views import _LOCAL_PAGES, _LOCAL_VERSIONS
+    from qrsigns.public_views import _LOCAL_PAGES
 
     _LOCAL_PAGES.clear()
-    _LOCAL_VERSIONS.clear()

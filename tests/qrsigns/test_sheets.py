@@ -116,3 +116,69 @@ def test_a_worker_process_builds_the_sheet(worker, world, media) -> None:
     pdf = (media / job.file.name).read_bytes()
     signs = Sign.objects.filter(village=world.village)
     assert sorted(_codes(pdf)) == sorted(printing.qr_payload(s) for s in signs)
+
+
+@pytest.mark.django_db
+def test_old_sheets_are_purged_and_can_be_built_again(
+    village_head, world, media, settings, django_capture_on_commit_callbacks
+) -> None:
+    import os
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    settings.QRSIGNS_SHEET_KEEP_DAYS = 7
+    now = timezone.now()
+    old, recent = (
+        SheetJob.objects.create(
+            village=world.village,
+            kinds=["lane_start"],
+            per_page=2,
+            status=SheetJob.Status.DONE,
+            progress=100,
+            finished_at=now - timedelta(days=days),
+        )
+        for days in (8, 2)
+    )
+    for job in (old, recent):
+        job.file.save(f"bien-qr-{job.pk}.pdf", ContentFile(b"%PDF-1.4 test"))
+    folder = media / "signsheets"
+    # A file no job points to: one left by a build cut off long ago, one being written now.
+    (folder / "orphan-old.pdf").write_bytes(b"%PDF")
+    stamp = (now - timedelta(days=9)).timestamp()
+    os.utime(folder / "orphan-old.pdf", (stamp, stamp))
+    (folder / "orphan-new.pdf").write_bytes(b"%PDF")
+    old_file = media / old.file.name
+
+    assert services.sheets_purge(now=now) == 2
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert not old_file.exists() and old.file.name == ""
+    assert (media / recent.file.name).exists()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [Path(recent.file.name).name, "orphan-new.pdf"]
+    )
+    client = _client(village_head)
+    page = client.get(reverse("qrsigns_sheet_detail", kwargs={"pk": old.pk})).content.decode()
+    assert 'data-testid="sheet-purged"' in page and 'data-testid="download"' not in page
+    assert "7 ngày" in page
+    assert client.get(reverse("qrsigns_sheet_download", kwargs={"pk": old.pk})).status_code == 404
+    # The page's button builds the same sheet again.
+    services.signs_ensure(village=world.village, by=None, door_plates=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(
+            reverse("qrsigns_sheet_create"), {"kinds": ["lane_start"], "per_page": "2"}
+        )
+    assert again.status_code == 302
+    assert SheetJob.objects.count() == 3
+    assert services.sheets_purge(now=now) == 0
+
+
+def test_the_beat_schedule_purges_sheets_daily() -> None:
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["qrsigns-purge-sheets"]
+    assert entry["task"] == "qrsigns.tasks.sheets_purge_task"
+    assert entry["schedule"] == 24 * 3600.0
