@@ -84,6 +84,20 @@ def board_reports(*, village: Village, params: Any) -> list[Report]:
     return list(reports[:BOARD_LIMIT])
 
 
+def reports_of_reporter(*, user: Any, codes: list[str], limit: int = 100) -> list[Report]:
+    """The reports a person sent: linked to their account, or remembered by their browser."""
+    mine = Q(tracking_code__in=codes) if codes else None
+    if getattr(user, "is_authenticated", False):
+        mine = Q(reporter_user=user) if mine is None else mine | Q(reporter_user=user)
+    if mine is None:
+        return []
+    return list(
+        Report.objects.filter(mine)
+        .select_related("category", "village", "lane")
+        .order_by("-created_at")[:limit]
+    )
+
+
 def staff_reports(*, village: Village, params: Any) -> QuerySet[Report]:
     reports = Report.objects.filter(village=village).select_related("category", "lane", "assignee")
     status = params.get("status", "")

@@ -101,6 +101,8 @@ MATRIX: dict[str, Rule] = {
     "feedback_board": Rule(EVERYONE, kwargs=_village),
     "feedback_sent": Rule(EVERYONE, kwargs=_code),
     "feedback_track": Rule(EVERYONE),
+    "feedback_mine": Rule(EVERYONE),
+    "feedback_mine_forget": Rule(EVERYONE, method="POST"),
     "feedback_status": Rule(EVERYONE, kwargs=_code),
     "feedback_rate": Rule(EVERYONE, method="POST", kwargs=_code),
     "feedback_reopen": Rule(EVERYONE, method="POST", kwargs=_code),
