@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -310,15 +309,16 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
     """The village's public board: open and recent reports, on a map and in a list."""
     village = _village(village_id)
     reports = selectors.board_reports(village=village, params=request.GET)
+    drawing = selectors.board_map(village=village, reports=reports)
     points = [
         {
-            "lat": float(r.latitude),
-            "lon": float(r.longitude),
-            "label": f"{r.category.name} · {r.get_status_display()}",
-            "url": reverse("feedback_public_detail", args=[r.public_code]),
+            "n": pin["n"],
+            "lat": float(pin["report"].latitude),
+            "lon": float(pin["report"].longitude),
+            "label": f"{pin['report'].category.name} · {pin['report'].get_status_display()}",
+            "url": pin["url"],
         }
-        for r in reports
-        if r.latitude is not None and r.longitude is not None
+        for pin in (drawing["pins"] if drawing else [])
     ]
     return render(
         request,
@@ -327,6 +327,7 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
             "village": village,
             "reports": reports,
             "points": points,
+            "drawing": drawing,
             "categories": Category.objects.filter(village=village, active=True),
             "params": request.GET,
             "tile_url": settings.MAP_TILE_URL,
