@@ -5,8 +5,10 @@ Some are past their deadline, some rated; run twice, it adds nothing the second 
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,7 +16,7 @@ from accounts.models import Membership
 from accounts.roles import Role
 from feedback import services
 from feedback.models import Category, Report, ResponseTemplate, Status
-from households.models import Lane
+from households.models import Household, Lane
 
 PROBLEMS = {
     "electricity": [
@@ -74,7 +76,19 @@ def _seed_village(village: Any, rng: random.Random, *, max_ack_hours: float = 30
     if Report.objects.filter(village=village).exists():
         return 0
     categories = {c.code: c for c in Category.objects.filter(village=village)}
+    water = categories.get("water")
+    meter = None
+    if water is not None and not water.questions:
+        meter = services.question_add(category=water, label="Số đồng hồ nước (nếu có)")["key"]
     lanes = list(Lane.objects.alive().filter(village=village))
+    # Reports are placed by the houses of their lane, so that the board's map has pins.
+    homes: dict[Any, list[tuple[Any, Any]]] = {}
+    for lane_id, lat, lng in (
+        Household.objects.alive()
+        .filter(village=village, latitude__isnull=False, longitude__isnull=False)
+        .values_list("lane_id", "latitude", "longitude")[:2000]
+    ):
+        homes.setdefault(lane_id, []).append((lat, lng))
     head = _handler(village)
     ResponseTemplate.objects.get_or_create(
         village=village,
@@ -97,15 +111,28 @@ def _seed_village(village: Any, rng: random.Random, *, max_ack_hours: float = 30
             sent = now - timedelta(days=rng.uniform(low, high), hours=rng.uniform(0, 5))
             lane = rng.choice(lanes) if lanes else None
             named = rng.random() < 0.6
+            latitude = longitude = None
+            near = homes.get(lane.pk if lane else None) or []
+            if near and rng.random() < 0.8:
+                lat, lng = rng.choice(near)
+                latitude = round(lat + Decimal(rng.uniform(-2, 2)) / 10_000, 7)
+                longitude = round(lng + Decimal(rng.uniform(-2, 2)) / 10_000, 7)
+                try:
+                    services.location_check(village=village, latitude=latitude, longitude=longitude)
+                except ValidationError:
+                    latitude = longitude = None
+            answers = {}
+            if code == "water" and meter and rng.random() < 0.5:
+                answers[meter] = f"DH-{rng.randint(10000, 99999)}"
             report = services.report_submit(
                 village=village,
                 submission=services.Submission(
                     category=categories[code],
                     description=rng.choice(PROBLEMS[code]),
-                    answers={},
+                    answers=answers,
                     lane=lane,
-                    latitude=None,
-                    longitude=None,
+                    latitude=latitude,
+                    longitude=longitude,
                     reporter_name=rng.choice(NAMES) if named else "",
                     reporter_email=f"cudan{made}@example.com" if named else "",
                     show_name=named and rng.random() < 0.3,

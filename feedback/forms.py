@@ -7,8 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.phones import normalize_phone
 from feedback import photos as photo_processing
 from feedback.models import TRANSITIONS, Category, Report, Status
-from feedback.services import MAX_PHOTOS, Submission
+from feedback.services import MAX_HOURS, MAX_PHOTOS, Submission
 from households.models import Lane
+
+HOURS_ERRORS = {
+    "invalid": _("Give a whole number of hours."),
+    "min_value": _("A deadline is at least %(limit_value)s hour."),
+    "max_value": _("A deadline is at most %(limit_value)s hours."),
+}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -83,7 +89,7 @@ class ReportForm(forms.Form):
         self.fields["category"].queryset = Category.objects.filter(village=village, active=True)
         self.fields["lane"].queryset = Lane.objects.alive().filter(village=village)
         for category in self.categories:
-            for question in category.questions or []:
+            for question in category.live_questions():
                 key = f"q_{category.pk}_{question['key']}"
                 self.fields[key] = forms.CharField(
                     label=f"{category.name}: {question['label']}", required=False, max_length=200
@@ -103,7 +109,7 @@ class ReportForm(forms.Form):
         category = data.get("category")
         answers = {}
         if category is not None:
-            for question in category.questions or []:
+            for question in category.live_questions():
                 value = (data.get(f"q_{category.pk}_{question['key']}") or "").strip()
                 if question.get("required") and not value:
                     self.add_error(
@@ -184,7 +190,58 @@ class RateForm(forms.Form):
     )
 
 
-class CategoryForm(forms.ModelForm):
-    class Meta:
-        model = Category
-        fields = ["name", "description", "urgent", "ack_hours", "resolve_hours", "active"]
+class CategoryForm(forms.Form):
+    """A category's name and deadlines; ``active`` only when editing one that exists."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, error_messages={"required": _("Name the category.")}
+    )
+    description = forms.CharField(label=_("Description (optional)"), max_length=255, required=False)
+    urgent = forms.BooleanField(
+        label=_("Urgent (handled within clock hours, nights and holidays included)"),
+        required=False,
+    )
+    ack_hours = forms.IntegerField(
+        label=_("Acknowledge within (working hours)"),
+        initial=8,
+        min_value=1,
+        max_value=MAX_HOURS,
+        error_messages=HOURS_ERRORS,
+    )
+    resolve_hours = forms.IntegerField(
+        label=_("Handle within (hours)"),
+        required=False,
+        min_value=1,
+        max_value=MAX_HOURS,
+        error_messages=HOURS_ERRORS,
+        help_text=_("Clock hours for urgent categories, working hours otherwise; empty: none."),
+    )
+    active = forms.BooleanField(label=_("Offered on the report form"), required=False)
+
+    def __init__(self, *args: Any, creating: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if creating:
+            del self.fields["active"]
+
+    @staticmethod
+    def initial_for(category: Category) -> dict[str, Any]:
+        return {
+            "name": category.name,
+            "description": category.description,
+            "urgent": category.urgent,
+            "ack_hours": category.ack_hours,
+            "resolve_hours": category.resolve_hours,
+            "active": category.active,
+        }
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(
+        label=_("Question"),
+        max_length=150,
+        error_messages={
+            "required": _("Write the question."),
+            "max_length": _("A question has at most 150 characters."),
+        },
+    )
+    required = forms.BooleanField(label=_("Must be answered"), required=False)

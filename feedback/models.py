@@ -47,7 +47,10 @@ class Category(models.Model):
         blank=True,
         help_text=_("Clock hours for urgent categories, working hours otherwise; empty: none."),
     )
-    # Extra questions: [{"key": "meter", "label": "Meter number", "required": false}]
+    # Extra questions, in the order the form asks them:
+    # [{"key": "meter", "label": "Meter number", "required": false, "retired": false}]
+    # A question that reports have answered is retired rather than removed, and rewording it
+    # retires it and adds a new one, so that every answer keeps the question it answered.
     questions = models.JSONField(_("extra questions"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -69,6 +72,13 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def live_questions(self) -> list[dict[str, Any]]:
+        """The questions the report form asks today."""
+        return [q for q in self.questions or [] if not q.get("retired")]
+
+    def question(self, key: str) -> dict[str, Any] | None:
+        return next((q for q in self.questions or [] if q.get("key") == key), None)
 
 
 class Status(models.TextChoices):
@@ -228,6 +238,17 @@ class Report(models.Model):
     @property
     def public_name(self) -> str:
         return self.reporter_name if self.show_name else ""
+
+    def answer_items(self) -> list[tuple[str, str]]:
+        """The extra answers with the wording of the question each one answered."""
+        answers = dict(self.answers or {})
+        items = []
+        for question in self.category.questions or []:
+            key = question.get("key")
+            if key in answers:
+                items.append((question.get("label") or key, answers.pop(key)))
+        items.extend((key, value) for key, value in answers.items())
+        return [(label, str(value)) for label, value in items]
 
 
 def _photo_path(photo: "Photo", filename: str) -> str:

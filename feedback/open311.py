@@ -79,7 +79,7 @@ def _service(category: Category) -> dict[str, Any]:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description,
-        "metadata": bool(category.questions),
+        "metadata": bool(category.live_questions()),
         "type": "realtime",
         "keywords": "",
         "group": "",
@@ -114,7 +114,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
             "order": order,
             "description": q["label"],
         }
-        for order, q in enumerate(category.questions or [], start=1)
+        for order, q in enumerate(category.live_questions(), start=1)
     ]
     data = {"service_code": category.code, "attributes": attributes}
     if fmt == "json":
@@ -256,7 +256,7 @@ def _create(request: HttpRequest, village: Village, fmt: str) -> HttpResponse:
     if category is None:
         return _error(fmt, 400, _("service_code is not one of this jurisdiction's services."))
     answers = {}
-    for question in category.questions or []:
+    for question in category.live_questions():
         value = request.POST.get(f"attribute[{question['key']}]", "").strip()
         if question.get("required") and not value:
             return _error(fmt, 400, _("attribute[%(k)s] is required.") % {"k": question["key"]})

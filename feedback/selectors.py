@@ -1,11 +1,13 @@
 """Reads: the board, similar reports, the staff list, the figures."""
 
+import math
 import statistics
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Max, Min, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from feedback.models import (
@@ -82,6 +84,95 @@ def board_reports(*, village: Village, params: Any) -> list[Report]:
     elif state == "done":
         reports = reports.filter(status__in=DONE_STATUSES)
     return list(reports[:BOARD_LIMIT])
+
+
+def reports_of_reporter(*, user: Any, codes: list[str], limit: int = 100) -> list[Report]:
+    """The reports a person sent: linked to their account, or remembered by their browser."""
+    mine = Q(tracking_code__in=codes) if codes else None
+    if getattr(user, "is_authenticated", False):
+        mine = Q(reporter_user=user) if mine is None else mine | Q(reporter_user=user)
+    if mine is None:
+        return []
+    return list(
+        Report.objects.filter(mine)
+        .select_related("category", "village", "lane")
+        .order_by("-created_at")[:limit]
+    )
+
+
+BOARD_MAP_WIDTH = 600
+BOARD_MAP_MIN_SPAN = 0.002  # degrees of latitude, about 220 m: a map of one lane still reads
+NICE_LENGTHS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000)
+
+
+def board_map(*, village: Village, reports: list[Report]) -> dict[str, Any] | None:
+    """The board's pins drawn without JavaScript: an SVG frame of the village, numbered pins.
+
+    The frame covers the village's households and the pins, north up, on an equirectangular
+    projection (right for a few kilometres); each pin carries the report's number in the list.
+    """
+    placed = [
+        (number, r)
+        for number, r in enumerate(reports, start=1)
+        if r.latitude is not None and r.longitude is not None
+    ]
+    if not placed:
+        return None
+    lats = [float(r.latitude) for _n, r in placed]  # type: ignore[arg-type]
+    lons = [float(r.longitude) for _n, r in placed]  # type: ignore[arg-type]
+    extent = (
+        Household.objects.alive()
+        .filter(village=village, latitude__isnull=False, longitude__isnull=False)
+        .aggregate(
+            lat_min=Min("latitude"),
+            lat_max=Max("latitude"),
+            lon_min=Min("longitude"),
+            lon_max=Max("longitude"),
+        )
+    )
+    if extent["lat_min"] is not None:
+        lats += [float(extent["lat_min"]), float(extent["lat_max"])]
+        lons += [float(extent["lon_min"]), float(extent["lon_max"])]
+    if village.latitude is not None and village.longitude is not None:
+        lats.append(float(village.latitude))
+        lons.append(float(village.longitude))
+    k = math.cos(math.radians((min(lats) + max(lats)) / 2))
+    span_y = max(max(lats) - min(lats), BOARD_MAP_MIN_SPAN) * 1.25
+    span_x = max((max(lons) - min(lons)) * k, BOARD_MAP_MIN_SPAN) * 1.25
+    # Landscape, from 2:1 to 4:3, so that the list still starts high on a phone: grow the
+    # shorter side, the scale stays the same both ways.
+    span_y = max(span_y, span_x * 0.5)
+    span_x = max(span_x, span_y / 0.75)
+    mid_y = (min(lats) + max(lats)) / 2
+    mid_x = (min(lons) + max(lons)) / 2 * k
+    width = BOARD_MAP_WIDTH
+    height = round(width * span_y / span_x)
+    pins = []
+    for number, r in placed:
+        x = (float(r.longitude) * k - (mid_x - span_x / 2)) / span_x * width  # type: ignore[arg-type]
+        y = ((mid_y + span_y / 2) - float(r.latitude)) / span_y * height  # type: ignore[arg-type]
+        pins.append(
+            {
+                "n": number,
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "report": r,
+                "url": reverse("feedback_public_detail", args=[r.public_code]),
+            }
+        )
+    metres_per_unit = span_x * 111_320 / width
+    length = max(
+        (m for m in NICE_LENGTHS if m / metres_per_unit <= width / 4), default=NICE_LENGTHS[0]
+    )
+    return {
+        "width": width,
+        "height": height,
+        "legend_y": height + 24,
+        "full_height": height + 36,
+        "pins": pins,
+        "scale_px": round(length / metres_per_unit, 1),
+        "scale_label": f"{length // 1000} km" if length >= 1000 else f"{length} m",
+    }
 
 
 def staff_reports(*, village: Village, params: Any) -> QuerySet[Report]:

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,6 +41,7 @@ from feedback.photos import ProcessedPhoto
 from feedback.workhours import add_working_hours
 from households.models import Lane, Village
 from households.public_cache import bump
+from households.registry import fold
 
 MAX_PHOTOS = 5
 DEFAULT_CATEGORIES = [
@@ -103,12 +105,289 @@ def categories_ensure_defaults(*, village: Village) -> list[Category]:
     return list(Category.objects.filter(village=village, active=True))
 
 
+MAX_QUESTIONS = 10
+MAX_HOURS = 2000
+
+
+def _category_code(village: Village, name: str) -> str:
+    """A readable code (Open311's service_code) from the name, unique in the village."""
+    base = slugify(fold(name))[:32].strip("-") or "category"
+    taken = set(Category.objects.filter(village=village).values_list("code", flat=True))
+    code, n = base, 2
+    while code in taken:
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+def _category_check(
+    *, village: Village, name: str, ack_hours: int, resolve_hours: int | None, pk: int | None
+) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError(_("Name the category."), code="name")
+    if not 1 <= ack_hours <= MAX_HOURS or (
+        resolve_hours is not None and not 1 <= resolve_hours <= MAX_HOURS
+    ):
+        raise ValidationError(
+            _("Deadlines are whole hours from 1 to %(max)s."), params={"max": MAX_HOURS}
+        )
+    # Compared here rather than with iexact, which SQLite applies to ASCII letters only.
+    names = Category.objects.filter(village=village).exclude(pk=pk).values_list("name", flat=True)
+    if name.casefold() in {n.casefold() for n in names}:
+        raise ValidationError(
+            _("The village already has a category named “%(name)s”."),
+            params={"name": name},
+            code="duplicate",
+        )
+    return name
+
+
 @transaction.atomic
-def category_update(*, category: Category) -> Category:
-    """Save a category's name, urgency and deadlines (validated by its form)."""
-    category.full_clean(exclude=["village", "questions"])
+def category_create(
+    *,
+    village: Village,
+    name: str,
+    description: str = "",
+    urgent: bool = False,
+    ack_hours: int = 8,
+    resolve_hours: int | None = None,
+) -> Category:
+    """A new category at the end of the village's list, without extra questions yet."""
+    name = _category_check(
+        village=village, name=name, ack_hours=ack_hours, resolve_hours=resolve_hours, pk=None
+    )
+    last = Category.objects.filter(village=village).order_by("-sort_order").first()
+    return Category.objects.create(
+        village=village,
+        code=_category_code(village, name),
+        name=name,
+        description=description.strip(),
+        urgent=urgent,
+        ack_hours=ack_hours,
+        resolve_hours=resolve_hours,
+        sort_order=(last.sort_order + 1) if last else 0,
+    )
+
+
+@transaction.atomic
+def category_update(
+    *,
+    category: Category,
+    name: str,
+    description: str = "",
+    urgent: bool = False,
+    ack_hours: int = 8,
+    resolve_hours: int | None = None,
+    active: bool = True,
+) -> Category:
+    """Save a category's name, urgency, deadlines and whether the form offers it.
+
+    The deadlines apply to reports sent from now on; those already sent keep theirs.
+    """
+    category = _locked_category(category)
+    category.name = _category_check(
+        village=category.village,
+        name=name,
+        ack_hours=ack_hours,
+        resolve_hours=resolve_hours,
+        pk=category.pk,
+    )
+    if category.active and not active:
+        _keep_one_open(category)
+    category.description = description.strip()
+    category.urgent = urgent
+    category.ack_hours = ack_hours
+    category.resolve_hours = resolve_hours
+    category.active = active
     category.save()
     return category
+
+
+def _locked_category(category: Category) -> Category:
+    return Category.objects.select_for_update().select_related("village").get(pk=category.pk)
+
+
+def _keep_one_open(category: Category) -> None:
+    others = Category.objects.filter(village=category.village, active=True).exclude(pk=category.pk)
+    if not others.exists():
+        raise ValidationError(
+            _("Residents need at least one category: keep another one open first."),
+            code="last",
+        )
+
+
+def _renumber(village: Village) -> list[Category]:
+    categories = list(
+        Category.objects.select_for_update().filter(village=village).order_by("sort_order", "name")
+    )
+    for order, item in enumerate(categories):
+        if item.sort_order != order:
+            item.sort_order = order
+            item.save(update_fields=["sort_order"])
+    return categories
+
+
+@transaction.atomic
+def category_move(*, category: Category, up: bool) -> None:
+    """Swap the category with the one before (or after) it in the form's list."""
+    categories = _renumber(category.village)
+    index = next(i for i, c in enumerate(categories) if c.pk == category.pk)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(categories):
+        return
+    a, b = categories[index], categories[other]
+    a.sort_order, b.sort_order = b.sort_order, a.sort_order
+    a.save(update_fields=["sort_order"])
+    b.save(update_fields=["sort_order"])
+
+
+@transaction.atomic
+def category_remove(*, category: Category) -> bool:
+    """Delete a category no report used; retire one that reports use. True if deleted."""
+    category = _locked_category(category)
+    if category.active:
+        _keep_one_open(category)
+    if category.reports.exists():
+        category.active = False
+        category.save(update_fields=["active"])
+        return False
+    category.delete()
+    return True
+
+
+def _question_label(label: str) -> str:
+    label = " ".join(label.split())
+    if not label:
+        raise ValidationError(_("Write the question."), code="label")
+    if len(label) > 150:
+        raise ValidationError(_("A question has at most 150 characters."), code="label")
+    return label
+
+
+def _question_index(category: Category, key: str) -> int:
+    for index, question in enumerate(category.questions or []):
+        if question.get("key") == key:
+            return index
+    raise ValidationError(_("This question does not exist."), code="missing")
+
+
+def _question_key(category: Category) -> str:
+    taken = {q.get("key") for q in category.questions or []}
+    n = len(taken) + 1
+    while f"q{n}" in taken:
+        n += 1
+    return f"q{n}"
+
+
+def _label_taken(category: Category, label: str, *, but: str = "") -> None:
+    for question in category.live_questions():
+        if question["key"] != but and question["label"].casefold() == label.casefold():
+            raise ValidationError(
+                _("The category already asks “%(label)s”."), params={"label": label}
+            )
+
+
+def question_answered(*, category: Category, key: str) -> bool:
+    return Report.objects.filter(category=category, answers__has_key=key).exists()
+
+
+@transaction.atomic
+def question_add(*, category: Category, label: str, required: bool = False) -> dict[str, Any]:
+    """Add an extra question at the end of the category's form."""
+    category = _locked_category(category)
+    label = _question_label(label)
+    _label_taken(category, label)
+    if len(category.live_questions()) >= MAX_QUESTIONS:
+        raise ValidationError(
+            _("A category asks at most %(n)s extra questions."), params={"n": MAX_QUESTIONS}
+        )
+    question = {"key": _question_key(category), "label": label, "required": bool(required)}
+    category.questions = [*(category.questions or []), question]
+    category.save(update_fields=["questions"])
+    return question
+
+
+@transaction.atomic
+def question_update(
+    *, category: Category, key: str, label: str, required: bool = False
+) -> dict[str, Any]:
+    """Change a question's wording or whether it must be answered.
+
+    A question that reports have answered is not reworded in place: it is retired, keeping
+    the wording those answers were given to, and the new wording takes its place.
+    """
+    category = _locked_category(category)
+    questions = [dict(q) for q in category.questions or []]
+    index = _question_index(category, key)
+    question = questions[index]
+    if question.get("retired"):
+        raise ValidationError(_("Bring the question back before changing it."), code="retired")
+    label = _question_label(label)
+    _label_taken(category, label, but=key)
+    if label != question["label"] and question_answered(category=category, key=key):
+        question["retired"] = True
+        replacement = {"key": _question_key(category), "label": label, "required": bool(required)}
+        questions.insert(index, replacement)
+        result = replacement
+    else:
+        question.update(label=label, required=bool(required))
+        result = question
+    category.questions = questions
+    category.save(update_fields=["questions"])
+    return result
+
+
+@transaction.atomic
+def question_remove(*, category: Category, key: str) -> bool:
+    """Delete a question nobody answered; retire one with answers. True if deleted."""
+    category = _locked_category(category)
+    questions = [dict(q) for q in category.questions or []]
+    index = _question_index(category, key)
+    if question_answered(category=category, key=key):
+        questions[index]["retired"] = True
+        deleted = False
+    else:
+        del questions[index]
+        deleted = True
+    category.questions = questions
+    category.save(update_fields=["questions"])
+    return deleted
+
+
+@transaction.atomic
+def question_restore(*, category: Category, key: str) -> dict[str, Any]:
+    """Ask a retired question again."""
+    category = _locked_category(category)
+    questions = [dict(q) for q in category.questions or []]
+    question = questions[_question_index(category, key)]
+    if question.get("retired"):
+        _label_taken(category, question["label"], but=key)
+        if len(category.live_questions()) >= MAX_QUESTIONS:
+            raise ValidationError(
+                _("A category asks at most %(n)s extra questions."), params={"n": MAX_QUESTIONS}
+            )
+        question.pop("retired", None)
+    category.questions = questions
+    category.save(update_fields=["questions"])
+    return question
+
+
+@transaction.atomic
+def question_move(*, category: Category, key: str, up: bool) -> None:
+    """Swap a question with the asked question before (or after) it."""
+    category = _locked_category(category)
+    questions = [dict(q) for q in category.questions or []]
+    index = _question_index(category, key)
+    live = [i for i, q in enumerate(questions) if not q.get("retired")]
+    if index not in live:
+        return
+    position = live.index(index) + (-1 if up else 1)
+    if not 0 <= position < len(live):
+        return
+    other = live[position]
+    questions[index], questions[other] = questions[other], questions[index]
+    category.questions = questions
+    category.save(update_fields=["questions"])
 
 
 def deadlines(*, category: Category, start: datetime) -> tuple[datetime, datetime | None]:

@@ -24,7 +24,7 @@ from accounts.access import (
 from accounts.models import User
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
 from feedback import selectors, services
-from feedback.forms import CategoryForm, TextForm, TransitionForm
+from feedback.forms import TextForm, TransitionForm
 from feedback.models import ApiKey, Category, Photo, Report, ResponseTemplate, Status
 
 # Who handles reports; the community digital team reads them only.
@@ -238,7 +238,7 @@ def sender_block(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------------------
-# Settings: categories, response templates, API keys
+# Settings: response templates and API keys (categories have their own pages)
 
 
 @require_http_methods(["GET", "POST"])
@@ -269,18 +269,6 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 for item in key:
                     services.api_key_revoke(key=item)
                 messages.success(request, _("The key was revoked."))
-            elif action == "category":
-                category = Category.objects.filter(
-                    village=village, pk=request.POST.get("category") or 0
-                ).first()
-                form = CategoryForm(request.POST, instance=category)
-                if category is None or not form.is_valid():
-                    raise ValidationError(
-                        [e for errs in form.errors.values() for e in errs]
-                        or _("Choose a category.")
-                    )
-                services.category_update(category=form.instance)
-                messages.success(request, _("The category was saved."))
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
@@ -293,10 +281,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         request,
         "feedback/settings.html",
         {
-            "categories": [
-                (c, CategoryForm(instance=c, auto_id=f"c{c.pk}_%s"))
-                for c in Category.objects.filter(village=village)
-            ],
+            "categories": Category.objects.filter(village=village),
             "templates": ResponseTemplate.objects.filter(village=village),
             "keys": ApiKey.objects.filter(village=village),
             "raw_key": raw_key,

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from feedback import open311, staff_views, views
+from feedback import category_views, open311, staff_views, views
 
 FMT = r"(?P<fmt>json|xml)"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("feedback/<uuid:village_id>/board/", views.board, name="feedback_board"),
     path("feedback/sent/<str:code>/", views.report_sent, name="feedback_sent"),
     path("feedback/track/", views.track, name="feedback_track"),
+    path("feedback/mine/", views.mine, name="feedback_mine"),
+    path("feedback/mine/forget/", views.mine_forget, name="feedback_mine_forget"),
     path("feedback/track/<str:code>/", views.status, name="feedback_status"),
     path("feedback/track/<str:code>/rate/", views.rate, name="feedback_rate"),
     path("feedback/track/<str:code>/reopen/", views.reopen, name="feedback_reopen"),
@@ -42,6 +44,48 @@ urlpatterns = [
         name="feedback_photo_moderate",
     ),
     path("feedback/settings/", staff_views.settings_page, name="feedback_settings"),
+    path("feedback/categories/", category_views.category_list, name="feedback_category_list"),
+    path("feedback/categories/new/", category_views.category_add, name="feedback_category_add"),
+    path(
+        "feedback/categories/<int:pk>/",
+        category_views.category_edit,
+        name="feedback_category_edit",
+    ),
+    path(
+        "feedback/categories/<int:pk>/move/",
+        category_views.category_move,
+        name="feedback_category_move",
+    ),
+    path(
+        "feedback/categories/<int:pk>/remove/",
+        category_views.category_remove,
+        name="feedback_category_remove",
+    ),
+    path(
+        "feedback/categories/<int:pk>/questions/",
+        category_views.question_add,
+        name="feedback_question_add",
+    ),
+    path(
+        "feedback/categories/<int:pk>/questions/<slug:key>/",
+        category_views.question_edit,
+        name="feedback_question_edit",
+    ),
+    path(
+        "feedback/categories/<int:pk>/questions/<slug:key>/move/",
+        category_views.question_move,
+        name="feedback_question_move",
+    ),
+    path(
+        "feedback/categories/<int:pk>/questions/<slug:key>/remove/",
+        category_views.question_remove,
+        name="feedback_question_remove",
+    ),
+    path(
+        "feedback/categories/<int:pk>/questions/<slug:key>/restore/",
+        category_views.question_restore,
+        name="feedback_question_restore",
+    ),
     path("feedback/stats/", staff_views.stats, name="feedback_stats"),
     re_path(r"^feedback/export\.(?P<fmt>csv|xlsx)$", staff_views.export, name="feedback_export"),
     # Open311 GeoReport v2

@@ -1,5 +1,6 @@
 """Public pages: send a report, follow it by its tracking code, the village board, photos."""
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -8,20 +9,49 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import roles_in_village
 from accounts.roles import STAFF_ROLES
 from feedback import limits, selectors, services
 from feedback.forms import RateForm, ReportForm, TextForm
-from feedback.models import Category, Photo, Report, contact_hash
+from feedback.models import CODE_ALPHABET, Category, Photo, Report, contact_hash
 from households.models import Lane, Village
 
 
 def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+# "My reports" without an account: the browser keeps the tracking codes it sent, in a signed
+# cookie that holds nothing else and is sent only to the feedback pages.
+MINE_COOKIE = "feedback_mine"
+MINE_SALT = "feedback.mine"
+MINE_MAX_CODES = 30
+MINE_MAX_AGE = 365 * 24 * 3600
+_CODE = re.compile(rf"^PA-[{CODE_ALPHABET}]{{8}}$")
+
+
+def remembered_codes(request: HttpRequest) -> list[str]:
+    """The tracking codes this browser sent; a cookie that was tampered with counts as none."""
+    raw = request.get_signed_cookie(MINE_COOKIE, default="", salt=MINE_SALT, max_age=MINE_MAX_AGE)
+    return [code for code in raw.split(",") if _CODE.match(code)][:MINE_MAX_CODES]
+
+
+def _remember(request: HttpRequest, response: HttpResponse, code: str) -> None:
+    codes = [code, *(c for c in remembered_codes(request) if c != code)][:MINE_MAX_CODES]
+    response.set_signed_cookie(
+        MINE_COOKIE,
+        ",".join(codes),
+        salt=MINE_SALT,
+        max_age=MINE_MAX_AGE,
+        path="/feedback/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def _village(village_id: Any) -> Village:
@@ -88,7 +118,12 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
                     form.add_error(None, exc)
                 else:
                     request.session["feedback_last_code"] = report.tracking_code
-                    return redirect("feedback_sent", code=report.tracking_code)
+                    response = redirect("feedback_sent", code=report.tracking_code)
+                    if not request.user.is_authenticated:
+                        # Signed in, the report is linked to the account instead: a phone
+                        # shared after signing out does not list it.
+                        _remember(request, response, report.tracking_code)
+                    return response
         if status == 200:
             status = 400
     else:
@@ -174,6 +209,36 @@ def track(request: HttpRequest) -> HttpResponse:
     return render(request, "feedback/track.html", {"code": ""})
 
 
+@require_GET
+@never_cache
+def mine(request: HttpRequest) -> HttpResponse:
+    """The reports this person sent: from their account, and from this browser."""
+    codes = remembered_codes(request)
+    return render(
+        request,
+        "feedback/mine.html",
+        {
+            "reports": selectors.reports_of_reporter(user=request.user, codes=codes),
+            "remembered": bool(codes),
+        },
+    )
+
+
+@require_POST
+def mine_forget(request: HttpRequest) -> HttpResponse:
+    """Stop listing on this browser the reports sent from it (on a shared phone, say)."""
+    messages.success(
+        request,
+        _(
+            "This phone no longer lists the reports sent from it. "
+            "Keep their tracking codes to follow them."
+        ),
+    )
+    response = redirect("feedback_mine")
+    response.delete_cookie(MINE_COOKIE, path="/feedback/", samesite="Lax")
+    return response
+
+
 def _status_page(request: HttpRequest, report: Report, **extra: Any) -> HttpResponse:
     status = extra.pop("status", 200)
     return render(
@@ -244,15 +309,16 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
     """The village's public board: open and recent reports, on a map and in a list."""
     village = _village(village_id)
     reports = selectors.board_reports(village=village, params=request.GET)
+    drawing = selectors.board_map(village=village, reports=reports)
     points = [
         {
-            "lat": float(r.latitude),
-            "lon": float(r.longitude),
-            "label": f"{r.category.name} · {r.get_status_display()}",
-            "url": reverse("feedback_public_detail", args=[r.public_code]),
+            "n": pin["n"],
+            "lat": float(pin["report"].latitude),
+            "lon": float(pin["report"].longitude),
+            "label": f"{pin['report'].category.name} · {pin['report'].get_status_display()}",
+            "url": pin["url"],
         }
-        for r in reports
-        if r.latitude is not None and r.longitude is not None
+        for pin in (drawing["pins"] if drawing else [])
     ]
     return render(
         request,
@@ -261,6 +327,7 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
             "village": village,
             "reports": reports,
             "points": points,
+            "drawing": drawing,
             "categories": Category.objects.filter(village=village, active=True),
             "params": request.GET,
             "tile_url": settings.MAP_TILE_URL,

@@ -5,9 +5,11 @@ from typing import Any
 from tests.access import (
     ANY_STAFF,
     COMMUNE,
+    EDITORS_ANYWHERE,
     EVERYONE,
     HEAD,
     OFFICER,
+    OUR_EDITORS,
     OUR_STAFF,
     SECURITY,
     SUPER,
@@ -73,6 +75,20 @@ def _photo_pk(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"pk": _photo(ctx).pk}
 
 
+def _category(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A fresh category with one question, so that each actor's request has its own."""
+    import uuid
+
+    from feedback import services
+
+    services.categories_ensure_defaults(village=ctx["village"])
+    category = services.category_create(
+        village=ctx["village"], name=f"Cây xanh {uuid.uuid4().hex[:6]}", ack_hours=8
+    )
+    services.question_add(category=category, label="Cây nào?")
+    return {"pk": category.pk, "key": "q1"}
+
+
 def _object(allowed: frozenset[str], **options: Any) -> Rule:
     """A report of the village: 404 to other villages and to residents, 403 to other staff."""
     return Rule(allowed, scoped=True, resident_refusal="not_found", **options)
@@ -85,6 +101,8 @@ MATRIX: dict[str, Rule] = {
     "feedback_board": Rule(EVERYONE, kwargs=_village),
     "feedback_sent": Rule(EVERYONE, kwargs=_code),
     "feedback_track": Rule(EVERYONE),
+    "feedback_mine": Rule(EVERYONE),
+    "feedback_mine_forget": Rule(EVERYONE, method="POST"),
     "feedback_status": Rule(EVERYONE, kwargs=_code),
     "feedback_rate": Rule(EVERYONE, method="POST", kwargs=_code),
     "feedback_reopen": Rule(EVERYONE, method="POST", kwargs=_code),
@@ -111,6 +129,23 @@ MATRIX: dict[str, Rule] = {
     "feedback_moderate": _object(MANAGERS, method="POST", kwargs=_pk),
     "feedback_block": _object(MANAGERS, method="POST", kwargs=_pk),
     "feedback_photo_moderate": _object(MANAGERS, method="POST", kwargs=_photo_pk),
+    # categories: village heads and officers edit, the rest of the team reads the list
+    "feedback_category_list": Rule(ANY_STAFF),
+    "feedback_category_add": Rule(EDITORS_ANYWHERE),
+    "feedback_category_edit": _object(OUR_EDITORS, kwargs=_category),
+    "feedback_category_move": _object(
+        OUR_EDITORS, method="POST", kwargs=_category, data={"direction": "up"}
+    ),
+    "feedback_category_remove": _object(OUR_EDITORS, method="POST", kwargs=_category),
+    "feedback_question_add": _object(OUR_EDITORS, method="POST", kwargs=_category),
+    "feedback_question_edit": _object(
+        OUR_EDITORS, method="POST", kwargs=_category, data={"label": "Cây gì?"}
+    ),
+    "feedback_question_move": _object(
+        OUR_EDITORS, method="POST", kwargs=_category, data={"direction": "down"}
+    ),
+    "feedback_question_remove": _object(OUR_EDITORS, method="POST", kwargs=_category),
+    "feedback_question_restore": _object(OUR_EDITORS, method="POST", kwargs=_category),
 }
 # WebSocket route names -> actors allowed to open them.
 WEBSOCKET: dict[str, frozenset[str]] = {}

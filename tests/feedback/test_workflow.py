@@ -257,36 +257,6 @@ def test_looking_up_tracking_codes_is_rate_limited(client: Client, db: None, set
     assert client.get(reverse("feedback_track"), {"code": "PA-GUESS"}).status_code == 429
 
 
-def test_the_village_head_sets_a_category_deadline_and_new_reports_follow_it(
-    village: Any, categories: dict, village_head: Any, officer: Any
-) -> None:
-    water = categories["water"]
-    data = {
-        "action": "category",
-        "category": water.pk,
-        "name": "Nước sạch",
-        "description": "",
-        "urgent": "on",
-        "ack_hours": "2",
-        "resolve_hours": "6",
-        "active": "on",
-    }
-    clerk = _login(officer)
-    assert clerk.post(reverse("feedback_settings"), data).status_code == 403
-    head = _login(village_head)
-    assert head.post(reverse("feedback_settings"), {**data, "ack_hours": "0"}).status_code == 400
-    assert head.post(reverse("feedback_settings"), data).status_code == 302
-    water.refresh_from_db()
-    assert (water.name, water.urgent, water.ack_hours, water.resolve_hours) == (
-        "Nước sạch",
-        True,
-        2,
-        6,
-    )
-    report = make_report(village, water)
-    assert report.resolve_due - report.created_at == timedelta(hours=6)
-
-
 def test_the_reporter_is_told_once_even_if_the_task_runs_twice(
     report: Report, village_head: Any, django_capture_on_commit_callbacks: Any
 ) -> None:

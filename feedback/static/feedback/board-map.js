@@ -1,10 +1,13 @@
-// Reports on the public board's map; the list below the map has them all.
+// Reports on the public board's map. The page draws them as a plain SVG that needs no
+// script; where Leaflet loads, the tiled map replaces that drawing, with the same numbers.
 (function () {
   "use strict";
   var box = document.getElementById("feedback-map");
   var data = document.getElementById("feedback-points");
   if (!box || !data || !window.L) { return; }
   var points = JSON.parse(data.textContent);
+  box.textContent = "";
+  box.classList.remove("map--static");
   var map = L.map(box);
   var tiles = box.getAttribute("data-tiles");
   if (tiles) {
@@ -15,8 +18,9 @@
     var marker = L.circleMarker([p.lat, p.lon], { radius: 7, color: "#b5471b", weight: 2, fillOpacity: 0.8 });
     var link = document.createElement("a");
     link.href = p.url;
-    link.textContent = p.label;
+    link.textContent = p.n + ". " + p.label;
     marker.bindPopup(link);
+    marker.bindTooltip(String(p.n), { permanent: true, direction: "right", offset: [6, 0] });
     marker.addTo(map);
     bounds.push([p.lat, p.lon]);
   });
