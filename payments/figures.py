@@ -32,6 +32,7 @@ from payments.population import (
     ALL_AGES,
     WORKING_AGE,
     AgeBand,
+    business_households_on,
     households_active_on,
     latest_observation,
     residents_present_on,
@@ -62,10 +63,9 @@ class FigureSpec:
     def population(self, day: date) -> QuerySet:
         if self.subject == "resident":
             return residents_present_on(day, self.band)
-        households = households_active_on(day)
         if self.business_only:
-            households = households.filter(is_business=True)
-        return households
+            return business_households_on(day)
+        return households_active_on(day)
 
     def annotated(self, day: date) -> QuerySet:
         joined = camera_link.joined_exists(day) if self.from_cameras else None

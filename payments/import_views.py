@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access_object, require_roles
 from households import imports as registry_imports
+from households.models import ImportJob
 from payments import imports
 from payments.imports import PREVIEW_ROWS
 from payments.models import AdoptionImport
@@ -22,6 +23,13 @@ from payments.views import RECORDER_ROLES, recorder_required
 
 
 class UploadForm(forms.Form):
+    # The registry import's choice, in its words.
+    mode = forms.ChoiceField(
+        label=gettext_lazy("If some rows have errors"),
+        choices=ImportJob.Mode.choices,
+        initial=ImportJob.Mode.ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+    )
     file = forms.FileField(
         label=gettext_lazy("Official list (.xlsx or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
@@ -66,6 +74,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 village=village,
                 default_date=form.cleaned_data["observed_on"],
                 by=request.user,
+                mode=form.cleaned_data["mode"],
             )
             return redirect("payments_import_detail", pk=job.pk)
         status = 400
@@ -81,6 +90,10 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job(request, pk)
     entries = sum(len(row["entries"]) for row in job.rows)
+    if job.status == AdoptionImport.Status.DONE:
+        not_imported = job.total_rows - job.rows_written
+    else:
+        not_imported = job.total_rows - len(job.rows)
     return render(
         request,
         "payments/import_job.html",
@@ -90,6 +103,7 @@ def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "entries": entries,
             "progress": imports.job_progress(job),
             "running": job.status == AdoptionImport.Status.RUNNING,
+            "not_imported": not_imported,
         },
     )
 
@@ -99,7 +113,9 @@ def import_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job(request, pk)
     try:
-        job = imports.import_confirm(job=job, by=request.user)
+        job = imports.import_confirm(
+            job=job, by=request.user, mode=request.POST.get("mode") or None
+        )
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

@@ -3,13 +3,15 @@
 The file is read with the registry import's machinery (upload checks, xlsx/csv reader with
 the Vietnamese encodings, cell cleaning); its rows name a person by CCCD number or a
 household by its door-plate code or digital address, then one column per item. A check
-stores the parsed rows and every error; confirming queues a background job (Celery) that
-writes them all in one transaction, or nothing if any row has an error, and reports its
-progress on the job's page.
+stores the parsed rows and every error (row, column, message); confirming queues a background
+job (Celery) that reports its progress on the job's page. As in the registry's import, the
+user chooses what happens when some rows have errors: all rows or none (the default: one bad
+row and nothing is written), or only the valid rows (each row is written whole or skipped, and
+the skipped rows are listed with their errors).
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
@@ -21,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from households import imports as registry_imports
 from households import public_cache
-from households.models import Household, Resident
+from households.models import Household, ImportJob, Resident
 from payments import services
 from payments.models import (
     BUSINESS_ITEMS,
@@ -34,6 +36,7 @@ from payments.models import (
 )
 
 MAX_ROWS = 20_000
+MAX_ERRORS = 1000
 PREVIEW_ROWS = 20
 PROGRESS_EVERY = 50  # rows between two progress reports
 
@@ -83,6 +86,14 @@ VNEID_WORDS = {
 }
 
 
+class RowsFailed(Exception):
+    """Rows that no longer pass when written, as errors {"row", "column", "message"}."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        super().__init__(errors[0]["message"] if errors else "")
+        self.errors = errors
+
+
 class ImportRefused(Exception):
     def __init__(self, messages: list[str]) -> None:
         super().__init__(messages[0] if messages else "")
@@ -93,6 +104,11 @@ class ImportRefused(Exception):
 class Header:
     row: int
     columns: dict[str, int]
+    # The column headers as the file writes them, by key: errors name the column so.
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, key: str | None) -> str:
+        return self.labels.get(key, "") if key else ""
 
 
 def _header(rows: Any) -> tuple[Header, list]:
@@ -115,11 +131,12 @@ def _header(rows: Any) -> tuple[Header, list]:
                     [_("Unknown column “%(header)s”.") % {"header": h} for h in unknown]
                 )
             columns = {k: i for i, k in enumerate(keys) if k}
+            labels = {k: registry_imports._text(cells[i]) for k, i in columns.items()}
             if "national_id" not in columns and "household_code" not in columns:
                 raise ImportRefused([_("The list needs a “Số CCCD” column or a “Mã hộ” column.")])
             if not any(k in Item.values for k in columns):
                 raise ImportRefused([_("The list has no adoption column.")])
-            return Header(number, columns), seen
+            return Header(number, columns, labels), seen
         seen.append(number)
         if len(seen) >= 10:
             break
@@ -148,10 +165,15 @@ def _value(item: str, cell: Any) -> str | None:
 
 
 def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_date: date) -> dict:
-    """Parse and check the whole list; return {"rows": [...], "errors": [...]}."""
+    """Parse and check the whole list.
+
+    Returns {"rows": the valid rows, "errors": [{"row", "column", "message"}, ...],
+    "total": the rows with content, valid or not}.
+    """
     today = timezone.localdate()
     out_rows: list[dict] = []
     errors: list[dict] = []
+    bad_rows = 0
     try:
         with registry_imports.open_source(fileobj, name=name, size=size) as source:
             header, _skipped = _header(source.rows)
@@ -170,13 +192,17 @@ def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_dat
             for number, cells in source.rows:
                 if registry_imports._blank(cells):
                     continue
-                if len(out_rows) + len(errors) > MAX_ROWS:
+                if len(out_rows) + bad_rows > MAX_ROWS:
                     raise ImportRefused([_("The list is too long (at most 20,000 rows).")])
                 row_errors, row = _check_row(
                     cells, header, residents, households, default_date, today
                 )
                 if row_errors:
-                    errors.extend({"row": number, "message": m} for m in row_errors)
+                    bad_rows += 1
+                    errors.extend(
+                        {"row": number, "column": header.label(key), "message": m}
+                        for key, m in row_errors
+                    )
                 elif row:
                     row["row"] = number
                     out_rows.append(row)
@@ -184,7 +210,7 @@ def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_dat
         raise ImportRefused([registry_imports.error_text(e) for e in exc.errors]) from exc
     if not out_rows and not errors:
         raise ImportRefused([_("The list has no rows.")])
-    return {"rows": out_rows, "errors": errors}
+    return {"rows": out_rows, "errors": errors, "total": len(out_rows) + bad_rows}
 
 
 def _cell(cells: Any, index: int | None) -> Any:
@@ -200,31 +226,33 @@ def _check_row(
     households: dict[str, Household],
     default_date: date,
     today: date,
-) -> tuple[list[str], dict | None]:
+) -> tuple[list[tuple[str | None, str]], dict | None]:
+    """The row's problems as (column key, message), or the row to write."""
     cols = header.columns
-    problems: list[str] = []
+    problems: list[tuple[str | None, str]] = []
     resident = None
     national_id = registry_imports._text(_cell(cells, cols.get("national_id")))
     code = registry_imports._text(_cell(cells, cols.get("household_code")))
     if national_id:
         resident = residents.get(national_id)
         if resident is None:
-            return [_("No resident of this village has CCCD %(id)s.") % {"id": national_id}], None
+            message = _("No resident of this village has CCCD %(id)s.") % {"id": national_id}
+            return [("national_id", message)], None
         household = resident.household
     elif code:
         household = households.get(code)
         if household is None:
-            return [
-                _("No active household of this village has code %(code)s.") % {"code": code}
-            ], None
+            message = _("No active household of this village has code %(code)s.") % {"code": code}
+            return [("household_code", message)], None
     else:
-        return [_("Give the CCCD number or the household code.")], None
+        key = "national_id" if "national_id" in cols else "household_code"
+        return [(key, _("Give the CCCD number or the household code."))], None
     observed_on = default_date
     if "date" in cols:
         try:
             parsed = registry_imports._clean_date(_cell(cells, cols["date"]), today)
         except registry_imports.CellError:
-            return [_("The date is not valid or is in the future.")], None
+            return [("date", _("The date is not valid or is in the future."))], None
         observed_on = parsed or default_date
     entries = []
     for item in Item.values:
@@ -233,14 +261,14 @@ def _check_row(
         try:
             value = _value(item, _cell(cells, cols[item]))
         except ValidationError as exc:
-            problems.extend(exc.messages)
+            problems.extend((item, m) for m in exc.messages)
             continue
         if value is None:
             continue
         is_resident_item = item in RESIDENT_ITEMS
         if is_resident_item and resident is None:
             problems.append(
-                _("%(item)s needs a CCCD number on the row.") % {"item": Item(item).label}
+                (item, _("%(item)s needs a CCCD number on the row.") % {"item": Item(item).label})
             )
             continue
         if not is_resident_item and item not in HOUSEHOLD_ITEMS + BUSINESS_ITEMS:
@@ -251,7 +279,7 @@ def _check_row(
         try:
             services.validate_entry(household=household, entry=entry, observed_on=observed_on)
         except ValidationError as exc:
-            problems.extend(exc.messages)
+            problems.extend((item, m) for m in exc.messages)
             continue
         entries.append(
             {
@@ -263,7 +291,7 @@ def _check_row(
     try:
         services.validate_date(observed_on, household=household)
     except ValidationError as exc:
-        problems.extend(exc.messages)
+        problems.extend(("date", m) for m in exc.messages)
     if problems:
         return problems, None
     if not entries:
@@ -276,8 +304,17 @@ def _check_row(
     }
 
 
-def import_check(*, upload: Any, village: Any, default_date: date, by: Any) -> AdoptionImport:
+def import_check(
+    *,
+    upload: Any,
+    village: Any,
+    default_date: date,
+    by: Any,
+    mode: str = ImportJob.Mode.ALL_OR_NOTHING,
+) -> AdoptionImport:
     registry_imports.validate_upload(upload)
+    if mode not in ImportJob.Mode.values:
+        mode = ImportJob.Mode.ALL_OR_NOTHING
     try:
         result = check(
             fileobj=upload,
@@ -291,22 +328,27 @@ def import_check(*, upload: Any, village: Any, default_date: date, by: Any) -> A
             village=village,
             created_by=by,
             original_name=upload.name[:255],
+            mode=mode,
             status=AdoptionImport.Status.FAILED,
-            errors=[{"row": None, "message": m} for m in exc.messages],
+            errors=[{"row": None, "column": "", "message": m} for m in exc.messages],
         )
     return AdoptionImport.objects.create(
         village=village,
         created_by=by,
         original_name=upload.name[:255],
+        mode=mode,
         status=AdoptionImport.Status.CHECKED,
         rows=result["rows"],
-        errors=result["errors"][:1000],
+        errors=result["errors"][:MAX_ERRORS],
+        total_rows=result["total"],
     )
 
 
-def import_confirm(*, job: AdoptionImport, by: Any) -> AdoptionImport:
-    """Start writing a checked list in the background; refused while any row has an error.
+def import_confirm(*, job: AdoptionImport, by: Any, mode: str | None = None) -> AdoptionImport:
+    """Start writing a checked list in the background.
 
+    ``mode`` (else the one chosen at the upload) says what to do with rows that have errors:
+    all rows or none refuses while any row has one; only the valid rows writes the others.
     The job moves to RUNNING in the same transaction that queues ``import_run_task``: a
     second confirmation (a double tap) finds it no longer waiting and queues nothing.
     """
@@ -314,16 +356,25 @@ def import_confirm(*, job: AdoptionImport, by: Any) -> AdoptionImport:
 
     with transaction.atomic():
         job = AdoptionImport.objects.select_for_update().get(pk=job.pk)
+        mode = mode or job.mode
+        if mode not in ImportJob.Mode.values:
+            raise ValidationError(_("Choose how to import."))
         if job.status != AdoptionImport.Status.CHECKED:
             raise ValidationError(_("This import is not waiting for confirmation."))
-        if job.errors:
+        if not job.rows:
+            raise ValidationError(_("No row of this file can be imported."))
+        if job.errors and mode == ImportJob.Mode.ALL_OR_NOTHING:
             raise ValidationError(
-                _("Correct the errors in the list and upload it again: nothing was written.")
+                _(
+                    "Some rows have errors, so nothing was written. Correct the file and upload "
+                    "it again, or choose to import only the valid rows."
+                )
             )
         job.status = AdoptionImport.Status.RUNNING
+        job.mode = mode
         job.progress = 0
         job.confirmed_by = by if getattr(by, "is_authenticated", False) else None
-        job.save(update_fields=["status", "progress", "confirmed_by"])
+        job.save(update_fields=["status", "mode", "progress", "confirmed_by"])
         job_id = str(job.pk)
         transaction.on_commit(lambda: import_run_task.delay(job_id))
     return job
@@ -345,57 +396,74 @@ def job_progress(job: AdoptionImport) -> int:
     return 100 if job.status == AdoptionImport.Status.DONE else job.progress
 
 
-def _write(job: AdoptionImport) -> int:
-    """Write every checked row; a row that no longer passes raises and nothing stays written."""
+@dataclass
+class Written:
+    rows: int = 0
+    observations: int = 0
+    # Rows skipped at the write (only the valid rows): the registry changed since the check.
+    errors: list[dict] = field(default_factory=list)
+
+
+def _write(job: AdoptionImport) -> Written:
+    """Write the checked rows, each whole or not at all.
+
+    All rows or none: a row that no longer passes raises, and the caller's transaction
+    leaves nothing written. Only the valid rows: that row is rolled back to its savepoint,
+    listed among the errors, and the others are written.
+    """
+    valid_only = job.mode == ImportJob.Mode.VALID_ONLY
     by = job.confirmed_by
     households = Household.objects.in_bulk([row["household"] for row in job.rows])
     people = Resident.objects.in_bulk(
         [e["resident"] for row in job.rows for e in row["entries"] if e["resident"]]
     )
-    written = 0
+    done = Written()
     total = len(job.rows)
     for index, row in enumerate(job.rows, start=1):
-        household = households.get(row["household"])
-        if household is None or household.village_id != job.village_id:
-            raise ValidationError(_("The registry changed since the check: upload the list again."))
-        entries = [
-            services.Entry(
-                item=e["item"],
-                value=e["value"],
-                resident=people.get(e["resident"]) if e["resident"] else None,
-            )
-            for e in row["entries"]
-        ]
         try:
-            outcome = services.adoption_record(
-                household=household,
-                entries=entries,
-                observed_on=date.fromisoformat(row["observed_on"]),
-                method=Method.OFFICIAL_LIST,
-                by=by,
-                source=f"import:{job.original_name}"[:255],
-                bump_public=False,
-            )
+            household = households.get(row["household"])
+            if household is None or household.village_id != job.village_id:
+                raise ValidationError(
+                    _("The registry changed since the check: upload the list again.")
+                )
+            entries = [
+                services.Entry(
+                    item=e["item"],
+                    value=e["value"],
+                    resident=people.get(e["resident"]) if e["resident"] else None,
+                )
+                for e in row["entries"]
+            ]
+            with transaction.atomic():
+                outcome = services.adoption_record(
+                    household=household,
+                    entries=entries,
+                    observed_on=date.fromisoformat(row["observed_on"]),
+                    method=Method.OFFICIAL_LIST,
+                    by=by,
+                    source=f"import:{job.original_name}"[:255],
+                    bump_public=False,
+                )
         except ValidationError as exc:
-            raise ValidationError(
-                [
-                    _("Row %(row)s: %(message)s") % {"row": row["row"], "message": m}
-                    for m in exc.messages
-                ]
-            ) from exc
-        written += len(outcome.observations)
+            errors = [{"row": row["row"], "column": "", "message": m} for m in exc.messages]
+            if not valid_only:
+                raise RowsFailed(errors) from exc
+            done.errors.extend(errors)
+        else:
+            done.rows += 1
+            done.observations += len(outcome.observations)
         if index % PROGRESS_EVERY == 0 or index == total:
             _set_progress(job, index, total)
-    return written
+    return done
 
 
 def import_run(*, job: AdoptionImport) -> AdoptionImport:
-    """Write a confirmed list, all or nothing (run by ``payments.tasks.import_run_task``).
+    """Write a confirmed list as its mode says (run by ``payments.tasks.import_run_task``).
 
     A no-op unless the job is RUNNING; the job leaves RUNNING in the transaction that writes
     its rows, so a task delivered twice writes once.
     """
-    failure: list[str] = []
+    failure: list[dict] = []
     try:
         with transaction.atomic():
             job = (
@@ -406,26 +474,41 @@ def import_run(*, job: AdoptionImport) -> AdoptionImport:
             )
             if job is None or job.status != AdoptionImport.Status.RUNNING:
                 return job
-            written = _write(job)
+            done = _write(job)
             job.status = AdoptionImport.Status.DONE
-            job.written = written
+            job.written = done.observations
+            job.rows_written = done.rows
+            job.errors = sorted(
+                [*job.errors, *done.errors], key=lambda e: (e["row"] is None, e["row"] or 0)
+            )[:MAX_ERRORS]
             job.rows = []
             job.progress = 100
             job.finished_at = timezone.now()
-            job.save(update_fields=["status", "written", "rows", "progress", "finished_at"])
-            if written:
+            job.save(
+                update_fields=[
+                    "status",
+                    "written",
+                    "rows_written",
+                    "errors",
+                    "rows",
+                    "progress",
+                    "finished_at",
+                ]
+            )
+            if done.observations:
                 public_cache.bump(job.village_id)
-    except ValidationError as exc:
-        failure = exc.messages
+    except RowsFailed as exc:
+        failure = exc.errors[:MAX_ERRORS]
     except Exception:
         # Anything else (the time limit, a lost connection): rolled back, nothing written.
         logger.exception("Adoption import %s failed", job.pk)
-        failure = [_("The import failed: nothing was written. Try again later.")]
+        message = _("The import failed: nothing was written. Try again later.")
+        failure = [{"row": None, "column": "", "message": message}]
     cache.delete(_progress_key(job))
     if failure:
         AdoptionImport.objects.filter(pk=job.pk, status=AdoptionImport.Status.RUNNING).update(
             status=AdoptionImport.Status.FAILED,
-            errors=[{"row": None, "message": m} for m in failure],
+            errors=failure,
             progress=100,
             finished_at=timezone.now(),
         )

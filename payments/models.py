@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Household, Resident, Village, VillageOwnedQuerySet
+from households.models import Household, ImportJob, Resident, Village, VillageOwnedQuerySet
 
 
 class Item(models.TextChoices):
@@ -315,8 +315,17 @@ class AdoptionImport(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     original_name = models.CharField(_("file name"), max_length=255)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    # The registry import's choice, with its words: all rows or none, or only the valid rows.
+    mode = models.CharField(
+        _("mode"),
+        max_length=8,
+        choices=ImportJob.Mode.choices,
+        default=ImportJob.Mode.ALL_OR_NOTHING,
+    )
     rows = models.JSONField(_("checked rows"), default=list, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     written = models.PositiveIntegerField(_("observations written"), default=0)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     confirmed_by = models.ForeignKey(

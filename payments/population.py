@@ -10,10 +10,13 @@ reports use, and keeps the figure comparable across years.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from django.apps import apps
 from django.db.models import (
     BooleanField,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -21,6 +24,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from households.models import Household, Resident
 from payments.models import Observation
@@ -85,6 +89,44 @@ def household_active_q(day: date, prefix: str = "") -> Q:
 
 def households_active_on(day: date) -> QuerySet:
     return Household.objects.filter(household_active_q(day))
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after ``day`` in the portal's time zone."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+def was_business_on(day: date) -> Any:
+    """Whether the outer household was a business household on ``day``, as recorded then.
+
+    The flag has no date of its own; the registry's history (django-pghistory events:
+    written by triggers on PostgreSQL, by the registry's services on SQLite) dates each of
+    its values. On a past day it is the flag of the household's latest event before the end
+    of that day. A household whose first event comes later (entered into the portal after
+    the day, yet counted from its registration date) takes the flag it was first recorded
+    with; one without any event (rows loaded without history) keeps its current flag. As of
+    today the current flag is the latest state: no history is read.
+    """
+    if day >= timezone.localdate():
+        return F("is_business")
+    events = apps.get_model("households", "HouseholdEvent").objects.filter(pgh_obj=OuterRef("pk"))
+    then = events.filter(pgh_created_at__lt=end_of_day(day)).order_by("-pgh_created_at", "-pgh_id")
+    first = events.order_by("pgh_created_at", "pgh_id")
+    return Coalesce(
+        Subquery(then.values("is_business")[:1], output_field=BooleanField()),
+        Subquery(first.values("is_business")[:1], output_field=BooleanField()),
+        F("is_business"),
+        output_field=BooleanField(),
+    )
+
+
+def business_households_on(day: date) -> QuerySet:
+    """Active households on ``day`` that were business households on that day."""
+    if day >= timezone.localdate():
+        return households_active_on(day).filter(is_business=True)
+    return (
+        households_active_on(day).alias(was_business=was_business_on(day)).filter(was_business=True)
+    )
 
 
 def residents_present_on(day: date, band: AgeBand = ALL_AGES) -> QuerySet:

@@ -1,14 +1,17 @@
 """Property: every adoption measure equals a plain Python count over random registries."""
 
-from datetime import UTC, date, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from households.models import Household, Lane, Resident
+from households.history import record, triggers_active
+from households.models import Household, HouseholdEvent, Lane, Resident
 from payments.figures import SPECS
 from payments.models import (
     ADOPTED_VALUES,
@@ -26,6 +29,8 @@ pytestmark = pytest.mark.django_db
 BASE = date(2025, 6, 15)
 offsets = st.integers(min_value=-400, max_value=60)
 maybe_offset = st.none() | offsets
+# A moment of the registry's history: a day and a time around the day's edges.
+moments = st.tuples(offsets, st.sampled_from([time(0, 0), time(8, 30), time(23, 59)]))
 
 
 def _observation() -> st.SearchStrategy:
@@ -57,6 +62,9 @@ household_strategy = st.fixed_dictionaries(
     {
         "village": st.integers(0, 1),
         "business": st.booleans(),
+        # None: no history at all (rows loaded without it); else when the row was entered
+        # and when its business flag was turned over since.
+        "history": st.none() | st.tuples(moments, st.lists(moments, max_size=3)),
         "status": st.sampled_from(["active", "active", "moved_away", "dissolved"]),
         "changed": maybe_offset,
         "established": maybe_offset,
@@ -98,7 +106,38 @@ def _present(r: Resident, h: Household, day: date) -> bool:
     )
 
 
-def _expected(spec: Any, day: date, households: list, residents: list, observations: list) -> dict:
+def _moment(moment: tuple[int, time]) -> datetime:
+    offset, at = moment
+    return timezone.make_aware(datetime.combine(BASE + timedelta(days=offset), at))
+
+
+def _stamp_latest_event(household: Household, moment: tuple[int, time]) -> None:
+    latest = HouseholdEvent.objects.filter(pgh_obj=household).order_by("-pgh_id").first()
+    assert latest is not None
+    HouseholdEvent.objects.filter(pk=latest.pk).update(pgh_created_at=_moment(moment))
+
+
+def _business_on(h: Household, day: date, events: dict[int, list]) -> bool:
+    """The flag of the latest event before the end of the day, else the first one recorded,
+    else the current flag; as of today the current flag."""
+    if day >= timezone.localdate():
+        return h.is_business
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    known = events.get(h.pk, [])
+    then = [flag for at, _pk, flag in known if at < end]
+    if then:
+        return then[-1]
+    return known[0][2] if known else h.is_business
+
+
+def _expected(
+    spec: Any,
+    day: date,
+    households: list,
+    residents: list,
+    observations: list,
+    events: dict[int, list],
+) -> dict:
     latest: dict[tuple[str, int, str], Observation] = {}
     for o in sorted(observations, key=lambda o: (o.observed_on, o.recorded_at, o.pk)):
         if o.observed_on <= day:
@@ -117,7 +156,7 @@ def _expected(spec: Any, day: date, households: list, residents: list, observati
             row[0] += bool(o and o.value in ADOPTED_VALUES)
     else:
         for h in households:
-            if not _active(h, day) or (spec.business_only and not h.is_business):
+            if not _active(h, day) or (spec.business_only and not _business_on(h, day, events)):
                 continue
             row = result.setdefault(h.village_id, [0, 0])
             row[1] += 1
@@ -153,6 +192,19 @@ def test_measures_match_a_plain_count(world: Any, data: list, as_of: int) -> Non
                 deleted_at=recorded if spec["deleted"] else None,
             )
             households.append(h)
+            if spec["history"] is None:
+                HouseholdEvent.objects.filter(pgh_obj=h).delete()
+            else:
+                entered, turns = spec["history"]
+                if not triggers_active():
+                    record([h], "insert")
+                _stamp_latest_event(h, entered)
+                for moment in turns:
+                    h.is_business = not h.is_business
+                    h.save(update_fields=["is_business"])
+                    if not triggers_active():
+                        record([h], "update")
+                    _stamp_latest_event(h, moment)
             for m, rs in enumerate(spec["residents"]):
                 r = Resident.objects.create(
                     household=h,
@@ -193,6 +245,9 @@ def test_measures_match_a_plain_count(world: Any, data: list, as_of: int) -> Non
         # the fixture's own households and residents count too
         households = list(Household.objects.all())
         residents = list(Resident.objects.all())
+        events: dict[int, list] = defaultdict(list)
+        for event in HouseholdEvent.objects.order_by("pgh_created_at", "pgh_id"):
+            events[event.pgh_obj_id].append((event.pgh_created_at, event.pgh_id, event.is_business))
         day = _day(as_of)
         village_qs = type(world.village).objects.filter(pk__in=[v.pk for v in villages])
         for spec in SPECS:
@@ -201,7 +256,7 @@ def test_measures_match_a_plain_count(world: Any, data: list, as_of: int) -> Non
                 pk: (f.numerator, f.denominator)
                 for pk, f in measure.compute(village_qs, day).items()
             }
-            want = _expected(spec, day, households, residents, observations)
+            want = _expected(spec, day, households, residents, observations, events)
             assert got == want, spec.code
             for village in villages:
                 n, d = want.get(village.pk, (0, 0))
