@@ -1,6 +1,7 @@
 """Staff pages: a village's report, the commune side by side, criteria sets, periods, exports."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -122,6 +123,9 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
             "report": report,
             "as_of": as_of,
             "today": timezone.localdate(),
+            # The lists behind the figures open at the report's date and set.
+            "list_query": urlencode({"date": as_of.isoformat(), "set": criteria_set.pk}),
+            "past": as_of < timezone.localdate(),
             "trends": _trend_for(report),
             "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
             "can_attest": access.can_attest(user=request.user, village=village),
@@ -131,13 +135,25 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> HttpResponse:
-    """The records behind a figure: those counted, or those not counted yet."""
+    """The records behind a figure as they counted on the report's date: those counted, or
+    those not counted yet."""
     village = access.access_report_village(user=request.user, pk=pk)
     measure = MEASURES.get(code)
     lister = None if measure is None else (measure.missing if missing else measure.records)
     if lister is None:
         raise Http404
-    records = lister(village, timezone.localdate())
+    try:
+        as_of = parse_as_of(request.GET.get("date"))
+        engine.validate_as_of(village=village, as_of=as_of)
+    except ValidationError as exc:
+        return _error_page(request, " ".join(exc.messages))
+    set_id = request.GET.get("set", "")
+    set_id = set_id if set_id.isdigit() else ""
+    today = timezone.localdate()
+    # A measure that knows only today's records shows no list for a past date rather than
+    # today's list under a past date.
+    unlisted = as_of < today and not measure.lists_past
+    records = lister(village, as_of) if not unlisted else []
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     rows = []
     for record in page:
@@ -152,7 +168,17 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
     return render(
         request,
         "reports/missing.html",
-        {"village": village, "measure": measure, "page": page, "rows": rows, "missing": missing},
+        {
+            "village": village,
+            "measure": measure,
+            "page": page,
+            "rows": rows,
+            "missing": missing,
+            "as_of": as_of,
+            "today": today,
+            "unlisted": unlisted,
+            "query": urlencode({"date": as_of.isoformat(), **({"set": set_id} if set_id else {})}),
+        },
     )
 
 
