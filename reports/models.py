@@ -344,6 +344,10 @@ class ExportJob(models.Model):
         "households.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="+")
+    # The closed period whose frozen figures the export writes (recomputed once reopened).
+    period = models.ForeignKey(
+        PeriodClose, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     as_of = models.DateField()
     fmt = models.CharField(_("format"), max_length=4, choices=Format.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

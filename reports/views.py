@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import staff_required
 from households.models import Household, Province, Resident, Village
-from reports import access, engine, exports, services
+from reports import access, engine, exports, frozen, services
 from reports.forms import (
     AttestationForm,
     CriteriaSetForm,
@@ -126,6 +126,9 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
             # The lists behind the figures open at the report's date and set.
             "list_query": urlencode({"date": as_of.isoformat(), "set": criteria_set.pk}),
             "past": as_of < timezone.localdate(),
+            "closed_period": frozen.closed_period(
+                commune_id=village.commune_id, criteria_set=criteria_set, as_of=as_of
+            ),
             "trends": _trend_for(report),
             "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
             "can_attest": access.can_attest(user=request.user, village=village),
@@ -265,6 +268,9 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
             "totals": totals,
             "sort": sort,
             "passing": sum(1 for r in reports if r.passed),
+            "closed_period": frozen.closed_period(
+                commune_id=commune.pk, criteria_set=criteria_set, as_of=as_of
+            ),
             "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
             "formats": ExportJob.Format.choices,
         },
@@ -575,6 +581,8 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "villages": villages,
             "events": period.events.all(),
             "form": ReopenForm(),
+            "formats": ExportJob.Format.choices,
+            "closed_by": frozen.closer_name(period),
         },
     )
 
@@ -592,6 +600,24 @@ def period_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("reports_period", pk=period.pk)
+
+
+@login_required
+@require_POST
+def period_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """A period's report: the figures frozen at its close (recomputed once it is reopened)."""
+    period = _period(request, pk)
+    fmt = request.POST.get("fmt", "")
+    if fmt not in exports.CONTENT_TYPES:
+        return _error_page(request, _("Choose a format: xlsx, pdf or csv."))
+    return _queue_export(
+        request,
+        fmt=fmt,
+        criteria_set=period.criteria_set,
+        as_of=frozen.frozen_as_of(period) or period.ends_on,
+        period=period,
+        commune=period.commune,
+    )
 
 
 # Exports -------------------------------------------------------------------------------------
@@ -612,13 +638,21 @@ def village_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
     except ValidationError as exc:
         return _error_page(request, " ".join(exc.messages))
     place = f"{village.name}, {village.commune.name}, {village.commune.province.name}"
-    content = exports.render(
-        fmt,
-        criteria_set=criteria_set,
-        villages=Village.objects.filter(pk=village.pk),
-        as_of=as_of,
-        place=place,
+    # The date a closed period froze: the export writes the frozen figures, not today's
+    # recomputation of that date.
+    period = frozen.closed_period(
+        commune_id=village.commune_id, criteria_set=criteria_set, as_of=as_of
     )
+    if period is not None and frozen.frozen_reports(period, village_id=village.pk):
+        source = exports.for_period(period, place=place, village_id=village.pk)
+    else:
+        source = exports.live(
+            criteria_set=criteria_set,
+            villages=Village.objects.filter(pk=village.pk),
+            as_of=as_of,
+            place=place,
+        )
+    content = exports.render(fmt, source=source)
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     name = f"bao-cao-{slugify(village.name) or 'thon'}-{as_of:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -638,9 +672,19 @@ def _start_export(request: HttpRequest, **scope: Any) -> HttpResponse:
         return _error_page(request, _("Choose a criteria set."))
     except ValidationError as exc:
         return _error_page(request, " ".join(exc.messages))
-    job = ExportJob.objects.create(
-        criteria_set=criteria_set, as_of=as_of, fmt=fmt, created_by=request.user, **scope
+    commune = scope.get("commune")
+    period = (
+        frozen.closed_period(commune_id=commune.pk, criteria_set=criteria_set, as_of=as_of)
+        if commune is not None
+        else None
     )
+    return _queue_export(
+        request, fmt=fmt, criteria_set=criteria_set, as_of=as_of, period=period, **scope
+    )
+
+
+def _queue_export(request: HttpRequest, **fields: Any) -> HttpResponse:
+    job = ExportJob.objects.create(created_by=request.user, **fields)
     transaction.on_commit(lambda: export_run_task.delay(str(job.pk)))
     return redirect("reports_export_job", pk=job.pk)
 
