@@ -338,68 +338,170 @@ class ReportPDF(FPDF):
         self.cell(0, 8, f"{self.page_no()}", align="C")
 
 
-def write_pdf(out: IO[bytes], *, source: Source, progress: Progress | None = None) -> None:
-    pdf = ReportPDF()
-    pdf.add_page()
-    lines = heading_lines(source)
-    for n, line in enumerate(lines):
+PDF_COLUMNS = (8, 40, 60, 22, 18, 18, 24)  # the table of one village's criteria, in mm
+
+
+def _pdf_heading(pdf: "ReportPDF", source: Source) -> None:
+    for n, line in enumerate(heading_lines(source)):
         pdf.set_font("DejaVu", "B" if n in (0, 3) else "", 12 if n == 3 else 10)
         pdf.multi_cell(0, 6, line, align="C" if n < 5 else "L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    single = source.single
+
+
+def _pdf_village_table(pdf: "ReportPDF", report: Any) -> None:
+    """One village's criteria: each indicator with its figure, value, threshold and result."""
     pdf.set_font("DejaVu", "", 8)
-    for report in source.reports(progress):
-        if single:
-            with pdf.table(col_widths=(8, 40, 60, 22, 18, 18, 24), text_align="LEFT") as table:
+    with pdf.table(col_widths=PDF_COLUMNS, text_align="LEFT") as table:
+        table.row(
+            [
+                _("No."),
+                _("Criterion"),
+                _("Indicator"),
+                _("Figure"),
+                _("Value"),
+                _("Threshold"),
+                _("Result"),
+            ]
+        )
+        for criterion in report.criteria:
+            for result in criterion.indicators:
                 table.row(
                     [
-                        _("No."),
-                        _("Criterion"),
-                        _("Indicator"),
-                        _("Figure"),
-                        _("Value"),
-                        _("Threshold"),
-                        _("Result"),
+                        str(criterion.criterion.number),
+                        criterion.criterion.title,
+                        result.indicator.name,
+                        figure_text(result),
+                        value_text(result),
+                        threshold_text(result.indicator),
+                        verdict_text(result.passed),
                     ]
                 )
-                for criterion in report.criteria:
-                    for result in criterion.indicators:
-                        table.row(
-                            [
-                                str(criterion.criterion.number),
-                                criterion.criterion.title,
-                                result.indicator.name,
-                                figure_text(result),
-                                value_text(result),
-                                threshold_text(result.indicator),
-                                verdict_text(result.passed),
-                            ]
-                        )
-            pdf.ln(2)
-            pdf.set_font("DejaVu", "B", 10)
-            pdf.cell(
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "B", 10)
+    pdf.cell(
+        0,
+        6,
+        _("Criteria met: %(passed)s/%(total)s — %(verdict)s")
+        % {
+            "passed": report.passed_count,
+            "total": len(report.criteria),
+            "verdict": verdict_text(report.passed),
+        },
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def _pdf_summary(pdf: "ReportPDF", reports: list[Any], *, with_commune: bool) -> None:
+    """The villages side by side: met or not per criterion, criteria met, and the totals."""
+    criteria = [c.criterion for c in reports[0].criteria]
+    fixed = [8, 42, *([30] if with_commune else []), 16, 22]
+    width = pdf.epw
+    each = (width - sum(fixed)) / max(1, len(criteria))
+    if each < 9:  # too many criteria for a portrait page: the summary goes landscape
+        pdf.add_page(orientation="L")
+        width = pdf.epw
+        each = (width - sum(fixed)) / max(1, len(criteria))
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(0, 7, _("Summary of the villages"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 8)
+    widths = (*fixed[:-2], *([each] * len(criteria)), *fixed[-2:])
+    passed_per_criterion = [0] * len(criteria)
+    align = ("CENTER", "LEFT", *(["LEFT"] if with_commune else []), *(["CENTER"] * len(criteria)))
+    align = (*align, "CENTER", "CENTER")
+    with pdf.table(col_widths=widths, width=width, text_align=align) as table:
+        table.row(
+            [
+                _("No."),
+                _("Village"),
+                *([_("Commune")] if with_commune else []),
+                *(
+                    pgettext("criterion number", "C%(number)s") % {"number": c.number}
+                    for c in criteria
+                ),
+                _("Criteria met"),
+                _("Smart village"),
+            ]
+        )
+        for number, report in enumerate(reports, start=1):
+            marks = []
+            for index, criterion in enumerate(report.criteria):
+                passed_per_criterion[index] += bool(criterion.passed)
+                marks.append("✓" if criterion.passed else "✗")
+            table.row(
+                [
+                    str(number),
+                    report.village.name,
+                    *([report.village.commune.name] if with_commune else []),
+                    *marks,
+                    f"{report.passed_count}/{len(report.criteria)}",
+                    verdict_text(report.passed),
+                ]
+            )
+        total = len(reports)
+        table.row(
+            [
+                "",
+                _("Villages meeting it"),
+                *([""] if with_commune else []),
+                *(f"{n}/{total}" for n in passed_per_criterion),
+                "",
+                f"{sum(1 for r in reports if r.passed)}/{total}",
+            ]
+        )
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 8)
+    legend = "; ".join(
+        f"{pgettext('criterion number', 'C%(number)s') % {'number': c.number}}: {c.title}"
+        for c in criteria
+    )
+    pdf.multi_cell(
+        0,
+        4.5,
+        _("✓ met, ✗ not met. %(legend)s.") % {"legend": legend},
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def write_pdf(out: IO[bytes], *, source: Source, progress: Progress | None = None) -> None:
+    """The report as a PDF with an embedded font that covers Vietnamese.
+
+    For one village: its criteria. For many (a commune, a province): a summary with the
+    villages side by side, then each village's criteria with figure, threshold and result.
+    The summary comes first, so the villages' reports are held until the end (the PDF itself
+    is built in memory anyway; the .xlsx is the export whose memory stays flat).
+    """
+    pdf = ReportPDF()
+    pdf.add_page()
+    _pdf_heading(pdf, source)
+    reports = list(source.reports(progress))
+    if source.single or len(reports) == 1:
+        for report in reports:
+            _pdf_village_table(pdf, report)
+    elif reports:
+        communes = {r.village.commune.name for r in reports}
+        _pdf_summary(pdf, reports, with_commune=len(communes) > 1)
+        pdf.add_page(orientation="P")
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(0, 7, _("Each village's criteria"), new_x="LMARGIN", new_y="NEXT")
+        for number, report in enumerate(reports, start=1):
+            if number > 1:
+                pdf.ln(4)
+            if pdf.will_page_break(40):  # a village's heading is not left alone at a page foot
+                pdf.add_page(orientation="P")
+            pdf.set_font("DejaVu", "B", 11)
+            pdf.multi_cell(
                 0,
-                6,
-                _("Criteria met: %(passed)s/%(total)s — %(verdict)s")
-                % {
-                    "passed": report.passed_count,
-                    "total": len(report.criteria),
-                    "verdict": verdict_text(report.passed),
-                },
+                7,
+                f"{number}. {report.village.name} — {report.village.commune.name}",
                 new_x="LMARGIN",
                 new_y="NEXT",
             )
-        else:
-            pdf.set_font("DejaVu", "", 9)
-            pdf.cell(
-                0,
-                6,
-                f"{report.village.name}: {report.passed_count}/{len(report.criteria)} — "
-                f"{verdict_text(report.passed)}",
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
+            _pdf_village_table(pdf, report)
     pdf.ln(8)
+    if pdf.will_page_break(24):
+        pdf.add_page(orientation="P")
     pdf.set_font("DejaVu", "B", 10)
     for left, right in signature_lines(source.as_of):
         pdf.cell(90, 6, left, align="C")
