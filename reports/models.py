@@ -36,6 +36,14 @@ class CriteriaSet(models.Model):
     )
     legal_basis_number = models.CharField(_("decision number"), max_length=64)
     legal_basis_date = models.DateField(_("decision date"))
+    notes = models.TextField(
+        _("notes on the legal basis"),
+        blank=True,
+        help_text=_(
+            "Where each threshold comes from: the decision and article, or the province's "
+            "practice where no national text sets it."
+        ),
+    )
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

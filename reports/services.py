@@ -54,6 +54,7 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by: Any) -> CriteriaS
         province=criteria_set.province,
         legal_basis_number=criteria_set.legal_basis_number,
         legal_basis_date=criteria_set.legal_basis_date,
+        notes=criteria_set.notes,
         effective_from=criteria_set.effective_from,
         effective_to=criteria_set.effective_to,
         version=latest + 1,
