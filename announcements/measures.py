@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from announcements.models import Delivery
-from households.models import Household
+from households.models import Household, Village
+from reports.measures import households_as_of
 from reports.registry import Figure, Measure, register
 
 WINDOW_DAYS = 30
@@ -30,32 +31,38 @@ def _reached(as_of: date) -> QuerySet[Delivery]:
     )
 
 
-def _active(villages: Any) -> QuerySet[Household]:
-    return Household.objects.active().filter(village__in=villages)
+def _reached_exists(as_of: date) -> Exists:
+    return Exists(_reached(as_of).filter(household_id=OuterRef("pk")))
 
 
 def _compute(villages: QuerySet, as_of: date) -> dict[UUID, Figure]:
-    reached_households = _reached(as_of).filter(household_id=OuterRef("pk"))
     rows = (
-        _active(villages)
-        .values("village_id")
-        .annotate(
-            total=Count("pk"),
-            reached=Count("pk", filter=Exists(reached_households)),
-        )
+        households_as_of(villages, as_of)  # the households of the date, as the history has them
+        .order_by()
+        .values("h_village")
+        .annotate(total=Count("pk"), reached=Count("pk", filter=_reached_exists(as_of)))
     )
+    # SQLite hands a subquery's UUID back as its hex text: keys are made UUIDs again.
     return {
-        row["village_id"]: Figure(numerator=row["reached"], denominator=row["total"])
+        UUID(str(row["h_village"])): Figure(numerator=row["reached"], denominator=row["total"])
         for row in rows
     }
 
 
+def _village_households(village: Any, as_of: date) -> QuerySet[Household]:
+    return (
+        households_as_of(Village.objects.filter(pk=village.pk), as_of)
+        .select_related("lane", "village")
+        .order_by("lane__sort_order", "house_number_key", "pk")
+    )
+
+
 def _records(village: Any, as_of: date) -> QuerySet[Household]:
-    return _active([village]).filter(Exists(_reached(as_of).filter(household_id=OuterRef("pk"))))
+    return _village_households(village, as_of).filter(_reached_exists(as_of))
 
 
 def _missing(village: Any, as_of: date) -> QuerySet[Household]:
-    return _active([village]).exclude(Exists(_reached(as_of).filter(household_id=OuterRef("pk"))))
+    return _village_households(village, as_of).exclude(_reached_exists(as_of))
 
 
 register(

@@ -3,11 +3,11 @@
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cameras.models import WORKING, Camera, UptimeDay
+from cameras.models import Camera, UptimeDay
 from reports.registry import Figure, Measure, register
 
 UPTIME_DAYS = 30
@@ -29,14 +29,19 @@ def _count(villages: QuerySet, as_of: date) -> dict[UUID, Figure]:
     return {row["village_id"]: Figure(numerator=row["n"]) for row in rows}
 
 
+def _uptime_days(as_of: date) -> QuerySet:
+    """The probe days the uptime figure counts: public cameras, the 30 days up to the date."""
+    return UptimeDay.objects.filter(
+        camera__kind=Camera.Kind.PUBLIC,
+        day__gt=as_of - timedelta(days=UPTIME_DAYS),
+        day__lte=as_of,
+    )
+
+
 def _uptime(villages: QuerySet, as_of: date) -> dict[UUID, Figure]:
     rows = (
-        UptimeDay.objects.filter(
-            camera__village__in=villages,
-            camera__kind=Camera.Kind.PUBLIC,
-            day__gt=as_of - timedelta(days=UPTIME_DAYS),
-            day__lte=as_of,
-        )
+        _uptime_days(as_of)
+        .filter(camera__village__in=villages)
         .values("camera__village_id")
         .annotate(ok=Sum("ok"), probes=Sum("probes"))
     )
@@ -48,6 +53,18 @@ def _uptime(villages: QuerySet, as_of: date) -> dict[UUID, Figure]:
 
 def _cameras(village: object, as_of: date) -> QuerySet:
     return Camera.objects.filter(_public_as_of(as_of), village=village).order_by("name")
+
+
+def _probed(village: object, as_of: date) -> QuerySet:
+    """The village's public cameras probed in the 30 days up to the date (those the uptime
+    figure is made of), annotated with whether any of those probes failed."""
+    days = _uptime_days(as_of).filter(camera=OuterRef("pk"))
+    return (
+        Camera.objects.filter(village=village, kind=Camera.Kind.PUBLIC)
+        .filter(Exists(days))
+        .annotate(failed=Exists(days.filter(ok__lt=F("probes"))))
+        .order_by("name")
+    )
 
 
 public_cameras_count = register(
@@ -72,8 +89,11 @@ public_cameras_uptime_30d = register(
         ),
         unit=Measure.PERCENT,
         compute=_uptime,
-        records=lambda village, as_of: _cameras(village, as_of).filter(state__status__in=WORKING),
-        missing=lambda village, as_of: _cameras(village, as_of).exclude(state__status__in=WORKING),
+        # The figure counts probes, the lists cameras: those that answered every probe of the
+        # window, and those that missed at least one (as of the date, from the probe days).
+        records=lambda village, as_of: _probed(village, as_of).filter(failed=False),
+        missing=lambda village, as_of: _probed(village, as_of).filter(failed=True),
+        lists_count=False,
         app="cameras",
     )
 )

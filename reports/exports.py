@@ -6,7 +6,8 @@ so memory stays flat whatever the number of villages.
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
@@ -19,9 +20,10 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
-from reports import engine
+from households.models import Village
+from reports import engine, frozen
 from reports.engine import IndicatorResult, VillageReport
-from reports.models import CriteriaSet, Indicator
+from reports.models import CriteriaSet, Indicator, PeriodClose
 from villageportal.pdf import VIETNAMESE_FONTS as FONTS
 
 CHUNK = 200
@@ -75,26 +77,88 @@ def verdict_text(passed: bool | None) -> str:
     return _("Met") if passed else _("Not met")
 
 
-def reports_in_chunks(
-    *,
-    criteria_set: CriteriaSet,
-    villages: QuerySet,
-    as_of: date,
-    progress: Callable[[int, int], None] | None = None,
-) -> Iterator[VillageReport]:
-    """Every village's report, one at a time (the figures of all villages computed at once)."""
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Source:
+    """What an export writes: the reports of one or many villages, and their heading.
+
+    Made by ``live`` (computed from the records as of a date) or ``frozen`` (the figures a
+    period close froze); the writers read both the same way.
+    """
+
+    criteria_set: CriteriaSet
+    as_of: date
+    place: str
+    count: int
+    columns: list[Any]
+    reports: Callable[[Progress | None], Iterable[Any]]
+    # A line under the heading: where the figures come from when it is not today's records.
+    note: str = ""
+
+    @property
+    def single(self) -> bool:
+        return self.count == 1
+
+
+def live(*, criteria_set: CriteriaSet, villages: QuerySet, as_of: date, place: str) -> Source:
+    """Every village's report computed as of ``as_of``: the figures of all villages at once,
+    the reports built one at a time as they are written."""
     villages = engine.existing_on(villages, as_of).order_by("commune__name", "name", "pk")
     total = villages.count()
-    for done, report in enumerate(
-        engine.evaluate_iter(criteria_set=criteria_set, villages=villages, as_of=as_of), start=1
-    ):
-        yield report
-        if progress and (done % CHUNK == 0 or done == total):
-            progress(done, total)
+
+    def reports(progress: Progress | None) -> Iterator[VillageReport]:
+        for done, report in enumerate(
+            engine.evaluate_iter(criteria_set=criteria_set, villages=villages, as_of=as_of),
+            start=1,
+        ):
+            yield report
+            if progress and (done % CHUNK == 0 or done == total):
+                progress(done, total)
+
+    return Source(
+        criteria_set=criteria_set,
+        as_of=as_of,
+        place=place,
+        count=total,
+        columns=indicator_columns(criteria_set),
+        reports=reports,
+    )
 
 
-def heading_lines(*, criteria_set: CriteriaSet, place: str, as_of: date) -> list[str]:
-    return [
+def for_period(period: PeriodClose, *, place: str, village_id: Any = None) -> Source:
+    """A period's export: the frozen figures while it is closed, recomputed once reopened."""
+    as_of = frozen.frozen_as_of(period) or period.ends_on
+    if not period.is_closed:
+        villages = Village.objects.filter(commune_id=period.commune_id)
+        if village_id is not None:
+            villages = villages.filter(pk=village_id)
+        source = live(criteria_set=period.criteria_set, villages=villages, as_of=as_of, place=place)
+        source.note = frozen.reopened_note(period)
+        return source
+    stored = frozen.frozen_reports(period, village_id=village_id)
+
+    def reports(progress: Progress | None) -> Iterator[Any]:
+        yield from stored
+        if progress and stored:
+            progress(len(stored), len(stored))
+
+    columns = [r.indicator for c in stored[0].criteria for r in c.indicators] if stored else []
+    return Source(
+        criteria_set=period.criteria_set,
+        as_of=as_of,
+        place=place,
+        count=len(stored),
+        columns=columns,
+        reports=reports,
+        note=frozen.closed_note(period),
+    )
+
+
+def heading_lines(source: Source) -> list[str]:
+    criteria_set, place, as_of = source.criteria_set, source.place, source.as_of
+    lines = [
         _("SOCIALIST REPUBLIC OF VIETNAM"),
         _("Independence - Freedom - Happiness"),
         "",
@@ -109,6 +173,9 @@ def heading_lines(*, criteria_set: CriteriaSet, place: str, as_of: date) -> list
         _("Figures as of %(date)s (version %(version)s of the set)")
         % {"date": date_format(as_of, "d/m/Y"), "version": criteria_set.version},
     ]
+    if source.note:
+        lines.append(source.note)
+    return lines
 
 
 def signature_lines(as_of: date) -> list[tuple[str, str]]:
@@ -123,15 +190,7 @@ def indicator_columns(criteria_set: CriteriaSet) -> list[Indicator]:
     return [i for c in engine.structure(criteria_set) for i in c.indicators.all()]
 
 
-def write_xlsx(
-    out: IO[bytes],
-    *,
-    criteria_set: CriteriaSet,
-    villages: QuerySet,
-    as_of: date,
-    place: str,
-    progress: Callable[[int, int], None] | None = None,
-) -> None:
+def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = None) -> None:
     """One sheet: heading, one row per village (or per indicator for one village), signatures."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(pgettext("report document", "Report"))
@@ -146,11 +205,10 @@ def write_xlsx(
             c.alignment = centre
         return c
 
-    for n, line in enumerate(heading_lines(criteria_set=criteria_set, place=place, as_of=as_of)):
+    for n, line in enumerate(heading_lines(source)):
         sheet.append([cell(line, strong=n in (0, 3))])
     sheet.append([])
-    single = villages.count() == 1
-    if single:
+    if source.single:
         sheet.append(
             [
                 cell(h, strong=True)
@@ -165,16 +223,14 @@ def write_xlsx(
                 )
             ]
         )
-        for report in reports_in_chunks(
-            criteria_set=criteria_set, villages=villages, as_of=as_of, progress=progress
-        ):
+        for report in source.reports(progress):
             for criterion in report.criteria:
                 for result in criterion.indicators:
                     sheet.append(
                         [
                             criterion.criterion.number,
-                            criterion.criterion.title,
-                            result.indicator.name,
+                            safe(criterion.criterion.title),
+                            safe(result.indicator.name),
                             figure_text(result),
                             value_text(result),
                             threshold_text(result.indicator),
@@ -190,36 +246,30 @@ def write_xlsx(
                 ]
             )
     else:
-        columns = indicator_columns(criteria_set)
         sheet.append(
             [
                 cell(_("No."), strong=True),
                 cell(_("Village"), strong=True),
                 cell(_("Commune"), strong=True),
-                *(cell(f"{i.name} ({threshold_text(i)})", strong=True) for i in columns),
+                *(cell(f"{i.name} ({threshold_text(i)})", strong=True) for i in source.columns),
                 cell(_("Criteria met"), strong=True),
                 cell(_("Smart village"), strong=True),
             ]
         )
-        for number, report in enumerate(
-            reports_in_chunks(
-                criteria_set=criteria_set, villages=villages, as_of=as_of, progress=progress
-            ),
-            start=1,
-        ):
+        for number, report in enumerate(source.reports(progress), start=1):
             results = [r for c in report.criteria for r in c.indicators]
             sheet.append(
                 [
                     number,
-                    report.village.name,
-                    report.village.commune.name,
+                    safe(report.village.name),
+                    safe(report.village.commune.name),
                     *(value_text(r) for r in results),
                     f"{report.passed_count}/{len(report.criteria)}",
                     verdict_text(report.passed),
                 ]
             )
     sheet.append([])
-    for left, right in signature_lines(as_of):
+    for left, right in signature_lines(source.as_of):
         sheet.append(
             [
                 None,
@@ -232,14 +282,7 @@ def write_xlsx(
     workbook.save(out)
 
 
-def write_csv(
-    out: IO[str],
-    *,
-    criteria_set: CriteriaSet,
-    villages: QuerySet,
-    as_of: date,
-    progress: Callable[[int, int], None] | None = None,
-) -> None:
+def write_csv(out: IO[str], *, source: Source, progress: Progress | None = None) -> None:
     """One row per village and indicator: the same figures as the page and the API."""
     writer = csv.writer(out)
     writer.writerow(
@@ -255,11 +298,12 @@ def write_csv(
             _("Value"),
             _("Threshold"),
             _("Result"),
+            _("Source of the figures"),
         ]
     )
-    for report in reports_in_chunks(
-        criteria_set=criteria_set, villages=villages, as_of=as_of, progress=progress
-    ):
+    # A CSV has no heading: where the figures come from travels on every row.
+    origin = source.note or _("computed from the records")
+    for report in source.reports(progress):
         for criterion in report.criteria:
             for result in criterion.indicators:
                 figure = result.figure
@@ -267,7 +311,7 @@ def write_csv(
                     [
                         safe(report.village.name),
                         safe(report.village.commune.name),
-                        as_of.isoformat(),
+                        source.as_of.isoformat(),
                         safe(criterion.criterion.title),
                         safe(result.indicator.name),
                         result.indicator.measure_code,
@@ -276,6 +320,7 @@ def write_csv(
                         value_text(result),
                         threshold_text(result.indicator),
                         verdict_text(result.passed),
+                        origin,
                     ]
                 )
 
@@ -293,112 +338,187 @@ class ReportPDF(FPDF):
         self.cell(0, 8, f"{self.page_no()}", align="C")
 
 
-def write_pdf(
-    out: IO[bytes],
-    *,
-    criteria_set: CriteriaSet,
-    villages: QuerySet,
-    as_of: date,
-    place: str,
-    progress: Callable[[int, int], None] | None = None,
-) -> None:
-    pdf = ReportPDF()
-    pdf.add_page()
-    lines = heading_lines(criteria_set=criteria_set, place=place, as_of=as_of)
-    for n, line in enumerate(lines):
+PDF_COLUMNS = (8, 40, 60, 22, 18, 18, 24)  # the table of one village's criteria, in mm
+
+
+def _pdf_heading(pdf: "ReportPDF", source: Source) -> None:
+    for n, line in enumerate(heading_lines(source)):
         pdf.set_font("DejaVu", "B" if n in (0, 3) else "", 12 if n == 3 else 10)
         pdf.multi_cell(0, 6, line, align="C" if n < 5 else "L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
-    single = villages.count() == 1
+
+
+def _pdf_village_table(pdf: "ReportPDF", report: Any) -> None:
+    """One village's criteria: each indicator with its figure, value, threshold and result."""
     pdf.set_font("DejaVu", "", 8)
-    for report in reports_in_chunks(
-        criteria_set=criteria_set, villages=villages, as_of=as_of, progress=progress
-    ):
-        if single:
-            with pdf.table(col_widths=(8, 40, 60, 22, 18, 18, 24), text_align="LEFT") as table:
+    with pdf.table(col_widths=PDF_COLUMNS, text_align="LEFT") as table:
+        table.row(
+            [
+                _("No."),
+                _("Criterion"),
+                _("Indicator"),
+                _("Figure"),
+                _("Value"),
+                _("Threshold"),
+                _("Result"),
+            ]
+        )
+        for criterion in report.criteria:
+            for result in criterion.indicators:
                 table.row(
                     [
-                        _("No."),
-                        _("Criterion"),
-                        _("Indicator"),
-                        _("Figure"),
-                        _("Value"),
-                        _("Threshold"),
-                        _("Result"),
+                        str(criterion.criterion.number),
+                        criterion.criterion.title,
+                        result.indicator.name,
+                        figure_text(result),
+                        value_text(result),
+                        threshold_text(result.indicator),
+                        verdict_text(result.passed),
                     ]
                 )
-                for criterion in report.criteria:
-                    for result in criterion.indicators:
-                        table.row(
-                            [
-                                str(criterion.criterion.number),
-                                criterion.criterion.title,
-                                result.indicator.name,
-                                figure_text(result),
-                                value_text(result),
-                                threshold_text(result.indicator),
-                                verdict_text(result.passed),
-                            ]
-                        )
-            pdf.ln(2)
-            pdf.set_font("DejaVu", "B", 10)
-            pdf.cell(
-                0,
-                6,
-                _("Criteria met: %(passed)s/%(total)s — %(verdict)s")
-                % {
-                    "passed": report.passed_count,
-                    "total": len(report.criteria),
-                    "verdict": verdict_text(report.passed),
-                },
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-        else:
-            pdf.set_font("DejaVu", "", 9)
-            pdf.cell(
-                0,
-                6,
-                f"{report.village.name}: {report.passed_count}/{len(report.criteria)} — "
-                f"{verdict_text(report.passed)}",
-                new_x="LMARGIN",
-                new_y="NEXT",
-            )
-    pdf.ln(8)
+    pdf.ln(2)
     pdf.set_font("DejaVu", "B", 10)
-    for left, right in signature_lines(as_of):
+    pdf.cell(
+        0,
+        6,
+        _("Criteria met: %(passed)s/%(total)s — %(verdict)s")
+        % {
+            "passed": report.passed_count,
+            "total": len(report.criteria),
+            "verdict": verdict_text(report.passed),
+        },
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def _pdf_summary(pdf: "ReportPDF", reports: list[Any], *, with_commune: bool) -> None:
+    """The villages side by side: met or not per criterion, criteria met, and the totals."""
+    criteria = [c.criterion for c in reports[0].criteria]
+    fixed = [8, 42, *([30] if with_commune else []), 16, 22]
+    width = pdf.epw
+    each = (width - sum(fixed)) / max(1, len(criteria))
+    if each < 9:  # too many criteria for a portrait page: the summary goes landscape
+        pdf.add_page(orientation="L")
+        width = pdf.epw
+        each = (width - sum(fixed)) / max(1, len(criteria))
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(0, 7, _("Summary of the villages"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 8)
+    widths = (*fixed[:-2], *([each] * len(criteria)), *fixed[-2:])
+    passed_per_criterion = [0] * len(criteria)
+    align = ("CENTER", "LEFT", *(["LEFT"] if with_commune else []), *(["CENTER"] * len(criteria)))
+    align = (*align, "CENTER", "CENTER")
+    with pdf.table(col_widths=widths, width=width, text_align=align) as table:
+        table.row(
+            [
+                _("No."),
+                _("Village"),
+                *([_("Commune")] if with_commune else []),
+                *(
+                    pgettext("criterion number", "C%(number)s") % {"number": c.number}
+                    for c in criteria
+                ),
+                _("Criteria met"),
+                _("Smart village"),
+            ]
+        )
+        for number, report in enumerate(reports, start=1):
+            marks = []
+            for index, criterion in enumerate(report.criteria):
+                passed_per_criterion[index] += bool(criterion.passed)
+                marks.append("✓" if criterion.passed else "✗")
+            table.row(
+                [
+                    str(number),
+                    report.village.name,
+                    *([report.village.commune.name] if with_commune else []),
+                    *marks,
+                    f"{report.passed_count}/{len(report.criteria)}",
+                    verdict_text(report.passed),
+                ]
+            )
+        total = len(reports)
+        table.row(
+            [
+                "",
+                _("Villages meeting it"),
+                *([""] if with_commune else []),
+                *(f"{n}/{total}" for n in passed_per_criterion),
+                "",
+                f"{sum(1 for r in reports if r.passed)}/{total}",
+            ]
+        )
+    pdf.ln(2)
+    pdf.set_font("DejaVu", "", 8)
+    legend = "; ".join(
+        f"{pgettext('criterion number', 'C%(number)s') % {'number': c.number}}: {c.title}"
+        for c in criteria
+    )
+    pdf.multi_cell(
+        0,
+        4.5,
+        _("✓ met, ✗ not met. %(legend)s.") % {"legend": legend},
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
+def write_pdf(out: IO[bytes], *, source: Source, progress: Progress | None = None) -> None:
+    """The report as a PDF with an embedded font that covers Vietnamese.
+
+    For one village: its criteria. For many (a commune, a province): a summary with the
+    villages side by side, then each village's criteria with figure, threshold and result.
+    The summary comes first, so the villages' reports are held until the end (the PDF itself
+    is built in memory anyway; the .xlsx is the export whose memory stays flat).
+    """
+    pdf = ReportPDF()
+    pdf.add_page()
+    _pdf_heading(pdf, source)
+    reports = list(source.reports(progress))
+    if source.single or len(reports) == 1:
+        for report in reports:
+            _pdf_village_table(pdf, report)
+    elif reports:
+        communes = {r.village.commune.name for r in reports}
+        _pdf_summary(pdf, reports, with_commune=len(communes) > 1)
+        pdf.add_page(orientation="P")
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(0, 7, _("Each village's criteria"), new_x="LMARGIN", new_y="NEXT")
+        for number, report in enumerate(reports, start=1):
+            if number > 1:
+                pdf.ln(4)
+            if pdf.will_page_break(40):  # a village's heading is not left alone at a page foot
+                pdf.add_page(orientation="P")
+            pdf.set_font("DejaVu", "B", 11)
+            pdf.multi_cell(
+                0,
+                7,
+                f"{number}. {report.village.name} — {report.village.commune.name}",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+            _pdf_village_table(pdf, report)
+    pdf.ln(8)
+    if pdf.will_page_break(24):
+        pdf.add_page(orientation="P")
+    pdf.set_font("DejaVu", "B", 10)
+    for left, right in signature_lines(source.as_of):
         pdf.cell(90, 6, left, align="C")
         pdf.cell(90, 6, right, align="C", new_x="LMARGIN", new_y="NEXT")
     out.write(bytes(pdf.output()))
 
 
-def render(
-    fmt: str,
-    *,
-    criteria_set: CriteriaSet,
-    villages: QuerySet,
-    as_of: date,
-    place: str,
-    progress: Callable[[int, int], None] | None = None,
-) -> bytes:
-    """The export as bytes (for one village or a commune, written in the request)."""
+def render(fmt: str, *, source: Source, progress: Progress | None = None) -> bytes:
+    """The export as bytes (for one village, written in the request)."""
     if fmt == "csv":
         text = io.StringIO()
         text.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM.
-        write_csv(
-            text, criteria_set=criteria_set, villages=villages, as_of=as_of, progress=progress
-        )
+        write_csv(text, source=source, progress=progress)
         return text.getvalue().encode("utf-8")
     buffer = io.BytesIO()
     writer = write_xlsx if fmt == "xlsx" else write_pdf
-    writer(
-        buffer,
-        criteria_set=criteria_set,
-        villages=villages,
-        as_of=as_of,
-        place=place,
-        progress=progress,
-    )
+    writer(buffer, source=source, progress=progress)
     return buffer.getvalue()
 
 

@@ -52,10 +52,12 @@ class CriteriaSetForm(forms.ModelForm):
             "province",
             "legal_basis_number",
             "legal_basis_date",
+            "notes",
             "effective_from",
             "effective_to",
         ]
         widgets = {
+            "notes": forms.Textarea(attrs={"rows": 6}),
             "legal_basis_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "effective_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

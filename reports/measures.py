@@ -2,7 +2,8 @@
 
 Each computes every village at once with one grouped query. As of today they read the
 registry; as of a past day they read the registry's history (the latest recorded state of
-each household before the end of that day).
+each household before the end of that day). The lists behind the figures read the same
+rows, so that a list as of a past day holds the households the figure counted then.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from accounts.roles import Role
-from households.models import Household
+from households.models import Household, Village
 from reports.registry import Compute, Figure, Measure, register, shared
 
 
@@ -98,8 +99,17 @@ def _household_ratio(column: str) -> Compute:
     return compute
 
 
-def _households(village: object, as_of: date) -> QuerySet:
-    return Household.objects.active().filter(village=village).select_related("lane")
+def _households(village: Village, as_of: date) -> QuerySet:
+    """The village's active households on ``as_of``, read as the figures read them."""
+    return (
+        households_as_of(Village.objects.filter(pk=village.pk), as_of)
+        .select_related("lane", "village")
+        .order_by("lane__sort_order", "house_number_key", "pk")
+    )
+
+
+NO_ADDRESS = Q(h_address="") | Q(h_address__isnull=True)
+NO_LOCATION = Q(h_lat__isnull=True) | Q(h_lon__isnull=True)
 
 
 def _digital_team(villages: QuerySet, as_of: date) -> dict:
@@ -126,8 +136,8 @@ register(
         ),
         unit=Measure.PERCENT,
         compute=_household_ratio("address"),
-        records=lambda village, as_of: _households(village, as_of).exclude(digital_address=""),
-        missing=lambda village, as_of: _households(village, as_of).filter(digital_address=""),
+        records=lambda village, as_of: _households(village, as_of).filter(HAS_ADDRESS),
+        missing=lambda village, as_of: _households(village, as_of).filter(NO_ADDRESS),
         app="households",
     )
 )
@@ -142,12 +152,8 @@ register(
         ),
         unit=Measure.PERCENT,
         compute=_household_ratio("location"),
-        records=lambda village, as_of: _households(village, as_of).filter(
-            latitude__isnull=False, longitude__isnull=False
-        ),
-        missing=lambda village, as_of: _households(village, as_of).filter(
-            Q(latitude__isnull=True) | Q(longitude__isnull=True)
-        ),
+        records=lambda village, as_of: _households(village, as_of).filter(HAS_LOCATION),
+        missing=lambda village, as_of: _households(village, as_of).filter(NO_LOCATION),
         app="households",
     )
 )

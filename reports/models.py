@@ -36,6 +36,14 @@ class CriteriaSet(models.Model):
     )
     legal_basis_number = models.CharField(_("decision number"), max_length=64)
     legal_basis_date = models.DateField(_("decision date"))
+    notes = models.TextField(
+        _("notes on the legal basis"),
+        blank=True,
+        help_text=_(
+            "Where each threshold comes from: the decision and article, or the province's "
+            "practice where no national text sets it."
+        ),
+    )
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -344,6 +352,10 @@ class ExportJob(models.Model):
         "households.Province", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     criteria_set = models.ForeignKey(CriteriaSet, on_delete=models.PROTECT, related_name="+")
+    # The closed period whose frozen figures the export writes (recomputed once reopened).
+    period = models.ForeignKey(
+        PeriodClose, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     as_of = models.DateField()
     fmt = models.CharField(_("format"), max_length=4, choices=Format.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)

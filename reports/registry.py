@@ -19,8 +19,10 @@ Example::
         definition=_("Active households with a digital address code / active households."),
         unit=Measure.PERCENT,
         compute=_compute,
-        records=lambda village, as_of: Household.objects.filter(...),  # numerator
-        missing=lambda village, as_of: Household.objects.filter(...),  # the rest
+        # The records counted in the numerator and the rest, as they stood on ``as_of``:
+        # the same as-of filter as ``_compute``, so that a list has the figure's count.
+        records=lambda village, as_of: Household.objects.filter(...),
+        missing=lambda village, as_of: Household.objects.filter(...),
     ))
 """
 
@@ -59,7 +61,8 @@ class Figure:
 # villages (a queryset of Village), as_of (a date) -> {village pk: Figure}; villages with no
 # data may be missing from the result (read as zero over zero).
 Compute = Callable[[QuerySet, date], dict[UUID, Figure]]
-# village, as_of -> the records (households, residents, lanes, cameras, ...) behind the figure.
+# village, as_of -> the records (households, residents, lanes, cameras, ...) behind the figure
+# as they counted on ``as_of``.
 Records = Callable[[Any, date], QuerySet]
 
 
@@ -78,6 +81,14 @@ class Measure:
     records: Records | None = None
     missing: Records | None = None
     app: str = ""
+    # Whether ``records`` and ``missing`` list the records as they counted on a past date (with
+    # the same as-of filter as ``compute``). False where they only know today's records: the
+    # pages then say so for a past date instead of showing today's list.
+    lists_past: bool = True
+    # Whether the lists hold the units the figure counts (households, residents, lanes), so
+    # that a list's length is the numerator or the rest. False where the figure counts
+    # something else (probes of cameras, say): the pages then link the list without a count.
+    lists_count: bool = True
 
 
 MEASURES: dict[str, Measure] = {}

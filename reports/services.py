@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from households import public_cache
 from households.models import Commune, Village
-from reports import engine
+from reports import engine, frozen
 from reports.models import (
     Attestation,
     CriteriaSet,
@@ -54,6 +54,7 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by: Any) -> CriteriaS
         province=criteria_set.province,
         legal_basis_number=criteria_set.legal_basis_number,
         legal_basis_date=criteria_set.legal_basis_date,
+        notes=criteria_set.notes,
         effective_from=criteria_set.effective_from,
         effective_to=criteria_set.effective_to,
         version=latest + 1,
@@ -269,7 +270,7 @@ def period_bounds(kind: str, day: date) -> tuple[date, date]:
 def _frozen_figures(criteria_set: CriteriaSet, commune: Commune, as_of: date) -> dict:
     villages = engine.existing_on(Village.objects.filter(commune=commune), as_of)
     reports = engine.evaluate(criteria_set=criteria_set, villages=villages, as_of=as_of)
-    return {str(pk): report.as_dict() for pk, report in reports.items()}
+    return {str(pk): frozen.freeze(report) for pk, report in reports.items()}
 
 
 @transaction.atomic

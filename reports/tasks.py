@@ -1,5 +1,6 @@
 """Background jobs: nightly snapshots and large exports."""
 
+import io
 import tempfile
 from collections.abc import Callable
 
@@ -32,6 +33,21 @@ def _progress(job_id: str) -> Callable[[int, int], None]:
     return report
 
 
+def _source(job: ExportJob) -> exports.Source:
+    """A closed period's frozen figures, else the figures computed as of the job's date."""
+    if job.commune_id:
+        place = f"{job.commune.name}, {job.commune.province.name}"
+        if job.period_id:
+            return exports.for_period(job.period, place=place)
+        villages = Village.objects.filter(commune=job.commune)
+    else:
+        place = job.province.name
+        villages = Village.objects.filter(commune__province=job.province)
+    return exports.live(
+        criteria_set=job.criteria_set, villages=villages, as_of=job.as_of, place=place
+    )
+
+
 @shared_task(time_limit=30 * 60, soft_time_limit=28 * 60)
 def export_run_task(job_id: str) -> str:
     """Write an export job's file; a no-op once the job has finished, so it may run twice."""
@@ -39,43 +55,25 @@ def export_run_task(job_id: str) -> str:
         status=ExportJob.Status.RUNNING
     )
     job = (
-        ExportJob.objects.select_related("commune__province", "province", "criteria_set")
+        ExportJob.objects.select_related(
+            "commune__province", "province", "criteria_set", "period__commune"
+        )
         .filter(pk=job_id)
         .first()
     )
     if job is None or not updated:
         return job.status if job else ""
-    if job.commune_id:
-        villages = Village.objects.filter(commune=job.commune)
-        place = f"{job.commune.name}, {job.commune.province.name}"
-    else:
-        villages = Village.objects.filter(commune__province=job.province)
-        place = job.province.name
     try:
         with override("vi"), tempfile.TemporaryFile() as handle:
+            source = _source(job)
             if job.fmt == "csv":
-                import io
-
                 text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-                exports.write_csv(
-                    text,
-                    criteria_set=job.criteria_set,
-                    villages=villages,
-                    as_of=job.as_of,
-                    progress=_progress(job_id),
-                )
+                exports.write_csv(text, source=source, progress=_progress(job_id))
                 text.flush()
                 text.detach()
             else:
                 writer = exports.write_xlsx if job.fmt == "xlsx" else exports.write_pdf
-                writer(
-                    handle,
-                    criteria_set=job.criteria_set,
-                    villages=villages,
-                    as_of=job.as_of,
-                    place=place,
-                    progress=_progress(job_id),
-                )
+                writer(handle, source=source, progress=_progress(job_id))
             handle.seek(0)
             name = f"bao-cao-thon-thong-minh-{job.as_of:%Y%m%d}.{job.fmt}"
             job.file.save(name, File(handle), save=False)

@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("reports/periods/<int:pk>/", views.period_detail, name="reports_period"),
     path("reports/periods/<int:pk>/reopen/", views.period_reopen, name="reports_period_reopen"),
+    path("reports/periods/<int:pk>/export/", views.period_export, name="reports_period_export"),
     path(
         "reports/provinces/<int:pk>/export/", views.province_export, name="reports_province_export"
     ),

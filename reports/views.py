@@ -1,6 +1,7 @@
 """Staff pages: a village's report, the commune side by side, criteria sets, periods, exports."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import staff_required
 from households.models import Household, Province, Resident, Village
-from reports import access, engine, exports, services
+from reports import access, engine, exports, frozen, services
 from reports.forms import (
     AttestationForm,
     CriteriaSetForm,
@@ -122,6 +123,12 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
             "report": report,
             "as_of": as_of,
             "today": timezone.localdate(),
+            # The lists behind the figures open at the report's date and set.
+            "list_query": urlencode({"date": as_of.isoformat(), "set": criteria_set.pk}),
+            "past": as_of < timezone.localdate(),
+            "closed_period": frozen.closed_period(
+                commune_id=village.commune_id, criteria_set=criteria_set, as_of=as_of
+            ),
             "trends": _trend_for(report),
             "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
             "can_attest": access.can_attest(user=request.user, village=village),
@@ -131,13 +138,25 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> HttpResponse:
-    """The records behind a figure: those counted, or those not counted yet."""
+    """The records behind a figure as they counted on the report's date: those counted, or
+    those not counted yet."""
     village = access.access_report_village(user=request.user, pk=pk)
     measure = MEASURES.get(code)
     lister = None if measure is None else (measure.missing if missing else measure.records)
     if lister is None:
         raise Http404
-    records = lister(village, timezone.localdate())
+    try:
+        as_of = parse_as_of(request.GET.get("date"))
+        engine.validate_as_of(village=village, as_of=as_of)
+    except ValidationError as exc:
+        return _error_page(request, " ".join(exc.messages))
+    set_id = request.GET.get("set", "")
+    set_id = set_id if set_id.isdigit() else ""
+    today = timezone.localdate()
+    # A measure that knows only today's records shows no list for a past date rather than
+    # today's list under a past date.
+    unlisted = as_of < today and not measure.lists_past
+    records = lister(village, as_of) if not unlisted else []
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     rows = []
     for record in page:
@@ -152,7 +171,17 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
     return render(
         request,
         "reports/missing.html",
-        {"village": village, "measure": measure, "page": page, "rows": rows, "missing": missing},
+        {
+            "village": village,
+            "measure": measure,
+            "page": page,
+            "rows": rows,
+            "missing": missing,
+            "as_of": as_of,
+            "today": today,
+            "unlisted": unlisted,
+            "query": urlencode({"date": as_of.isoformat(), **({"set": set_id} if set_id else {})}),
+        },
     )
 
 
@@ -239,6 +268,9 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
             "totals": totals,
             "sort": sort,
             "passing": sum(1 for r in reports if r.passed),
+            "closed_period": frozen.closed_period(
+                commune_id=commune.pk, criteria_set=criteria_set, as_of=as_of
+            ),
             "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
             "formats": ExportJob.Format.choices,
         },
@@ -549,6 +581,8 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "villages": villages,
             "events": period.events.all(),
             "form": ReopenForm(),
+            "formats": ExportJob.Format.choices,
+            "closed_by": frozen.closer_name(period),
         },
     )
 
@@ -566,6 +600,24 @@ def period_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("reports_period", pk=period.pk)
+
+
+@login_required
+@require_POST
+def period_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """A period's report: the figures frozen at its close (recomputed once it is reopened)."""
+    period = _period(request, pk)
+    fmt = request.POST.get("fmt", "")
+    if fmt not in exports.CONTENT_TYPES:
+        return _error_page(request, _("Choose a format: xlsx, pdf or csv."))
+    return _queue_export(
+        request,
+        fmt=fmt,
+        criteria_set=period.criteria_set,
+        as_of=frozen.frozen_as_of(period) or period.ends_on,
+        period=period,
+        commune=period.commune,
+    )
 
 
 # Exports -------------------------------------------------------------------------------------
@@ -586,13 +638,21 @@ def village_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
     except ValidationError as exc:
         return _error_page(request, " ".join(exc.messages))
     place = f"{village.name}, {village.commune.name}, {village.commune.province.name}"
-    content = exports.render(
-        fmt,
-        criteria_set=criteria_set,
-        villages=Village.objects.filter(pk=village.pk),
-        as_of=as_of,
-        place=place,
+    # The date a closed period froze: the export writes the frozen figures, not today's
+    # recomputation of that date.
+    period = frozen.closed_period(
+        commune_id=village.commune_id, criteria_set=criteria_set, as_of=as_of
     )
+    if period is not None and frozen.frozen_reports(period, village_id=village.pk):
+        source = exports.for_period(period, place=place, village_id=village.pk)
+    else:
+        source = exports.live(
+            criteria_set=criteria_set,
+            villages=Village.objects.filter(pk=village.pk),
+            as_of=as_of,
+            place=place,
+        )
+    content = exports.render(fmt, source=source)
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
     name = f"bao-cao-{slugify(village.name) or 'thon'}-{as_of:%Y%m%d}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -612,9 +672,19 @@ def _start_export(request: HttpRequest, **scope: Any) -> HttpResponse:
         return _error_page(request, _("Choose a criteria set."))
     except ValidationError as exc:
         return _error_page(request, " ".join(exc.messages))
-    job = ExportJob.objects.create(
-        criteria_set=criteria_set, as_of=as_of, fmt=fmt, created_by=request.user, **scope
+    commune = scope.get("commune")
+    period = (
+        frozen.closed_period(commune_id=commune.pk, criteria_set=criteria_set, as_of=as_of)
+        if commune is not None
+        else None
     )
+    return _queue_export(
+        request, fmt=fmt, criteria_set=criteria_set, as_of=as_of, period=period, **scope
+    )
+
+
+def _queue_export(request: HttpRequest, **fields: Any) -> HttpResponse:
+    job = ExportJob.objects.create(created_by=request.user, **fields)
     transaction.on_commit(lambda: export_run_task.delay(str(job.pk)))
     return redirect("reports_export_job", pk=job.pk)
 

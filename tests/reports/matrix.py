@@ -123,6 +123,7 @@ MATRIX: dict[str, Rule] = {
     ),
     "reports_period": _commune_rule(kwargs=_period),
     "reports_period_reopen": _commune_rule(kwargs=_period, method="POST", data={"reason": ""}),
+    "reports_period_export": _commune_rule(kwargs=_period, method="POST", data={"fmt": ""}),
     "reports_commune_export": _commune_rule(kwargs=_commune, method="POST", data={"fmt": ""}),
     "reports_province_export": Rule(
         frozenset({SUPER}), method="POST", kwargs=_province, data={"fmt": ""}

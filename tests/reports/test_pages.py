@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from households.models import Village
 from reports.models import CriteriaSet
@@ -44,7 +45,8 @@ def test_the_village_page_shows_figure_threshold_verdict_and_missing(
     page = _get(village_head, url).content.decode()
     assert "75,0%" in page or "75.0%" in page
     records = reverse("reports_records", args=[village.pk, "households_digital_address"])
-    assert f'(<a href="{records}">3</a>/4)' in page
+    today = timezone.localdate().isoformat()
+    assert f'(<a href="{records}?date={today}&amp;set={criteria_set.pk}">3</a>/4)' in page
     assert 'data-testid="fail"' in page
     assert 'data-testid="not-available"' in page  # the cameras app is not installed here
     missing = reverse("reports_missing", args=[village.pk, "households_digital_address"])
