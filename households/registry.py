@@ -5,6 +5,7 @@ databases without triggers (see ``households.history``) and keeps the search doc
 the households it touches up to date.
 """
 
+import functools
 import json
 import re
 import unicodedata
@@ -81,9 +82,14 @@ def households_reindex(household_ids: Iterable[int]) -> None:
 # Validation shared by forms, the API and imports
 
 
+@functools.lru_cache(maxsize=4)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def clean_digital_address(value: str) -> str:
     value = (value or "").strip()
-    if value and not re.match(settings.DIGITAL_ADDRESS_PATTERN, value):
+    if value and not _compiled(settings.DIGITAL_ADDRESS_PATTERN).match(value):
         raise ValidationError(
             _("“%(value)s” is not a valid digital address code."),
             params={"value": value},
