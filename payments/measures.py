@@ -3,17 +3,27 @@
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from payments.figures import SPECS, FigureSpec
-from reports.registry import Figure, Measure, register
+from payments.figures import SPECS, FigureSpec, resident_counts_together
+from reports.registry import Figure, Measure, batching, register, shared
 
 
 def _compute(spec: FigureSpec) -> Any:
     def compute(villages: QuerySet, as_of: date) -> dict[Any, Figure]:
-        counts = spec.counts(as_of, villages=villages.values("pk"))
+        if spec.subject == "resident" and batching() and connection.vendor == "postgresql":
+            # Within a report, the resident figures share one pass over the residents.
+            ids = villages.values("pk")
+            sql, params = ids.query.get_compiler(using=ids.db).as_sql()
+            counts = shared(
+                ("payments.resident_figures", as_of, sql, tuple(map(str, params))),
+                lambda: resident_counts_together(SPECS, as_of, villages=ids),
+            )[spec.code]
+        else:
+            counts = spec.counts(as_of, villages=villages.values("pk"))
         return {pk: Figure(numerator=yes, denominator=total) for pk, (yes, total) in counts.items()}
 
     return compute

@@ -123,6 +123,11 @@ def batch() -> Iterator[None]:
         _batch.reset(token)
 
 
+def batching() -> bool:
+    """Whether a ``batch()`` is open: the measures of a whole report are being computed."""
+    return _batch.get() is not None
+
+
 def shared(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``, once per ``key`` within a ``batch()`` (every time outside one)."""
     cache = _batch.get()

@@ -22,7 +22,7 @@ from payments.models import (
     values_for,
 )
 from payments.population import age_on
-from reports.registry import MEASURES
+from reports.registry import MEASURES, batch
 
 pytestmark = pytest.mark.django_db
 
@@ -262,6 +262,16 @@ def test_measures_match_a_plain_count(world: Any, data: list, as_of: int) -> Non
                 n, d = want.get(village.pk, (0, 0))
                 assert measure.records(village, day).count() == n, spec.code
                 assert measure.missing(village, day).count() == d - n, spec.code
+        # As a report computes them: all at once, sharing queries (on PostgreSQL the resident
+        # figures come from one pass, ``resident_counts_together``).
+        with batch():
+            for spec in SPECS:
+                got = {
+                    pk: (f.numerator, f.denominator)
+                    for pk, f in MEASURES[spec.code].compute(village_qs, day).items()
+                }
+                want = _expected(spec, day, households, residents, observations, events)
+                assert got == want, f"{spec.code} in a batch"
         transaction.set_rollback(True)
 
 
