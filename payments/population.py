@@ -81,7 +81,16 @@ ADULTS = AgeBand(ADULT_AGE)
 
 
 def household_active_q(day: date, prefix: str = "") -> Q:
-    """Households of the registry that were active on ``day``."""
+    """Households of the registry that were active on ``day``.
+
+    Read from the registry's own dates (registered since, status changed on), not from its
+    history as the reports app's household measures are: adoption values carry the date they
+    were observed, and official lists from before a village started using the portal are
+    imported with their dates; their households must count on those dates, while the history
+    only starts when a household is entered (the demo's and generated households have none
+    before today). The business flag, which has no date of its own, is read from the history
+    (``was_business_on``).
+    """
     p = prefix
     return (
         Q(**{f"{p}deleted_at__isnull": True})

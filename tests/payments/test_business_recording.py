@@ -15,10 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households import registry
+from households.history import record, triggers_active
 from households.models import Household
 from payments import services
 from payments.models import AdoptionImport, Observation
 from payments.population import business_flags, business_households_on
+from tests.factories import HouseholdFactory
 from tests.payments.conftest import the_day
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +181,23 @@ def test_the_import_asks_about_all_its_rows_at_once(
         return len(captured.captured_queries)
 
     assert queries(2) == queries(20)
+
+
+def test_a_business_entered_this_week_gets_last_months_official_list(
+    world: Any, digital_team: Any
+) -> None:
+    """A household registered long ago and entered into the portal now: its history starts
+    today, and before that the figures take the flag it was entered with; so does the check."""
+    shop = HouseholdFactory(
+        lane=world.lane,
+        village=world.village,
+        house_number="40",
+        is_business=True,
+        business_name="Quán 40",
+        established_on=date(2020, 1, 1),
+    )
+    if not triggers_active():
+        record([shop], "insert")
+    last_month = timezone.localdate() - timedelta(days=30)
+    _record(shop, last_month, digital_team)
+    assert shop.pk in set(business_households_on(last_month).values_list("pk", flat=True))
