@@ -34,6 +34,7 @@ from payments.models import (
     Method,
     Value,
 )
+from payments.population import business_flags
 
 MAX_ROWS = 20_000
 MAX_ERRORS = 1000
@@ -174,6 +175,9 @@ def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_dat
     out_rows: list[dict] = []
     errors: list[dict] = []
     bad_rows = 0
+    # Rows with business items: (row number, household, date, items, the row had no other
+    # error), asked about all at once after the reading.
+    business: list[tuple[int, int, date, list[str], bool]] = []
     try:
         with registry_imports.open_source(fileobj, name=name, size=size) as source:
             header, _skipped = _header(source.rows)
@@ -194,9 +198,11 @@ def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_dat
                     continue
                 if len(out_rows) + bad_rows > MAX_ROWS:
                     raise ImportRefused([_("The list is too long (at most 20,000 rows).")])
-                row_errors, row = _check_row(
+                row_errors, row, asked = _check_row(
                     cells, header, residents, households, default_date, today
                 )
+                if asked is not None:
+                    business.append((number, *asked, not row_errors))
                 if row_errors:
                     bad_rows += 1
                     errors.extend(
@@ -208,9 +214,38 @@ def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_dat
                     out_rows.append(row)
     except registry_imports.ImportFileError as exc:
         raise ImportRefused([registry_imports.error_text(e) for e in exc.errors]) from exc
+    if business:
+        refused = _check_business(business, header, errors)
+        bad_rows += len(refused)
+        out_rows = [row for row in out_rows if row["row"] not in refused]
+        errors.sort(key=lambda e: e["row"])
     if not out_rows and not errors:
         raise ImportRefused([_("The list has no rows.")])
     return {"rows": out_rows, "errors": errors, "total": len(out_rows) + bad_rows}
+
+
+def _check_business(
+    business: list[tuple[int, int, date, list[str], bool]], header: Header, errors: list[dict]
+) -> set[int]:
+    """Refuse business items on rows whose household was not a business household on the
+    row's date (the figures' rule, one query for the whole list); returns the rows that
+    were valid until now and are refused."""
+    flags = business_flags((household, day) for _n, household, day, _i, _ok in business)
+    refused: set[int] = set()
+    for number, household, day, items, was_valid in business:
+        if flags.get((household, day), False):
+            continue
+        errors.extend(
+            {
+                "row": number,
+                "column": header.label(item),
+                "message": services.business_refusal(item, day),
+            }
+            for item in items
+        )
+        if was_valid:
+            refused.add(number)
+    return refused
 
 
 def _cell(cells: Any, index: int | None) -> Any:
@@ -226,8 +261,10 @@ def _check_row(
     households: dict[str, Household],
     default_date: date,
     today: date,
-) -> tuple[list[tuple[str | None, str]], dict | None]:
-    """The row's problems as (column key, message), or the row to write."""
+) -> tuple[list[tuple[str | None, str]], dict | None, tuple[int, date, list[str]] | None]:
+    """The row's problems as (column key, message), or the row to write; and the business
+    items to ask about (household, date, items), which the caller checks for all rows at
+    once."""
     cols = header.columns
     problems: list[tuple[str | None, str]] = []
     resident = None
@@ -237,22 +274,22 @@ def _check_row(
         resident = residents.get(national_id)
         if resident is None:
             message = _("No resident of this village has CCCD %(id)s.") % {"id": national_id}
-            return [("national_id", message)], None
+            return [("national_id", message)], None, None
         household = resident.household
     elif code:
         household = households.get(code)
         if household is None:
             message = _("No active household of this village has code %(code)s.") % {"code": code}
-            return [("household_code", message)], None
+            return [("household_code", message)], None, None
     else:
         key = "national_id" if "national_id" in cols else "household_code"
-        return [(key, _("Give the CCCD number or the household code."))], None
+        return [(key, _("Give the CCCD number or the household code."))], None, None
     observed_on = default_date
     if "date" in cols:
         try:
             parsed = registry_imports._clean_date(_cell(cells, cols["date"]), today)
         except registry_imports.CellError:
-            return [("date", _("The date is not valid or is in the future."))], None
+            return [("date", _("The date is not valid or is in the future."))], None, None
         observed_on = parsed or default_date
     entries = []
     for item in Item.values:
@@ -292,16 +329,22 @@ def _check_row(
         services.validate_date(observed_on, household=household)
     except ValidationError as exc:
         problems.extend(("date", m) for m in exc.messages)
+    business = [e["item"] for e in entries if e["item"] in BUSINESS_ITEMS]
+    asked = (household.pk, observed_on, business) if business else None
     if problems:
-        return problems, None
+        return problems, None, asked
     if not entries:
-        return [], None
-    return [], {
-        "household": household.pk,
-        "label": str(resident or household),
-        "observed_on": observed_on.isoformat(),
-        "entries": entries,
-    }
+        return [], None, None
+    return (
+        [],
+        {
+            "household": household.pk,
+            "label": str(resident or household),
+            "observed_on": observed_on.isoformat(),
+            "entries": entries,
+        },
+        asked,
+    )
 
 
 def import_check(
@@ -417,6 +460,12 @@ def _write(job: AdoptionImport) -> Written:
     people = Resident.objects.in_bulk(
         [e["resident"] for row in job.rows for e in row["entries"] if e["resident"]]
     )
+    # The business items of every row asked about at once (the figures' rule, one query).
+    flags = business_flags(
+        (row["household"], date.fromisoformat(row["observed_on"]))
+        for row in job.rows
+        if any(e["item"] in BUSINESS_ITEMS for e in row["entries"])
+    )
     done = Written()
     total = len(job.rows)
     for index, row in enumerate(job.rows, start=1):
@@ -434,11 +483,13 @@ def _write(job: AdoptionImport) -> Written:
                 )
                 for e in row["entries"]
             ]
+            observed_on = date.fromisoformat(row["observed_on"])
             with transaction.atomic():
                 outcome = services.adoption_record(
                     household=household,
                     entries=entries,
-                    observed_on=date.fromisoformat(row["observed_on"]),
+                    observed_on=observed_on,
+                    was_business=flags.get((household.pk, observed_on)),
                     method=Method.OFFICIAL_LIST,
                     by=by,
                     source=f"import:{job.original_name}"[:255],

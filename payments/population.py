@@ -9,6 +9,8 @@ the retirement age step by step from 2021 (men 60 years 3 months in 2021 to 62 i
 reports use, and keeps the figure comparable across years.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from django.apps import apps
 from django.db.models import (
     BooleanField,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -78,7 +81,16 @@ ADULTS = AgeBand(ADULT_AGE)
 
 
 def household_active_q(day: date, prefix: str = "") -> Q:
-    """Households of the registry that were active on ``day``."""
+    """Households of the registry that were active on ``day``.
+
+    Read from the registry's own dates (registered since, status changed on), not from its
+    history as the reports app's household measures are: adoption values carry the date they
+    were observed, and official lists from before a village started using the portal are
+    imported with their dates; their households must count on those dates, while the history
+    only starts when a household is entered (the demo's and generated households have none
+    before today). The business flag, which has no date of its own, is read from the history
+    (``was_business_on``).
+    """
     p = prefix
     return (
         Q(**{f"{p}deleted_at__isnull": True})
@@ -118,6 +130,40 @@ def was_business_on(day: date) -> Any:
         F("is_business"),
         output_field=BooleanField(),
     )
+
+
+# Distinct days per statement of ``business_flags`` (SQLite allows 500 terms in a UNION).
+FLAG_DAYS_PER_QUERY = 200
+
+
+def business_flags(pairs: Iterable[tuple[int, date]]) -> dict[tuple[int, date], bool]:
+    """Whether each (household id, day) was a business household on that day, by the rule of
+    ``was_business_on``, the one the past-date figures count with.
+
+    One statement for the lot (one UNION branch per distinct day; a new statement only past
+    ``FLAG_DAYS_PER_QUERY`` distinct days), so that recording a value and importing a list of
+    any length ask the same question as the figures without a query per row. A household that
+    does not exist is left out of the answer.
+    """
+    by_day: dict[date, set[int]] = defaultdict(set)
+    for pk, day in pairs:
+        by_day[day].add(pk)
+    days = sorted(by_day)
+    answer: dict[tuple[int, date], bool] = {}
+    for start in range(0, len(days), FLAG_DAYS_PER_QUERY):
+        chunk = days[start : start + FLAG_DAYS_PER_QUERY]
+        branches = [
+            Household.objects.filter(pk__in=sorted(by_day[day]))
+            .order_by()
+            .annotate(day_index=Value(index, output_field=IntegerField()))
+            .annotate(was_business=was_business_on(day))
+            .values_list("pk", "day_index", "was_business")
+            for index, day in enumerate(chunk)
+        ]
+        rows = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+        for pk, index, flag in rows:
+            answer[(pk, chunk[index])] = bool(flag)
+    return answer
 
 
 def business_households_on(day: date) -> QuerySet:

@@ -27,7 +27,7 @@ from payments.models import (
     Visit,
     values_for,
 )
-from payments.population import VNEID_AGE, age_on
+from payments.population import VNEID_AGE, age_on, business_flags
 
 
 @dataclass
@@ -84,10 +84,6 @@ def validate_entry(*, household: Household, entry: Entry, observed_on: date) -> 
     else:
         if entry.resident is not None:
             raise ValidationError(_("%(item)s is recorded for the household.") % {"item": label})
-        if item in BUSINESS_ITEMS and not household.is_business:
-            raise ValidationError(
-                _("%(item)s is recorded for business households only.") % {"item": label}
-            )
     if entry.value not in values_for(item):
         raise ValidationError(
             _("“%(value)s” is not a value of %(item)s.") % {"value": entry.value, "item": label}
@@ -99,6 +95,37 @@ def validate_entry(*, household: Household, entry: Entry, observed_on: date) -> 
             raise ValidationError(
                 _("A reason is given only for what is not adopted (%(item)s).") % {"item": label}
             )
+
+
+def validate_business_on(
+    *,
+    household: Household,
+    items: Iterable[str],
+    observed_on: date,
+    was_business: bool | None = None,
+) -> None:
+    """Business items need a household that was a business household on the date.
+
+    Asked with ``population.business_flags``, the rule the figures on that date count with,
+    so that a value is accepted exactly when its household is among the business households
+    of its date. ``was_business`` is that answer when the caller already has it (the import
+    asks for all its rows in one query).
+    """
+    business = [item for item in dict.fromkeys(items) if item in BUSINESS_ITEMS]
+    if not business:
+        return
+    if was_business is None:
+        key = (household.pk, observed_on)
+        was_business = business_flags([key]).get(key, False)
+    if not was_business:
+        raise ValidationError([business_refusal(item, observed_on) for item in business])
+
+
+def business_refusal(item: str, observed_on: date) -> str:
+    return _(
+        "%(item)s is recorded for business households only: this household was not a "
+        "business household on %(date)s."
+    ) % {"item": Item(item).label, "date": observed_on.strftime("%d/%m/%Y")}
 
 
 def validate_date(observed_on: date, *, household: Household) -> None:
@@ -128,6 +155,7 @@ def adoption_record(
     source: str = "",
     only_changes: bool = True,
     bump_public: bool = True,
+    was_business: bool | None = None,
 ) -> Outcome:
     """Record a visit's values (or an import's) for one household, all or nothing.
 
@@ -135,6 +163,7 @@ def adoption_record(
     time returns the first visit and writes nothing (a double tap, a resend). Values equal to
     the current ones are skipped when ``only_changes`` (the history would only grow noise),
     except on a visit, where seeing the same value again is itself worth dating.
+    ``was_business``: see ``validate_business_on``.
     """
     if submission_token is not None:
         existing = Visit.objects.filter(submission_token=submission_token).first()
@@ -149,6 +178,12 @@ def adoption_record(
     entries = list(entries)
     for entry in entries:
         validate_entry(household=household, entry=entry, observed_on=observed_on)
+    validate_business_on(
+        household=household,
+        items=[entry.item for entry in entries],
+        observed_on=observed_on,
+        was_business=was_business,
+    )
     helped = [item for item in helped_with if item in Item.values]
     if len(helped) != len(list(helped_with)):
         raise ValidationError(_("Unknown item in “helped with”."))

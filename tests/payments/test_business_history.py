@@ -16,68 +16,15 @@ from rest_framework.test import APIClient
 
 from households import registry
 from households.history import record, triggers_active
-from households.models import Household, HouseholdEvent, Village
+from households.models import HouseholdEvent, Village
 from payments.figures import SPEC_BY_CODE
-from payments.models import Observation
 from reports.registry import MEASURES
-from tests.factories import HouseholdFactory, ResidentFactory
+from tests.factories import HouseholdFactory
+from tests.payments.conftest import the_day as _day
 
 pytestmark = pytest.mark.django_db
 
 CASHLESS = "cashless_business"
-
-
-def _day() -> date:
-    return timezone.localdate() - timedelta(days=10)
-
-
-def _registered(world: Any, number: str, *, business: bool) -> Household:
-    """A household of the world's village registered long before the day looked at."""
-    household = HouseholdFactory(
-        lane=world.lane,
-        village=world.village,
-        house_number=number,
-        is_business=business,
-        business_name=f"Cửa hàng {number}" if business else "",
-    )
-    ResidentFactory(household=household, full_name=f"Chủ hộ {number}", is_head=True)
-    if not triggers_active():
-        record([household], "insert")
-    long_ago = timezone.make_aware(datetime.combine(_day() - timedelta(days=100), time(9)))
-    HouseholdEvent.objects.filter(pgh_obj=household).update(pgh_created_at=long_ago)
-    return household
-
-
-def _cashless(household: Household, value: str, day: date) -> None:
-    # Written as stored rows: the service refuses a business item for a household that is
-    # not a business household today, which "became" is not on the day looked at.
-    Observation.objects.create(
-        village=household.village,
-        household=household,
-        item="cashless",
-        value=value,
-        adopted=value == "yes",
-        observed_on=day,
-        method="seen",
-    )
-
-
-@pytest.fixture
-def shops(world: Any) -> dict[str, Household]:
-    """Three households: one became a business after the day, one stopped, one did not change."""
-    became = _registered(world, "20", business=False)
-    stopped = _registered(world, "21", business=True)
-    steady = _registered(world, "22", business=True)
-    day = _day()
-    _cashless(became, "yes", day - timedelta(days=5))
-    _cashless(stopped, "yes", day - timedelta(days=5))
-    _cashless(steady, "no", day - timedelta(days=5))
-    # Both changes are made today, after the day, through the registry's service.
-    registry.household_update(
-        household=became, by=None, is_business=True, business_name="Quán mới", business_kind=""
-    )
-    registry.household_update(household=stopped, by=None, is_business=False)
-    return {"became": became, "stopped": stopped, "steady": steady}
 
 
 def _figure(world: Any, day: date) -> tuple[int, int | None]:
