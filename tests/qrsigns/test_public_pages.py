@@ -299,12 +299,13 @@ class _Balance(HTMLParser):
         self.stack.pop()
 
 
-def test_every_public_page_is_well_formed_and_declares_its_language(lane_world, site) -> None:
+def _every_public_page(lane_world, site) -> list[str]:
+    """Village, lane, heritage site, door plate, a disabled code's page and an unknown code's."""
     from qrsigns import services
 
     sign = services.sign_create(village=lane_world.village, kind=Sign.Kind.VILLAGE, by=None)
     services.sign_set_active(sign=sign, by=None, active=False)
-    urls = [
+    return [
         reverse("qrsigns_village", kwargs={"village_id": lane_world.village.pk}),
         _lane_url(lane_world),
         reverse("qrsigns_heritage", kwargs={"code": site.public_code}),
@@ -312,6 +313,10 @@ def test_every_public_page_is_well_formed_and_declares_its_language(lane_world, 
         reverse("qrsigns_scan", kwargs={"code": sign.code}),
         reverse("qrsigns_scan", kwargs={"code": "UNKNOWN000"}),
     ]
+
+
+def test_every_public_page_is_well_formed_and_declares_its_language(lane_world, site) -> None:
+    urls = _every_public_page(lane_world, site)
     for url in urls:
         for suffix in ("", "?lang=en"):
             html = Client().get(url + suffix).content.decode()
@@ -343,18 +348,7 @@ def test_every_public_page_is_valid_html_by_the_w3c_checker(lane_world, site, tm
     import json
     import subprocess
 
-    from qrsigns import services
-
-    sign = services.sign_create(village=lane_world.village, kind=Sign.Kind.VILLAGE, by=None)
-    services.sign_set_active(sign=sign, by=None, active=False)
-    urls = [
-        reverse("qrsigns_village", kwargs={"village_id": lane_world.village.pk}),
-        _lane_url(lane_world),
-        reverse("qrsigns_heritage", kwargs={"code": site.public_code}),
-        reverse("qrsigns_door_plate", kwargs={"code": lane_world.household.public_code}),
-        reverse("qrsigns_scan", kwargs={"code": sign.code}),
-        reverse("qrsigns_scan", kwargs={"code": "UNKNOWN000"}),
-    ]
+    urls = _every_public_page(lane_world, site)
     files = []
     for n, url in enumerate(urls):
         for suffix in ("", "?lang=en"):
