@@ -827,20 +827,24 @@ def main() -> None:
     def ours(label: str, path: str, runs: int) -> None:
         record(label, [ours_once(label, path, run) for run in range(runs)])
 
-    # Our import of the .csv and the COPY floor alternate run by run, so that both see the
-    # same machine (a busy moment slows one run of each rather than all runs of one).
-    print("\nOur import of the .csv and the COPY floor, alternating", flush=True)
-    pairs: list[tuple[dict, dict]] = []
-    floors: dict[str, list[dict]] = {"replica": [], "ignore": []}
-    for run in range(args.runs):
-        pairs.append(ours_once(".csv", paths["csv"], run))
-        for mode in ("replica", "ignore"):
-            reset_registry()
-            floors[mode].append(measure(url, env, "copy", path=paths["csv"], mode=mode))
-            print(f"  COPY ({mode}) run {run + 1}: {floors[mode][-1]}", flush=True)
-    record(".csv", pairs)
-    for mode, runs in floors.items():
-        table[f"COPY floor ({mode}), .csv"] = summary(runs)
+    def alternating(fmt: str, runs: int) -> tuple[list[tuple[dict, dict]], dict[str, list[dict]]]:
+        """Our import and the COPY floors of the same file, run by run, so that all see the
+        same machine (a busy moment slows one run of each rather than all runs of one)."""
+        print(f"\nOur import of the .{fmt} and the COPY floor reading it, alternating", flush=True)
+        pairs: list[tuple[dict, dict]] = []
+        floors: dict[str, list[dict]] = {"replica": [], "ignore": []}
+        for run in range(runs):
+            pairs.append(ours_once(f".{fmt}", paths[fmt], run))
+            for mode in ("replica", "ignore"):
+                reset_registry()
+                floors[mode].append(measure(url, env, "copy", path=paths[fmt], mode=mode))
+                print(f"  COPY ({mode}), .{fmt}, run {run + 1}: {floors[mode][-1]}", flush=True)
+        record(f".{fmt}", pairs)
+        for mode, floor_runs in floors.items():
+            table[f"COPY floor ({mode}), .{fmt}"] = summary(floor_runs)
+        return pairs, floors
+
+    pairs, floors = alternating("csv", args.runs)
     results["ratio_by_run_ours_over_copy_ignore"] = [
         round((c["seconds"] + w["seconds"]) / f["seconds"], 2)
         for (c, w), f in zip(pairs, floors["ignore"], strict=True)
@@ -864,18 +868,7 @@ def main() -> None:
         print(f"  whole file skipped: projected {projected:.0f} s", flush=True)
 
     # The .xlsx likewise, against a floor that reads the same .xlsx (openpyxl, read-only).
-    print("\nOur import of the .xlsx and the COPY floor reading it, alternating", flush=True)
-    xlsx_pairs: list[tuple[dict, dict]] = []
-    xlsx_floors: dict[str, list[dict]] = {"replica": [], "ignore": []}
-    for run in range(args.xlsx_runs):
-        xlsx_pairs.append(ours_once(".xlsx", paths["xlsx"], run))
-        for mode in ("replica", "ignore"):
-            reset_registry()
-            xlsx_floors[mode].append(measure(url, env, "copy", path=paths["xlsx"], mode=mode))
-            print(f"  COPY ({mode}), .xlsx, run {run + 1}: {xlsx_floors[mode][-1]}", flush=True)
-    record(".xlsx", xlsx_pairs)
-    for mode, runs in xlsx_floors.items():
-        table[f"COPY floor ({mode}), .xlsx"] = summary(runs)
+    alternating("xlsx", args.xlsx_runs)
 
     # Leave the registry as one import of the .csv wrote it, for the export.
     print("\nExport", flush=True)
