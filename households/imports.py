@@ -97,6 +97,7 @@ HOUSEHOLD_KEYS = (
 )
 # Household values that member rows may repeat or leave blank.
 SHARED_KEYS = HOUSEHOLD_KEYS[2:]
+_REPEATED = frozenset(HOUSEHOLD_KEYS)
 # Row-number columns that people add to their lists; not data.
 IGNORED_HEADERS = frozenset({"stt", "so thu tu"})
 
@@ -585,7 +586,13 @@ class CellError(Exception):
 
 
 def _blank(cells: Sequence[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    # A loop rather than all(...): it runs once per row and mostly stops at the first cell.
+    for cell in cells:
+        if cell is None:
+            continue
+        if not isinstance(cell, str) or cell.strip():
+            return False
+    return True
 
 
 def _text(value: Any) -> str:
@@ -770,7 +777,7 @@ def _clean_lane(lanes: dict[str, tuple[int, str]], value: Any) -> tuple[int, str
 # Rows and households
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     raw: dict[str, Any]
@@ -827,6 +834,37 @@ def _chunks(items: list, size: int = 1000) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def _taken(model: type[Any], name: str, values: list[str]) -> set[str]:
+    """Which of ``values`` (non-empty) the registry already holds in the unique field ``name``.
+
+    Only the non-empty values are unique (a partial index), so the query says so, or the index
+    goes unused. PostgreSQL gets the values as one array parameter: an ``IN`` list of
+    thousands of placeholders costs more to compose than to answer.
+    """
+    if not values:
+        return set()
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        column = qn(model._meta.get_field(name).column)
+        with connection.cursor() as cursor:
+            # Identifiers from the model's metadata, quoted; the values are one parameter.
+            cursor.execute(
+                f"SELECT {column} FROM {qn(model._meta.db_table)} "  # noqa: S608
+                f"WHERE {column} = ANY(%s) AND {column} <> ''",
+                [values],
+            )
+            return {found for (found,) in cursor.fetchall()}
+    taken: set[str] = set()
+    for chunk in _chunks(values):
+        taken.update(
+            model.objects.filter(**{f"{name}__in": chunk})
+            .exclude(**{name: ""})
+            .order_by()
+            .values_list(name, flat=True)
+        )
+    return taken
+
+
 class Checker:
     """Turns the rows of a file into households, each with the errors found in it.
 
@@ -849,6 +887,8 @@ class Checker:
             .values_list("lane_id", "house_number_key")
         )
         self.seen_households: dict[tuple[str, str], int] = {}
+        # The household columns' last cell and its outcome (see ``parse``).
+        self._last_cells: dict[str, tuple[Any, Any, CellError | None]] = {}
         self.seen_ids: dict[str, int] = {}
         self.seen_addresses: dict[str, int] = {}
         today = self.today
@@ -887,12 +927,25 @@ class Checker:
         house_text = _text(raw.get("house_number"))
         continuation = row.continuation = not lane_text and not house_text
         values = row.values
+        last = self._last_cells
         for key, _index, clean, required, column in self.columns:
             if continuation and key in ("lane", "house_number"):
                 continue
-            try:
-                value = clean(raw[key])
-            except CellError as exc:
+            cell = raw[key]
+            # Member rows usually repeat their household's cells: a cell equal to the same
+            # column's cell of the row before (same type too: 1 == 1.0 == True) has the same
+            # outcome, error included, without cleaning it again.
+            seen = last.get(key) if key in _REPEATED else None
+            if seen is not None and seen[0] == cell and type(seen[0]) is type(cell):
+                value, exc = seen[1], seen[2]
+            else:
+                try:
+                    value, exc = clean(cell), None
+                except CellError as failed:
+                    value, exc = None, failed
+                if key in _REPEATED:
+                    last[key] = (cell, value, exc)
+            if exc is not None:
                 row.errors.append(error(exc.code, at=number, column=column, **exc.params))
                 continue
             if required and (value is None or value == ""):
@@ -965,23 +1018,8 @@ class Checker:
             r.values["national_id"] for d in batch for r in d.rows if r.values.get("national_id")
         ]
         addresses = [d.values["digital_address"] for d in batch if d.values.get("digital_address")]
-        taken_ids: set[str] = set()
-        for chunk in _chunks(ids):
-            taken_ids.update(
-                # The unique index is partial (non-empty numbers): say so, or it goes unused.
-                Resident.objects.filter(national_id__in=chunk)
-                .exclude(national_id="")
-                .order_by()
-                .values_list("national_id", flat=True)
-            )
-        taken_addresses: set[str] = set()
-        for chunk in _chunks(addresses):
-            taken_addresses.update(
-                Household.objects.filter(digital_address__in=chunk)
-                .exclude(digital_address="")
-                .order_by()
-                .values_list("digital_address", flat=True)
-            )
+        taken_ids = _taken(Resident, "national_id", ids)
+        taken_addresses = _taken(Household, "digital_address", addresses)
         for draft in batch:
             self._check(draft, taken_ids, taken_addresses)
             yield draft
@@ -1560,7 +1598,12 @@ class _Writer:
             ids = [row[0] for row in raw.fetchall()]
             # Each row starts from the shared defaults in column order and gets its own values
             # by position (cheaper than merging dicts: this loop runs once per row).
-            template = [shared.get(f.attname) for f in fields]
+            # The batch's timestamps as text, once: COPY's text format takes them so, and
+            # formatting a datetime for every row is most of the cost of formatting a row.
+            template = [
+                v.isoformat() if isinstance(v, datetime) else v
+                for v in (shared.get(f.attname) for f in fields)
+            ]
             position = {f.attname: i for i, f in enumerate(fields)}
             pk_position = position[pk.attname]
             own_defaults = [(position[f.attname], f.get_default) for f in per_row]

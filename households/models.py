@@ -193,9 +193,16 @@ class SoftDeleted(models.Model):
         abstract = True
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _padded(match: re.Match) -> str:
+    return match.group().zfill(8)
+
+
 def natural_key(text: str) -> str:
     """A sort key that orders house numbers as people expect: 2, 5, 5A, 10, 10/2."""
-    return re.sub(r"\d+", lambda m: m.group().zfill(8), (text or "").strip().upper())
+    return _DIGITS.sub(_padded, (text or "").strip().upper())
 
 
 def _trackers() -> tuple[pghistory.RowEvent, ...]:
