@@ -588,6 +588,19 @@ def test_household_cells_that_contradict_each_other(head_client) -> None:
     assert job.errors[0]["params"] == {"row": 3, "value": "HT.0007"}
 
 
+def test_a_bad_household_cell_repeated_on_member_rows_is_reported_on_each(head_client) -> None:
+    """Member rows repeat the household's cells; each repeat of a bad one is named too."""
+    rows = good_rows()
+    for row in rows[:3]:
+        row[KEYS.index("latitude")] = "18,3427,1"
+    rows[1][KEYS.index("longitude")] = 105.9057  # the same value, as a number: still fine
+    rows[3][KEYS.index("latitude")] = "18,3427,1"  # the next household, the same bad cell
+    job = check(head_client, rows)
+
+    assert row_errors(job) == {(n, "Vĩ độ", "invalid_number") for n in (2, 3, 4, 5)}
+    assert job.status == ImportJob.Status.FAILED
+
+
 def test_an_unknown_lane_is_an_error_and_no_lane_is_created(head_client, village) -> None:
     lanes = village.lanes.count()
     rows = good_rows()
