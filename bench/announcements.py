@@ -194,7 +194,7 @@ def start_workers(count: int, env: dict[str, str], queue: str, log_dir: Path) ->
     for n in range(count):
         log = (log_dir / f"worker-{queue}-{n}.log").open("w")
         processes.append(
-            subprocess.Popen(  # noqa: S603 - this interpreter and fixed arguments
+            subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -280,7 +280,7 @@ class GatewayProcess:
     token = "gateway-token"  # noqa: S105 - the fake gateway's, on loopback
 
     def __enter__(self) -> "GatewayProcess":
-        self.process = subprocess.Popen(  # noqa: S603 - this interpreter and a fixed script
+        self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "announcements_gateway.py")],
             stdout=subprocess.PIPE,
             text=True,

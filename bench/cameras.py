@@ -96,7 +96,7 @@ async def _farm() -> None:
 
 
 def start_farm() -> subprocess.Popen:
-    farm = subprocess.Popen(  # noqa: S603 this very script, with a fixed argument
+    farm = subprocess.Popen(
         [sys.executable, __file__, "--farm"], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     assert farm.stdout is not None

@@ -136,7 +136,7 @@ def bench_photos(runs: int, scratch: Path) -> dict[str, Any]:
         data = camera_photo(fmt)
         path = scratch / f"photo.{fmt.lower()}"
         path.write_bytes(data)
-        output = subprocess.run(  # noqa: S603 this script, with our own arguments
+        output = subprocess.run(
             [sys.executable, __file__, "--worker", str(path), str(runs)],
             check=True,
             capture_output=True,
@@ -192,7 +192,7 @@ def _village_id(env: dict[str, str]) -> str:
         "from households.models import Village;"
         "print(Village.objects.current().order_by('name').values_list('pk',flat=True)[0])"
     )
-    return subprocess.run(  # noqa: S603 our own code
+    return subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True, text=True
     ).stdout.strip()
 
@@ -213,7 +213,7 @@ def bench_http(requests_total: int, concurrency: int, scratch: Path) -> dict[str
     photo = camera_photo("JPEG")
     port = _free_port()
     log = (scratch / "uvicorn.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 the production command, from the venv
+    server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "uvicorn"),
             "villageportal.asgi:application",
@@ -314,7 +314,7 @@ def bench_http(requests_total: int, concurrency: int, scratch: Path) -> dict[str
         "from feedback.models import Report;"
         f"print(Report.objects.filter(description__startswith={MARK!r}).delete()[0])"
     )
-    subprocess.run([sys.executable, "-c", cleanup], env=env, cwd=ROOT, check=True)  # noqa: S603
+    subprocess.run([sys.executable, "-c", cleanup], env=env, cwd=ROOT, check=True)
     if errors:
         print("errors:", errors[:3], file=sys.stderr)
     return {

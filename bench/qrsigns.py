@@ -161,8 +161,8 @@ def free_port() -> int:
 
 
 def wrk(url: str, duration: int, script: Path) -> dict[str, Any]:
-    out = subprocess.run(  # noqa: S603 - fixed arguments
-        [  # noqa: S607 - wrk from the PATH
+    out = subprocess.run(
+        [
             "wrk",
             "-t2",
             f"-c{CONNECTIONS}",
@@ -237,7 +237,7 @@ def bench_load(data: dict[str, Any], duration: int, rounds: int, server: str) ->
     command = [sys.executable, *SERVERS[server], str(port)]
     if server == "daphne":
         command.append("villageportal.asgi:application")
-    server_process = subprocess.Popen(  # noqa: S603 - fixed arguments
+    server_process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=environment(),
@@ -422,7 +422,7 @@ def pdf_single(per_page: int, mask: int | None = None) -> None:
 
 
 def run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run(  # noqa: S603 - this script with fixed arguments
+    out = subprocess.run(
         [sys.executable, __file__, *args],
         cwd=ROOT,
         env=environment(),

@@ -716,7 +716,7 @@ def run_worker(spec: str) -> None:
 
 def measure(url: str, env: dict[str, str], task: str, **kwargs: Any) -> dict[str, Any]:
     spec = json.dumps({"url": url, "task": task, **kwargs})
-    done = subprocess.run(  # noqa: S603 this script, with our own arguments
+    done = subprocess.run(
         [sys.executable, __file__, "--worker", spec],
         env=env,
         cwd=ROOT,

@@ -355,7 +355,7 @@ def main() -> None:
 
     xlsx = []
     for count in (300, 1000, 3000):
-        out = subprocess.run(  # noqa: S603 - this very script, fixed arguments
+        out = subprocess.run(
             [sys.executable, __file__, "--xlsx-worker", str(count)],
             capture_output=True,
             text=True,

@@ -109,6 +109,14 @@ def _seed_village(village: Any, rng: random.Random, *, max_ack_hours: float = 30
         for _n in range(count):
             code = rng.choice(list(PROBLEMS))
             sent = now - timedelta(days=rng.uniform(low, high), hours=rng.uniform(0, 5))
+            just_now = now - timedelta(minutes=rng.uniform(5, 60))
+            if status == Status.NEW and max_ack_hours < 8:
+                # A prompt village has acknowledged everything already due: on a weekend, a
+                # holiday or late at night a report of yesterday may be due by now, so it is
+                # sent within the hour instead, whatever day the demo is built on.
+                ack_due, _resolve_due = services.deadlines(category=categories[code], start=sent)
+                if ack_due <= now:
+                    sent = just_now
             lane = rng.choice(lanes) if lanes else None
             named = rng.random() < 0.6
             latitude = longitude = None

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from accounts.roles import Role
+from tests import clock
 from tests.factories import (
     PASSWORD,
     HouseholdFactory,
@@ -25,16 +26,70 @@ BROKER_AVAILABLE = bool(os.environ.get("REDIS_URL"))
 POSTGRES_AVAILABLE = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--travel-to",
+        metavar="ISO_MOMENT",
+        default=None,
+        help="run every test with the clock moved to this moment (local time in Vietnam "
+        "unless an offset is given), ticking on from there; see tests/clock.py",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = config.getoption("--travel-to")
+    return f"clock moved to {clock.parse(moment).isoformat()}" if moment else None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    moment = config.getoption("--travel-to")
+    if moment:
+        clock.start(moment)
     # Hashing at full strength costs a third of a second per persona and proves nothing here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Uploads go to a folder of the run's own, never into the project's media/.
     import tempfile
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="villageportal-media-")
+    settings.DEMO_MAIL_DIR = tempfile.mkdtemp(prefix="villageportal-demo-mail-")
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(
+        _restore_reference_data,
+        sender=apps.get_app_config("reports"),
+        dispatch_uid="tests-restore-reference-data",
+    )
 
 
+# The data migrations that load reference rows, replayed in order after a flush.
+REFERENCE_DATA_MIGRATIONS = (
+    "reports.migrations.0002_default_criteria_sets",
+    "reports.migrations.0005_national_set_checked_thresholds",
+)
+
+
+def _restore_reference_data(**kwargs: object) -> None:
+    """A transactional test empties every table when it ends; Django's flush then sends
+    post_migrate, which brings back content types and permissions but not the rows that data
+    migrations load (the shipped criteria sets). Without them, the tests that ran after a
+    transactional one would see a database no deployment ever has, and pass or fail by the
+    order they ran in. This replays those migrations when their rows are missing."""
+    import importlib
+
+    from django.apps import apps
+
+    from reports.models import CriteriaSet
+
+    if CriteriaSet.objects.exists():
+        return
+    for name in REFERENCE_DATA_MIGRATIONS:
+        importlib.import_module(name).forwards(apps, None)
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _kinds_in_djangos_order(items)
     if BROKER_AVAILABLE and POSTGRES_AVAILABLE:
         return
     reason = (
@@ -44,6 +99,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "broker" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _kind(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(fixtures)
+    )
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+def _kinds_in_djangos_order(items: list[pytest.Item]) -> None:
+    """Tests in random order (pytest-randomly), but each kind in Django's order.
+
+    Django runs the tests that roll back their transaction first, then the transactional
+    ones, then those without a database, because a transactional test leaves the database
+    emptied behind it (``_restore_reference_data`` then puts back what the data migrations
+    load). Django's own ``--shuffle`` shuffles within these kinds, and so do
+    we: pytest-randomly shuffles the whole list first, and this stable sort puts the kinds
+    back in order without undoing the shuffle inside each.
+    """
+    items.sort(key=_kind)
 
 
 @pytest.fixture(autouse=True)
@@ -182,3 +261,7 @@ def enforce_head_check(db: None) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL villageportal.head_check = 'enforce'")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    clock.stop()

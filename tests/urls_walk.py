@@ -11,6 +11,7 @@ class FoundRoute:
     name: str | None
     pattern: str
     params: tuple[str, ...]
+    module: str = ""  # where the view is defined: tells a library's route from one of ours
 
 
 def _params(pattern: object) -> tuple[str, ...]:
@@ -30,5 +31,14 @@ def walk(resolvers: list | None = None, prefix: str = "", namespace: str = "") -
         elif isinstance(entry, URLPattern):
             name = f"{namespace}{entry.name}" if entry.name else None
             params = tuple(_params(entry.pattern))
-            found.append(FoundRoute(key=name or text, name=name, pattern=text, params=params))
+            view = getattr(entry.callback, "view_class", entry.callback)
+            found.append(
+                FoundRoute(
+                    key=name or text,
+                    name=name,
+                    pattern=text,
+                    params=params,
+                    module=getattr(view, "__module__", ""),
+                )
+            )
     return found

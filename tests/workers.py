@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
+from tests import clock
+
 
 @dataclass
 class Worker:
@@ -54,6 +56,7 @@ def celery_worker(tmp_path: Path, **env: str) -> Iterator[Worker]:
             f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
         "REDIS_URL": settings.REDIS_URL,
+        **clock.child_environment(),
         **env,
     }
     log = tmp_path / f"worker-{queue}.log"
@@ -62,6 +65,7 @@ def celery_worker(tmp_path: Path, **env: str) -> Iterator[Worker]:
             [
                 sys.executable,
                 "-m",
+                "tests.travelled",
                 "celery",
                 "-A",
                 "villageportal",

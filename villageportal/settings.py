@@ -28,7 +28,6 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -216,7 +215,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "villageportal.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "purge-ended-invitations": {
         "task": "accounts.tasks.invitations_purge_task",
@@ -275,6 +274,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# The e-mails that seed_demo's own activity sends (replies to the demo's reporters...) are
+# written here instead of to the console, so that the logins are the last thing it prints.
+DEMO_MAIL_DIR = env.str("DEMO_MAIL_DIR", default=str(BASE_DIR / "sent-mail"))
 
 # The address the portal is reached at, for links in e-mail and on printed signs.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")

@@ -1,15 +1,22 @@
 """Build the demo: a commune with three villages, their lanes and households, a user per role.
 
-Idempotent: running it again changes nothing that exists and prints the same logins.
+Idempotent: running it again changes nothing that exists and prints the same logins. The demo
+is built relative to the day it runs, so it tells the same story on any date.
 """
 
 import importlib
+import logging
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.models import User
@@ -56,9 +63,40 @@ class Command(BaseCommand):
         with change_context(source="command", command="seed_demo"):
             villages = self._villages()
         self._users(villages)
-        with change_context(source="command", command="seed_demo"):
+        with change_context(source="command", command="seed_demo"), self._quiet() as sent:
             self._apps(villages)
+        self._print_mail(sent)
         self._print_logins()
+
+    @contextmanager
+    def _quiet(self) -> Iterator[list[mail.EmailMessage]]:
+        """Capture the demo's e-mails and silence the in-process tasks' log lines."""
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        had_outbox = hasattr(mail, "outbox")
+        previous = list(getattr(mail, "outbox", []))
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                mail.outbox = []
+                captured: list[mail.EmailMessage] = []
+                yield captured
+                captured.extend(mail.outbox)
+        finally:
+            trace.setLevel(level)
+            if had_outbox:
+                mail.outbox = previous
+            elif hasattr(mail, "outbox"):
+                del mail.outbox
+
+    def _print_mail(self, sent: list[mail.EmailMessage]) -> None:
+        if not sent:
+            return
+        folder = Path(settings.DEMO_MAIL_DIR)
+        folder.mkdir(exist_ok=True)
+        for number, message in enumerate(sent, start=1):
+            (folder / f"demo-{number:04d}.eml").write_bytes(message.message().as_bytes())
+        self.stdout.write(f"{len(sent)} e-mails of the demo's activity written to {folder}/")
 
     def _apps(self, villages: list[Village]) -> None:
         """Each village app adds its own demo data (``<app>/demo.py``, ``seed``)."""
@@ -150,7 +188,10 @@ class Command(BaseCommand):
 
     def _print_logins(self) -> None:
         out = self.stdout
-        out.write(self.style.SUCCESS("Demo ready. Sign in with e-mail or phone:"))
+        base = settings.PORTAL_BASE_URL.rstrip("/")
+        out.write("")
+        out.write(self.style.SUCCESS(f"Demo ready at {base}/  (Ctrl+C stops the server)"))
+        out.write(f"Sign in at {base}/accounts/login/ with e-mail or phone:")
         out.write(f"  password for every demo account: {settings.DEMO_PASSWORD}")
         names = dict(User.objects.values_list("email", "full_name"))
         for email, phone, _name, role, _village in DEMO_USERS:
