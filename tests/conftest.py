@@ -237,7 +237,8 @@ def output_dir() -> str:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: object) -> None:
-    """The test database relaxes the one-head rule (``households_exactly_one_head``).
+    """The test database relaxes the one-head rule (``households_exactly_one_head``), and
+    keeps the run's clock when it is moved (``tests/clock.py``).
 
     Factories build a household before its members, so most tests would break it between two
     lines; the rule's own tests and the registry's tests turn it back on (``enforce_head_check``).
@@ -250,6 +251,8 @@ def django_db_setup(django_db_setup: None, django_db_blocker: object) -> None:
         name = connection.settings_dict["NAME"]
         cursor.execute(f"ALTER DATABASE \"{name}\" SET villageportal.head_check = 'skip'")
         cursor.execute("SET villageportal.head_check = 'skip'")
+        for statement in clock.postgres_statements(name):
+            cursor.execute(statement)
 
 
 @pytest.fixture

@@ -21,18 +21,19 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def figures(village: Any, categories: dict, village_head: Any) -> list[Report]:
     now = timezone.now()
-    quick = make_report(
-        village, categories["roads"], now=now - timedelta(hours=3), description="=HYPERLINK(1)"
-    )
+    # Yesterday morning, handled within the hour: the same day whatever time it is now.
+    morning = timezone.localtime(now - timedelta(days=1)).replace(hour=9, minute=0)
+    quick = make_report(village, categories["roads"], now=morning, description="=HYPERLINK(1)")
     services.report_transition(
         report=quick,
         to_status="resolved",
         by=village_head,
         text="Xong",
-        now=now - timedelta(hours=2),
+        now=morning + timedelta(hours=1),
     )
     services.report_rate(report=quick, satisfied=True)
-    slow = make_report(village, categories["water"], now=now - timedelta(days=6))
+    # A month before it is closed: late by any count of working hours, Tết included.
+    slow = make_report(village, categories["water"], now=now - timedelta(days=30))
     services.report_transition(
         report=slow, to_status="closed", by=village_head, text="Không thuộc thẩm quyền", now=now
     )
