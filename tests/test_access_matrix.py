@@ -255,19 +255,12 @@ def rule_for(route: FoundRoute) -> Rule | None:
 
 def test_a_library_family_covers_only_the_librarys_routes() -> None:
     """A route of ours under accounts/ is not covered by the sign-in library's families."""
-    ours = FoundRoute(
-        key="api_token",
-        name="api_token",
-        pattern="accounts/api-token/",
-        params=(),
-        module="accounts.views",
-    )
-    library = FoundRoute(
-        key="account_new_thing",
-        name="account_new_thing",
-        pattern="accounts/new-thing/",
-        params=(),
-        module="allauth.account.views",
+    ours, library = (
+        FoundRoute(key=name, name=name, pattern=pattern, params=(), module=module)
+        for name, pattern, module in (
+            ("api_token", "accounts/api-token/", "accounts.views"),
+            ("account_new_thing", "accounts/new-thing/", "allauth.account.views"),
+        )
     )
     assert not any(family.covers(ours) for family in LIBRARY_FAMILIES)
     assert rule_for(library) is not None
