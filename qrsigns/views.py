@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -308,7 +309,7 @@ def sheet_download(request: HttpRequest, pk: Any) -> HttpResponse:
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=f"bien-qr-{job.created_at:%Y%m%d-%H%M}.pdf",
+        filename=f"bien-qr-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.pdf",
         content_type="application/pdf",
     )
 

@@ -185,3 +185,23 @@ def test_the_beat_schedule_purges_sheets_daily() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["qrsigns-purge-sheets"]
     assert entry["task"] == "qrsigns.tasks.sheets_purge_task"
     assert entry["schedule"] == 24 * 3600.0
+
+
+def test_the_sheet_file_is_named_by_the_time_in_vietnam(village_head, world, media) -> None:
+    from datetime import UTC, datetime
+
+    from django.core.files.base import ContentFile
+
+    job = SheetJob.objects.create(
+        village=world.village,
+        kinds=["lane_start"],
+        per_page=2,
+        status=SheetJob.Status.DONE,
+        progress=100,
+    )
+    # 20:30 in UTC is already half past three the next morning in Vietnam.
+    SheetJob.objects.filter(pk=job.pk).update(created_at=datetime(2026, 12, 7, 20, 30, tzinfo=UTC))
+    job.refresh_from_db()
+    job.file.save(f"bien-qr-{job.pk}.pdf", ContentFile(b"%PDF-1.4 test"))
+    response = _client(village_head).get(reverse("qrsigns_sheet_download", kwargs={"pk": job.pk}))
+    assert 'filename="bien-qr-20261208-0330.pdf"' in response["Content-Disposition"]
