@@ -152,6 +152,10 @@ class Report(models.Model):
         _("longitude"), max_digits=10, decimal_places=7, null=True, blank=True
     )
     sign_code = models.CharField(_("QR sign"), max_length=32, blank=True)
+    # Where the reporter said it is, in their words (Open311 address_string), and the digital
+    # address code (mã địa chỉ số) of the household it is at (Open311 address_id).
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    address_id = models.CharField(_("digital address"), max_length=32, blank=True)
     # The reporter: private unless show_name is set, and then only the name.
     reporter_name = models.CharField(_("name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("phone"), max_length=20, blank=True)

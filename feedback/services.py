@@ -445,6 +445,8 @@ class Submission:
     latitude: Decimal | None
     longitude: Decimal | None
     sign_code: str = ""
+    address: str = ""
+    address_id: str = ""
     reporter_name: str = ""
     reporter_phone: str = ""
     reporter_email: str = ""
@@ -542,6 +544,8 @@ def report_submit(
         latitude=submission.latitude,
         longitude=submission.longitude,
         sign_code=submission.sign_code[:32],
+        address=submission.address.strip()[:255],
+        address_id=submission.address_id.strip()[:32],
         reporter_name=submission.reporter_name.strip(),
         reporter_phone=submission.reporter_phone.strip(),
         reporter_email=submission.reporter_email.strip(),

@@ -282,6 +282,10 @@ DEMO_MAIL_DIR = env.str("DEMO_MAIL_DIR", default=str(BASE_DIR / "sent-mail"))
 # The address the portal is reached at, for links in e-mail and on printed signs.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
+# Open311 clients may send a photo as a media_url; it is fetched only from these hosts (host
+# names, comma-separated), and only over HTTPS unless the host is listed with "http://".
+FEEDBACK_OPEN311_MEDIA_HOSTS = env.list("FEEDBACK_OPEN311_MEDIA_HOSTS", default=[])
+
 # The digital address code (mã địa chỉ số) is issued by the national platform; its format is
 # checked against this pattern and the value is stored exactly as given.
 DIGITAL_ADDRESS_PATTERN = env.str(
