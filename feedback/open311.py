@@ -5,7 +5,7 @@ request takes an ``api_key`` issued by the village's staff. Responses carry publ
 never the reporter's contact, and their name only where they chose to show it.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from feedback import limits, services
 from feedback.models import OPEN_STATUSES, ApiKey, Category, Report, contact_hash
 from households.models import Village
+from villageportal.inputs import finite_decimal
 
 LIST_LIMIT = 1000
 
@@ -231,10 +232,7 @@ def request_detail(request: HttpRequest, request_id: str, fmt: str) -> HttpRespo
 
 
 def _decimal(value: str) -> Decimal | None:
-    try:
-        return Decimal(value) if value else None
-    except (InvalidOperation, ValueError):
-        raise ValidationError(_("lat and long must be numbers.")) from None
+    return finite_decimal(value, message=_("lat and long must be numbers."))
 
 
 def _create(request: HttpRequest, village: Village, fmt: str) -> HttpResponse:

@@ -1,7 +1,7 @@
 """Public pages: send a report, follow it by its tracking code, the village board, photos."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from feedback import limits, selectors, services
 from feedback.forms import RateForm, ReportForm, TextForm
 from feedback.models import CODE_ALPHABET, Category, Photo, Report, contact_hash
 from households.models import Lane, Village
+from villageportal.inputs import finite_decimal
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -62,9 +63,10 @@ def _village(village_id: Any) -> Village:
 
 
 def _decimal(value: str | None) -> Decimal | None:
+    """A coordinate from the address bar, or None when it is missing or not a finite number."""
     try:
-        return Decimal(value) if value else None
-    except (InvalidOperation, ValueError):
+        return finite_decimal(value)
+    except ValidationError:
         return None
 
 
