@@ -315,8 +315,8 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
     points = [
         {
             "n": pin["n"],
-            "lat": float(pin["report"].latitude),
-            "lon": float(pin["report"].longitude),
+            "lat": float(pin["report"].public_latitude),
+            "lon": float(pin["report"].public_longitude),
             "label": f"{pin['report'].category.name} · {pin['report'].get_status_display()}",
             "url": pin["url"],
         }
@@ -386,5 +386,6 @@ def photo(request: HttpRequest, pk: Any) -> HttpResponse:
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    # Five minutes: a photo hidden by moderation leaves shared caches soon after.
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response
