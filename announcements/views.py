@@ -358,7 +358,12 @@ def _attachment(announcement: Announcement) -> FileResponse:
     if not announcement.attachment:
         raise Http404
     name = announcement.attachment.name.rsplit("/", 1)[-1]
-    response = FileResponse(announcement.attachment.open("rb"), filename=name)
+    # Images were re-encoded on upload and show in the browser; anything else (PDF) is a
+    # download, never a page of ours.
+    image = name.lower().endswith(".jpg")
+    response = FileResponse(
+        announcement.attachment.open("rb"), filename=name, as_attachment=not image
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response

@@ -318,8 +318,8 @@ def _request(report: Report, request: HttpRequest) -> dict[str, Any]:
         "address": report.address or (report.lane.name if report.lane else ""),
         "address_id": report.address_id,
         "zipcode": "",
-        "lat": float(report.latitude) if report.latitude is not None else None,
-        "long": float(report.longitude) if report.longitude is not None else None,
+        "lat": float(report.public_latitude) if report.latitude is not None else None,
+        "long": float(report.public_longitude) if report.longitude is not None else None,
         "media_url": media,
     }
 
