@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Avg, Case, Count, F, Max, Min, Prefetch, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,8 +176,37 @@ def board_map(*, village: Village, reports: list[Report]) -> dict[str, Any] | No
     }
 
 
+STAFF_SORTS = ("triage", "newest", "oldest", "due")
+
+
 def staff_reports(*, village: Village, params: Any) -> QuerySet[Report]:
-    reports = Report.objects.filter(village=village).select_related("category", "lane", "assignee")
+    """The staff list, filtered and sorted the way a village head triages.
+
+    ``triage`` (the default): late first, then urgent categories, then the nearest deadline,
+    then the oldest. Each report carries ``late``, ``next_due`` and ``cover`` (its first photo
+    that is not a result photo) for the list to show.
+    """
+    now = timezone.now()
+    late = Q(status=Status.NEW, ack_due__lt=now) | Q(status__in=OPEN_STATUSES, resolve_due__lt=now)
+    reports = (
+        Report.objects.filter(village=village)
+        .select_related("category", "lane", "assignee")
+        .annotate(
+            late=Case(When(late, then=Value(True)), default=Value(False)),
+            next_due=Case(
+                When(status=Status.NEW, then=F("ack_due")),
+                When(status__in=OPEN_STATUSES, then=F("resolve_due")),
+                default=Value(None),
+            ),
+        )
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=Photo.objects.filter(is_result=False).order_by("created_at"),
+                to_attr="report_photos",
+            )
+        )
+    )
     status = params.get("status", "")
     if status == "open":
         reports = reports.filter(status__in=OPEN_STATUSES)
@@ -187,13 +216,30 @@ def staff_reports(*, village: Village, params: Any) -> QuerySet[Report]:
     if category.isdigit():
         reports = reports.filter(category_id=int(category))
     if params.get("overdue"):
-        reports = reports.overdue()
+        reports = reports.filter(late)
+    if params.get("urgent"):
+        reports = reports.filter(category__urgent=True)
     if params.get("mine") and params.get("user"):
         reports = reports.filter(assignee=params["user"])
+    if params.get("unassigned"):
+        reports = reports.filter(assignee__isnull=True, status__in=OPEN_STATUSES)
     query = (params.get("q") or "").strip()
     if query:
         reports = reports.filter(Q(tracking_code__iexact=query) | Q(description__icontains=query))
-    return reports
+    sort = params.get("sort", "")
+    if sort == "newest":
+        return reports.order_by("-created_at", "-pk")
+    if sort == "oldest":
+        return reports.order_by("created_at", "pk")
+    if sort == "due":
+        return reports.order_by(F("next_due").asc(nulls_last=True), "created_at", "pk")
+    return reports.order_by(
+        "-late",
+        "-category__urgent",
+        F("next_due").asc(nulls_last=True),
+        "created_at",
+        "pk",
+    )
 
 
 def _median_hours(pairs: list[tuple[Any, Any]]) -> float | None:

@@ -82,6 +82,12 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "now": timezone.now(),
             "statuses": Status.choices,
             "categories": Category.objects.filter(village=village),
+            "sorts": [
+                ("triage", _("Most pressing first")),
+                ("due", _("Nearest deadline")),
+                ("newest", _("Newest")),
+                ("oldest", _("Oldest")),
+            ],
             "params": request.GET,
             "query_string": query.urlencode(),
         },

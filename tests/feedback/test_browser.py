@@ -81,6 +81,16 @@ def test_a_resident_reports_with_a_pin_and_a_photo_and_the_head_acknowledges_it(
     staff.wait_for_url(f"{live_server.url}/dashboard/")
     assert staff.get_by_test_id("feedback-open").inner_text() == "1"
     staff.goto(f"{live_server.url}/feedback/")
+    row = staff.get_by_test_id("feedback-row")
+    assert "Đèn đường đầu ngõ" in row.inner_text() and "chưa giao ai" in row.inner_text()
+    assert row.locator("img.triage__thumb").count() == 1
+    staff.screenshot(
+        path=os.path.join(output_dir, "feedback-staff-list-1024px.png"), full_page=True
+    )
+    staff.set_viewport_size({"width": 360, "height": 740})
+    assert staff.evaluate("document.documentElement.scrollWidth") <= 360
+    staff.screenshot(path=os.path.join(output_dir, "feedback-staff-list-360px.png"), full_page=True)
+    staff.set_viewport_size({"width": 1024, "height": 800})
     staff.click(f"text={code}")
     staff.select_option("select[name=status]", "acknowledged")
     staff.fill("[data-testid=transition-form] textarea[name=text]", "Chiều nay thợ điện đến.")

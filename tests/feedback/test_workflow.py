@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from feedback import services
 from feedback.models import Event, Photo, Report, Status
-from tests.feedback.conftest import image_bytes, make_report, upload
+from feedback.photos import process
+from tests.feedback.conftest import image_bytes, jpeg_with_gps, make_report, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -284,3 +285,42 @@ def test_the_digital_team_sees_no_handling_forms(report: Report, digital_team: A
     html = _login(digital_team).get(reverse("feedback_detail", args=[report.pk])).content.decode()
     assert reverse("feedback_transition", args=[report.pk]) not in html
     assert reverse("feedback_block", args=[report.pk]) not in html
+
+
+def test_the_staff_list_puts_late_then_urgent_first_and_shows_what_a_head_triages_by(
+    village: Any, categories: dict, village_head: Any, officer: Any
+) -> None:
+    categories["security"].urgent = True
+    categories["security"].save()
+    calm = make_report(village, categories["roads"], description="Ổ gà trước nhà văn hóa")
+    urgent = make_report(
+        village,
+        categories["security"],
+        description="Có người lạ đi lại nhiều lần",
+        photos=[process(jpeg_with_gps((640, 480)))],
+    )
+    late = make_report(
+        village,
+        categories["water"],
+        description="Mất nước ba ngày",
+        now=timezone.now() - timedelta(days=10),
+    )
+    services.report_assign(report=calm, assignee=officer, by=village_head)
+    client = _login(village_head)
+
+    html = client.get(reverse("feedback_list")).content.decode()
+    order = [html.index(r.tracking_code) for r in (late, urgent, calm)]
+    assert order == sorted(order), "late, then urgent, then the rest"
+    assert "Mất nước ba ngày" in html and "Ổ gà trước nhà văn hóa" in html
+    assert html.count('data-testid="overdue"') == 1 and "quá hạn" in html
+    assert "Trần Thị Hoa" in html and "chưa giao ai" in html
+    assert reverse("feedback_photo", args=[urgent.photos.get().pk]) in html
+
+    newest = client.get(reverse("feedback_list"), {"sort": "newest"}).content.decode()
+    assert newest.index(urgent.tracking_code) < newest.index(late.tracking_code)
+    only_urgent = client.get(reverse("feedback_list"), {"urgent": "1"}).content.decode()
+    assert urgent.tracking_code in only_urgent and calm.tracking_code not in only_urgent
+    unassigned = client.get(reverse("feedback_list"), {"unassigned": "1"}).content.decode()
+    assert calm.tracking_code not in unassigned and late.tracking_code in unassigned
+    # An unknown order falls back to triage rather than failing.
+    assert client.get(reverse("feedback_list"), {"sort": "'; DROP"}).status_code == 200
