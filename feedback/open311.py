@@ -484,14 +484,14 @@ def _fetch(url: str) -> ProcessedPhoto:
         with http.get(url, timeout=MEDIA_TIMEOUT, stream=True, allow_redirects=False) as answer:
             if answer.status_code != 200:
                 raise failed
-            data = b""
+            data = bytearray()
             for chunk in answer.iter_content(64 * 1024):
-                data += chunk
+                data.extend(chunk)
                 if len(data) > images.MAX_UPLOAD_BYTES:
                     raise Open311Error(400, _("The image at media_url is too large."))
     except http.RequestException as exc:
         raise failed from exc
-    return _photo(SimpleUploadedFile("media", data))
+    return _photo(SimpleUploadedFile("media", bytes(data)))
 
 
 def _create(request: HttpRequest, village: Village, fmt: str) -> HttpResponse:

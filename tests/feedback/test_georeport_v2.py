@@ -411,7 +411,7 @@ def test_stored_control_characters_never_break_a_response(
 ):
     report = _new(village, categories["roads"], show_name=True, reporter_name="Nam\x0b")
     Report.objects.filter(pk=report.pk).update(
-        description="Đèn\x00 hỏng\x07 ở\x1b ngõ\ufffe 5",
+        description="Đèn\x01 hỏng\x07 ở\x1b ngõ\ufffe 5",
         address="Ngõ\x08 5",
         forwarded_to="Điện lực\x0c",
     )
