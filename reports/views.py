@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import staff_required
+from households import visibility
 from households.models import Household, Province, Resident, Village
 from reports import access, engine, exports, frozen, services
 from reports.forms import (
@@ -169,6 +170,7 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
     unlisted = as_of < today and not measure.lists_past
     records = lister(village, as_of) if not unlisted else []
     page = Paginator(records, 100).get_page(request.GET.get("page"))
+    fields = visibility.fields_of(user=request.user, village=village)
     rows = []
     for record in page:
         link = None
@@ -178,7 +180,9 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
             link = reverse("household_detail", args=[record.household_id])
         elif hasattr(record, "get_absolute_url"):
             link = record.get_absolute_url()
-        rows.append({"record": record, "link": link})
+        rows.append(
+            {"record": record, "label": visibility.person_label(record, fields), "link": link}
+        )
     return render(
         request,
         "reports/missing.html",
