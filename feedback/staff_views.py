@@ -27,6 +27,7 @@ from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
 from feedback import selectors, services
 from feedback.forms import TextForm, TransitionForm
 from feedback.models import ApiKey, Category, Photo, Report, ResponseTemplate, Status
+from households import visibility
 
 # Who handles reports; the community digital team reads them only.
 HANDLER_ROLES = frozenset(
@@ -113,6 +114,7 @@ def _detail(request: HttpRequest, report: Report, status: int = 200, **forms: An
             "error": forms.get("error"),
             "can_handle": superuser or bool(roles & HANDLER_ROLES),
             "can_manage": superuser or bool(roles & MANAGER_ROLES),
+            "show_reporter": visibility.can_see_reporter(roles, superuser=superuser),
         },
         status=status,
     )

@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from accounts.roles import STAFF_ROLES
 from households.models import Household, Lane, Resident, Village
 from households.registry import fold
-from households.visibility import can_search_national_id
+from households.visibility import can_search_names, can_search_national_id
 
 
 def _count(queryset: QuerySet, village_lookup: str = "village") -> Coalesce:
@@ -85,6 +85,8 @@ def households_filtered(
 
 
 def _search_condition(query: str, *, village: Village, roles: frozenset[str], superuser: bool) -> Q:
+    if not can_search_names(roles, superuser=superuser):
+        return _search_without_names(query)
     words = [w for w in re.split(r"[\s,;|]+", fold(query)) if w]
     text = Q()
     for word in words:
@@ -101,3 +103,17 @@ def _search_condition(query: str, *, village: Village, roles: frozenset[str], su
         )
         return text | Q(pk__in=by_id.values("household_id"))
     return text
+
+
+def _search_without_names(query: str) -> Q:
+    """For roles that do not see names: each word matches the house number, the digital
+    address, the trade name or the lane's name, never a resident."""
+    condition = Q()
+    for word in (w for w in re.split(r"[\s,;|]+", query) if w):
+        condition &= (
+            Q(house_number__icontains=word)
+            | Q(digital_address__icontains=word)
+            | Q(business_name__icontains=word)
+            | Q(lane__name__icontains=word)
+        )
+    return condition

@@ -8,6 +8,9 @@ explicitly (logged in ``RecordAccess``); a signed-in resident sees their own hou
 """
 
 from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 
@@ -32,6 +35,8 @@ OWN_HOUSEHOLD_FIELDS = BASIC | {"birth_date", "age", "phone", "national_id"}
 NAME_ROLES = frozenset(
     role for role, fields in RESIDENT_FIELDS_BY_ROLE.items() if "full_name" in fields
 )
+# Roles that see who sent a feedback report (name, phone, e-mail): those who answer it.
+REPORTER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 # Roles that may edit the registry.
 EDITOR_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 
@@ -52,3 +57,35 @@ def can_search_national_id(roles: Iterable[str], *, superuser: bool = False) -> 
 
 def can_edit(roles: Iterable[str], *, superuser: bool = False) -> bool:
     return superuser or bool(EDITOR_ROLES & set(roles))
+
+
+def can_search_names(roles: Iterable[str], *, superuser: bool = False) -> bool:
+    """Whether searches and filters may match residents' names: only for roles that see them,
+    or a search would tell a role without names which house a named person lives in."""
+    return "full_name" in resident_fields(roles, superuser=superuser)
+
+
+def can_see_reporter(roles: Iterable[str], *, superuser: bool = False) -> bool:
+    """Whether the reporter's identity on a feedback report is shown (it is private)."""
+    return superuser or bool(REPORTER_ROLES & set(roles))
+
+
+def fields_of(*, user: Any, village: Any) -> frozenset[str]:
+    """The resident fields ``user`` sees in lists of ``village`` (not an opened record)."""
+    from accounts.access import roles_in_village
+
+    return resident_fields(
+        roles_in_village(user=user, village=village),
+        superuser=bool(getattr(user, "is_superuser", False)),
+    )
+
+
+def person_label(record: Any, fields: frozenset[str]) -> str:
+    """How a list names ``record``: a resident by name for roles that see names, otherwise
+    by household only (a commune official opens the household's record to see more, and
+    the opening is logged)."""
+    from households.models import Resident
+
+    if isinstance(record, Resident) and "full_name" not in fields:
+        return _("A resident of %(household)s") % {"household": record.household}
+    return str(record)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households import imports as registry_imports
-from households import public_cache
+from households import public_cache, visibility
 from households.models import Household, ImportJob, Resident
 from payments import services
 from payments.models import (
@@ -165,7 +165,15 @@ def _value(item: str, cell: Any) -> str | None:
     return Value.YES if yes else Value.NO
 
 
-def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_date: date) -> dict:
+def check(
+    *,
+    fileobj: IO[bytes],
+    name: str,
+    size: int,
+    village: Any,
+    default_date: date,
+    by_national_id: bool = True,
+) -> dict:
     """Parse and check the whole list.
 
     Returns {"rows": the valid rows, "errors": [{"row", "column", "message"}, ...],
@@ -181,6 +189,19 @@ def check(*, fileobj: IO[bytes], name: str, size: int, village: Any, default_dat
     try:
         with registry_imports.open_source(fileobj, name=name, size=size) as source:
             header, _skipped = _header(source.rows)
+            if "national_id" in header.columns and not by_national_id:
+                # A role that does not see ID numbers does not look people up by them either:
+                # the check would name the person behind any number typed, or say it is
+                # nobody's.
+                raise ImportRefused(
+                    [
+                        _(
+                            "Your role does not see CCCD numbers, so it cannot identify people "
+                            "by them: remove the “Số CCCD” column and use the “Mã hộ” column, "
+                            "or ask the village head or a village officer to import the list."
+                        )
+                    ]
+                )
             residents = {
                 r.national_id: r
                 for r in Resident.objects.current()
@@ -365,6 +386,7 @@ def import_check(
             size=upload.size,
             village=village,
             default_date=default_date,
+            by_national_id="national_id" in visibility.fields_of(user=by, village=village),
         )
     except ImportRefused as exc:
         return AdoptionImport.objects.create(

@@ -3,14 +3,14 @@
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.access import access_village, roles_in_village, villages_visible_to
 from accounts.models import Membership
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
 from households.models import Commune, Province, Village
-from reports.models import CriteriaSet, ExportJob
+from reports.models import CriteriaSet, ExportJob, ProvinceManager
 
 # Who may attest an indicator for a village.
 ATTESTER_ROLES = frozenset(
@@ -49,26 +49,65 @@ def communes_of(user: Any) -> QuerySet[Commune]:
     )
 
 
+def provinces_managed_by(user: Any) -> QuerySet[Province]:
+    """The provinces whose criteria sets ``user`` manages (every one for a superuser)."""
+    if getattr(user, "is_superuser", False):
+        return Province.objects.all()
+    return Province.objects.filter(
+        pk__in=ProvinceManager.objects.filter(user=user).values("province")
+    )
+
+
 def can_manage_sets(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or communes_of(user).exists()
+    """Whether ``user`` writes any set: a province's (its managers), a commune's own variant
+    (its officials) or a national one (administrators)."""
+    return (
+        bool(getattr(user, "is_superuser", False))
+        or provinces_managed_by(user).exists()
+        or communes_of(user).exists()
+    )
 
 
 def provinces_for(user: Any) -> QuerySet[Province]:
+    """Provinces a set written by ``user`` may belong to: those they manage and those of the
+    communes they are an official of (for the commune's own variant)."""
     if getattr(user, "is_superuser", False):
         return Province.objects.all()
-    return Province.objects.filter(pk__in=communes_of(user).values("province"))
+    return Province.objects.filter(
+        Q(pk__in=provinces_managed_by(user).values("pk"))
+        | Q(pk__in=communes_of(user).values("province"))
+    )
+
+
+def may_write_set(*, user: Any, province_id: int | None, commune_id: int | None) -> bool:
+    """The one rule for writing a criteria set, by where it applies: a national set is the
+    administrators'; a province's set its criteria managers'; a commune's own variant the
+    officials of that commune. A commune official never writes what another commune uses."""
+    if getattr(user, "is_superuser", False):
+        return True
+    if commune_id is not None:
+        return communes_of(user).filter(pk=commune_id).exists()
+    if province_id is not None:
+        return provinces_managed_by(user).filter(pk=province_id).exists()
+    return False
 
 
 def require_set_manager(*, user: Any, criteria_set: CriteriaSet | None = None) -> None:
-    """403 unless ``user`` may write this set: a superuser, or a commune official of its
-    province (national sets are the administrators')."""
-    if getattr(user, "is_superuser", False):
+    """403 unless ``user`` may write this set (or, without a set, write some set)."""
+    if criteria_set is None:
+        if not can_manage_sets(user):
+            raise PermissionDenied
         return
-    if not can_manage_sets(user):
+    if not may_write_set(
+        user=user, province_id=criteria_set.province_id, commune_id=criteria_set.commune_id
+    ):
         raise PermissionDenied
-    if criteria_set is not None and (
-        criteria_set.province_id is None
-        or not provinces_for(user).filter(pk=criteria_set.province_id).exists()
+
+
+def require_commune_chooser(*, user: Any, commune: Commune) -> None:
+    """403 unless ``user`` may choose which set ``commune`` is scored by: its officials."""
+    if not (
+        getattr(user, "is_superuser", False) or communes_of(user).filter(pk=commune.pk).exists()
     ):
         raise PermissionDenied
 

@@ -55,7 +55,11 @@ def _demo_set(stdout: Any) -> CriteriaSet | None:
         measure_code__in=list(MEASURES)
     ).delete()
     copy.criteria.filter(indicators__isnull=True).delete()
-    services.criteria_set_put_in_use(criteria_set=copy, by=None)
+    services.criteria_set_put_in_use(
+        criteria_set=copy,
+        by=None,
+        reason="Dữ liệu mẫu: chỉ giữ các chỉ số đo được trên cổng thông tin.",
+    )
     stdout.write(f"  reports: {copy} in use, with the measures installed")
     return copy
 

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from households.models import Village
-from reports.models import Attestation, CriteriaSet, Criterion, Indicator
+from reports.models import Attestation, CommuneCriteria, CriteriaSet, Criterion, Indicator
 from reports.registry import MEASURES, Figure, Measure, batch
 
 
@@ -283,12 +283,33 @@ def evaluate_village(*, criteria_set: CriteriaSet, village: Village, as_of: date
 
 
 def set_for_village(village: Village, as_of: date | None = None) -> CriteriaSet | None:
-    """The set that applies to ``village``: its province's set in use, else the national one."""
+    """The set that applies to ``village``: that of its commune (see ``set_for_commune``)."""
+    return set_for_commune(village.commune, as_of)
+
+
+def set_for_commune(commune: Any, as_of: date | None = None) -> CriteriaSet | None:
+    """The set a commune is scored by: its own variant in use; else the set it adopted; else
+    its province's set in use; else the national one."""
     as_of = as_of or timezone.localdate()
     in_use = CriteriaSet.objects.filter(status=CriteriaSet.Status.IN_USE).filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=as_of)
     )
+    own = in_use.filter(commune_id=commune.pk).order_by("-version").first()
+    if own is not None:
+        return own
+    adopted = (
+        CriteriaSet.objects.filter(
+            family__in=CommuneCriteria.objects.filter(commune=commune).values("family")
+        )
+        .filter(pk__in=in_use.values("pk"))
+        .order_by("-version")
+        .first()
+    )
+    if adopted is not None:
+        return adopted
     return (
-        in_use.filter(province_id=village.commune.province_id).order_by("-version").first()
+        in_use.filter(province_id=commune.province_id, commune__isnull=True)
+        .order_by("-version")
+        .first()
         or in_use.filter(province__isnull=True).order_by("-effective_from", "-version").first()
     )

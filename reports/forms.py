@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Province
+from households.models import Commune, Province
 from reports.models import Attestation, CriteriaSet, Indicator, PeriodClose
 from reports.registry import MEASURES
 
@@ -50,6 +50,7 @@ class CriteriaSetForm(forms.ModelForm):
         fields = [
             "name",
             "province",
+            "commune",
             "legal_basis_number",
             "legal_basis_date",
             "notes",
@@ -63,12 +64,71 @@ class CriteriaSetForm(forms.ModelForm):
             "effective_to": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args: Any, provinces: Any = None, national: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        user: Any,
+        provinces: Any = None,
+        communes: Any = None,
+        national: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["province"].queryset = (
             provinces if provinces is not None else Province.objects.all()
         )
-        self.fields["province"].required = not national
+        self.fields["province"].required = False
+        self.fields["commune"].queryset = (
+            communes if communes is not None else Commune.objects.none()
+        ).select_related("province")
+        self.fields["commune"].required = False
+        self.national = national
+
+    def clean(self) -> dict[str, Any]:
+        from reports.access import may_write_set
+
+        data = super().clean()
+        province, commune = data.get("province"), data.get("commune")
+        if commune is not None:
+            if province is not None and province.pk != commune.province_id:
+                self.add_error("commune", _("The commune is not in the chosen province."))
+                return data
+            data["province"] = province = commune.province
+            self.instance.province = province
+        if province is None and commune is None and not self.national:
+            self.add_error("province", _("Choose the province, or your commune for its own set."))
+            return data
+        if not may_write_set(
+            user=self.user,
+            province_id=province.pk if province else None,
+            commune_id=commune.pk if commune else None,
+        ):
+            self.add_error(
+                "province",
+                _(
+                    "Only the province's criteria managers write the province's set; a commune "
+                    "official writes a set of their own commune."
+                ),
+            )
+        return data
+
+
+class ReasonForm(forms.Form):
+    """Why a set in use changes, or why a commune changes the set it is scored by."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give the reason for this change.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Give the reason for this change."))
+        return reason
 
 
 class IndicatorRowForm(forms.Form):

@@ -34,6 +34,15 @@ class CriteriaSet(models.Model):
         verbose_name=_("province"),
         help_text=_("Leave empty for a national set."),
     )
+    commune = models.ForeignKey(
+        "households.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="criteria_sets",
+        verbose_name=_("commune"),
+        help_text=_("A commune's own variant of its province's criteria."),
+    )
     legal_basis_number = models.CharField(_("decision number"), max_length=64)
     legal_basis_date = models.DateField(_("decision date"))
     notes = models.TextField(
@@ -82,6 +91,10 @@ class CriteriaSet(models.Model):
                 | Q(effective_to__gte=models.F("effective_from")),
                 name="reports_criteriaset_effective_dates_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(commune__isnull=True) | Q(province__isnull=False),
+                name="reports_criteriaset_commune_set_has_province",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,6 +105,103 @@ class CriteriaSet(models.Model):
             raise ValidationError(
                 {"effective_to": _("The end date must not be before the start date.")}
             )
+
+
+class ProvinceManager(models.Model):
+    """Who manages a province's criteria sets (cán bộ tỉnh); appointed by an administrator."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="criteria_provinces",
+        verbose_name=_("user"),
+    )
+    province = models.ForeignKey(
+        "households.Province",
+        on_delete=models.CASCADE,
+        related_name="criteria_managers",
+        verbose_name=_("province"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("province criteria manager")
+        verbose_name_plural = _("province criteria managers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "province"], name="reports_provincemanager_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.province}"
+
+
+class CommuneCriteria(models.Model):
+    """The set a commune adopted instead of its province's: the version in use of a family."""
+
+    commune = models.OneToOneField(
+        "households.Commune",
+        on_delete=models.CASCADE,
+        related_name="criteria_choice",
+        verbose_name=_("commune"),
+    )
+    family = models.UUIDField(_("family"))
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(_("chosen at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("commune's criteria")
+        verbose_name_plural = _("communes' criteria")
+
+    def __str__(self) -> str:
+        return f"{self.commune} · {self.family}"
+
+
+class CriteriaSetEvent(models.Model):
+    """A change to a criteria set or to which set a commune uses: who, when and why."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created as a draft")
+        NEW_VERSION = "new_version", _("New version made")
+        PUT_IN_USE = "put_in_use", _("Put in use")
+        RETIRED = "retired", _("Retired")
+        REPLACED = "replaced", _("Replaced by a newer version")
+        ADOPTED = "adopted", _("Adopted by a commune")
+        ADOPTION_ENDED = "adoption_ended", _("No longer adopted by a commune")
+
+    criteria_set = models.ForeignKey(
+        CriteriaSet, on_delete=models.CASCADE, related_name="events", verbose_name=_("set")
+    )
+    commune = models.ForeignKey(
+        "households.Commune",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune"),
+    )
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("criteria set event")
+        verbose_name_plural = _("criteria set events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.criteria_set} · {self.get_action_display()}"
 
 
 class Criterion(models.Model):

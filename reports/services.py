@@ -16,7 +16,9 @@ from households.models import Commune, Village
 from reports import engine, frozen
 from reports.models import (
     Attestation,
+    CommuneCriteria,
     CriteriaSet,
+    CriteriaSetEvent,
     Criterion,
     Indicator,
     PeriodClose,
@@ -53,6 +55,7 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by: Any) -> CriteriaS
         family=criteria_set.family,
         name=criteria_set.name,
         province=criteria_set.province,
+        commune=criteria_set.commune,
         legal_basis_number=criteria_set.legal_basis_number,
         legal_basis_date=criteria_set.legal_basis_date,
         notes=criteria_set.notes,
@@ -79,7 +82,32 @@ def criteria_set_new_version(*, criteria_set: CriteriaSet, by: Any) -> CriteriaS
             )
             for i in criterion.indicators.all()
         )
+    _record(copy, CriteriaSetEvent.Action.NEW_VERSION, by=by)
     return copy
+
+
+def _record(
+    criteria_set: CriteriaSet,
+    action: str,
+    *,
+    by: Any,
+    reason: str = "",
+    commune: Commune | None = None,
+) -> None:
+    CriteriaSetEvent.objects.create(
+        criteria_set=criteria_set, action=action, by=by, reason=reason, commune=commune
+    )
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for this change."))
+    return reason
+
+
+def criteria_set_created(*, criteria_set: CriteriaSet, by: Any) -> None:
+    _record(criteria_set, CriteriaSetEvent.Action.CREATED, by=by)
 
 
 def criteria_set_check_complete(criteria_set: CriteriaSet) -> None:
@@ -95,35 +123,89 @@ def criteria_set_check_complete(criteria_set: CriteriaSet) -> None:
 
 
 @transaction.atomic
-def criteria_set_put_in_use(*, criteria_set: CriteriaSet, by: Any) -> CriteriaSet:
-    """Put a draft in use; the family's version in use, if any, is retired."""
+def criteria_set_put_in_use(*, criteria_set: CriteriaSet, by: Any, reason: str) -> CriteriaSet:
+    """Put a draft in use; the family's version in use, if any, is retired. Every commune the
+    set applies to is scored by it from now on, so the reason is required and kept."""
+    reason = _require_reason(reason)
     criteria_set = CriteriaSet.objects.select_for_update().get(pk=criteria_set.pk)
     if criteria_set.status != CriteriaSet.Status.DRAFT:
         raise ValidationError(_("Only a draft can be put in use."))
     criteria_set_check_complete(criteria_set)
-    CriteriaSet.objects.filter(family=criteria_set.family, status=CriteriaSet.Status.IN_USE).update(
-        status=CriteriaSet.Status.RETIRED
+    replaced = list(
+        CriteriaSet.objects.select_for_update().filter(
+            family=criteria_set.family, status=CriteriaSet.Status.IN_USE
+        )
     )
+    for old in replaced:
+        old.status = CriteriaSet.Status.RETIRED
+        old.save(update_fields=["status"])
+        _record(old, CriteriaSetEvent.Action.REPLACED, by=by, reason=reason)
     criteria_set.status = CriteriaSet.Status.IN_USE
     criteria_set.save(update_fields=["status"])
+    _record(criteria_set, CriteriaSetEvent.Action.PUT_IN_USE, by=by, reason=reason)
     _bump_villages_of(criteria_set)
     return criteria_set
 
 
 @transaction.atomic
-def criteria_set_retire(*, criteria_set: CriteriaSet, by: Any) -> CriteriaSet:
+def criteria_set_retire(*, criteria_set: CriteriaSet, by: Any, reason: str) -> CriteriaSet:
+    reason = _require_reason(reason)
+    criteria_set = CriteriaSet.objects.select_for_update().get(pk=criteria_set.pk)
     if criteria_set.status != CriteriaSet.Status.IN_USE:
         raise ValidationError(_("Only a set in use can be retired."))
     criteria_set.status = CriteriaSet.Status.RETIRED
     criteria_set.save(update_fields=["status"])
+    _record(criteria_set, CriteriaSetEvent.Action.RETIRED, by=by, reason=reason)
     _bump_villages_of(criteria_set)
     return criteria_set
+
+
+@transaction.atomic
+def commune_criteria_choose(
+    *, commune: Commune, criteria_set: CriteriaSet | None, by: Any, reason: str
+) -> None:
+    """``commune`` adopts ``criteria_set`` (its family, whichever version is in use), or with
+    None goes back to its province's set. Only a national set or a set of the commune's own
+    province that no other commune owns can be adopted."""
+    reason = _require_reason(reason)
+    current = CommuneCriteria.objects.select_for_update().filter(commune=commune).first()
+    if criteria_set is not None:
+        if criteria_set.status != CriteriaSet.Status.IN_USE:
+            raise ValidationError(_("Only a set in use can be adopted."))
+        foreign_province = (
+            criteria_set.province_id is not None and criteria_set.province_id != commune.province_id
+        )
+        foreign_commune = (
+            criteria_set.commune_id is not None and criteria_set.commune_id != commune.pk
+        )
+        if foreign_province or foreign_commune:
+            raise ValidationError(
+                _("A commune adopts a national set or a set of its own province only.")
+            )
+    if current is not None:
+        ended = CriteriaSet.objects.filter(family=current.family).order_by("-version").first()
+        if ended is not None:
+            _record(
+                ended, CriteriaSetEvent.Action.ADOPTION_ENDED, by=by, reason=reason, commune=commune
+            )
+        current.delete()
+    if criteria_set is not None:
+        CommuneCriteria.objects.create(commune=commune, family=criteria_set.family, chosen_by=by)
+        _record(
+            criteria_set, CriteriaSetEvent.Action.ADOPTED, by=by, reason=reason, commune=commune
+        )
+    for village_id in (
+        Village.objects.current().filter(commune=commune).values_list("pk", flat=True)
+    ):
+        public_cache.bump(village_id)
 
 
 def _bump_villages_of(criteria_set: CriteriaSet) -> None:
     """The public village pages show how many criteria are met: refresh those the set covers."""
     villages = Village.objects.current()
-    if criteria_set.province_id:
+    if criteria_set.commune_id:
+        villages = villages.filter(commune_id=criteria_set.commune_id)
+    elif criteria_set.province_id:
         villages = villages.filter(commune__province_id=criteria_set.province_id)
     for village_id in villages.values_list("pk", flat=True).iterator():
         public_cache.bump(village_id)

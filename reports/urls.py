@@ -45,6 +45,11 @@ urlpatterns = [
         name="reports_export_download",
     ),
     path("reports/sets/", views.set_list, name="reports_sets"),
+    path(
+        "reports/communes/<int:pk>/criteria/",
+        views.commune_criteria,
+        name="reports_commune_criteria",
+    ),
     path("reports/sets/new/", views.set_create, name="reports_set_create"),
     path("reports/sets/<int:pk>/", views.set_detail, name="reports_set_detail"),
     path("reports/sets/<int:pk>/edit/", views.set_edit, name="reports_set_edit"),

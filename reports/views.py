@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import staff_required
+from households import visibility
 from households.models import Household, Province, Resident, Village
 from reports import access, engine, exports, frozen, services
 from reports.forms import (
@@ -24,10 +26,20 @@ from reports.forms import (
     CriteriaSetForm,
     IndicatorFormSet,
     PeriodCloseForm,
+    ReasonForm,
     ReopenForm,
     parse_as_of,
 )
-from reports.models import Attestation, CriteriaSet, Criterion, ExportJob, Indicator, PeriodClose
+from reports.models import (
+    Attestation,
+    CommuneCriteria,
+    CriteriaSet,
+    CriteriaSetEvent,
+    Criterion,
+    ExportJob,
+    Indicator,
+    PeriodClose,
+)
 from reports.registry import MEASURES
 from reports.tasks import export_run_task
 
@@ -158,6 +170,7 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
     unlisted = as_of < today and not measure.lists_past
     records = lister(village, as_of) if not unlisted else []
     page = Paginator(records, 100).get_page(request.GET.get("page"))
+    fields = visibility.fields_of(user=request.user, village=village)
     rows = []
     for record in page:
         link = None
@@ -167,7 +180,9 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
             link = reverse("household_detail", args=[record.household_id])
         elif hasattr(record, "get_absolute_url"):
             link = record.get_absolute_url()
-        rows.append({"record": record, "link": link})
+        rows.append(
+            {"record": record, "label": visibility.person_label(record, fields), "link": link}
+        )
     return render(
         request,
         "reports/missing.html",
@@ -208,8 +223,7 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
     commune, villages = access.access_commune(user=request.user, pk=pk)
     criteria_set = _chosen_set(request)
     if "set" not in request.GET:
-        first = villages.select_related("commune").first()
-        criteria_set = engine.set_for_village(first) if first else criteria_set
+        criteria_set = engine.set_for_commune(commune)
     if criteria_set is None:
         return _error_page(request, _("No criteria set is in use."), status=404)
     try:
@@ -285,7 +299,11 @@ def _set_or_404(pk: int) -> CriteriaSet:
 
 
 def _staff(request: HttpRequest) -> None:
-    if not (request.user.is_superuser or access.villages_visible_to(user=request.user).exists()):
+    if not (
+        request.user.is_superuser
+        or access.villages_visible_to(user=request.user).exists()
+        or access.provinces_managed_by(request.user).exists()
+    ):
         raise PermissionDenied
 
 
@@ -320,7 +338,15 @@ def set_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reports/set_detail.html",
-        {"criteria_set": criteria_set, "criteria": criteria, "may_write": may_write},
+        {
+            "criteria_set": criteria_set,
+            "criteria": criteria,
+            "may_write": may_write,
+            "reason_form": ReasonForm(),
+            "history": CriteriaSetEvent.objects.filter(criteria_set__family=criteria_set.family)
+            .select_related("by", "commune", "criteria_set")
+            .order_by("-at", "-pk"),
+        },
     )
 
 
@@ -363,12 +389,14 @@ def _save_rows(criteria_set: CriteriaSet, formset: Any) -> None:
 
 
 def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> HttpResponse:
-    provinces = access.provinces_for(request.user)
-    national = bool(request.user.is_superuser)
+    scope = {
+        "user": request.user,
+        "provinces": access.provinces_for(request.user),
+        "communes": access.communes_of(request.user),
+        "national": bool(request.user.is_superuser),
+    }
     if request.method == "POST":
-        form = CriteriaSetForm(
-            request.POST, instance=criteria_set, provinces=provinces, national=national
-        )
+        form = CriteriaSetForm(request.POST, instance=criteria_set, **scope)
         formset = IndicatorFormSet(request.POST, prefix="rows")
         if form.is_valid() and formset.is_valid():
             with transaction.atomic():
@@ -377,11 +405,13 @@ def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> Ht
                     saved.created_by = request.user
                 saved.save()
                 _save_rows(saved, formset)
+                if criteria_set is None:
+                    services.criteria_set_created(criteria_set=saved, by=request.user)
             messages.success(request, _("The criteria set is saved as a draft."))
             return redirect("reports_set_detail", pk=saved.pk)
         status = 400
     else:
-        form = CriteriaSetForm(instance=criteria_set, provinces=provinces, national=national)
+        form = CriteriaSetForm(instance=criteria_set, **scope)
         initial = _initial_rows(criteria_set) if criteria_set else []
         formset = IndicatorFormSet(prefix="rows", initial=initial)
         status = 200
@@ -425,30 +455,84 @@ def set_new_version(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reports_set_edit", pk=copy.pk)
 
 
-@login_required
-@require_POST
-def set_put_in_use(request: HttpRequest, pk: int) -> HttpResponse:
+def _set_change(request: HttpRequest, pk: int, change: Any, done: str) -> HttpResponse:
+    """Put in use or retire: a reason is required and kept in the set's history."""
     criteria_set = _set_or_404(pk)
     access.require_set_manager(user=request.user, criteria_set=criteria_set)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("reports_set_detail", pk=criteria_set.pk)
     try:
-        services.criteria_set_put_in_use(criteria_set=criteria_set, by=request.user)
-        messages.success(request, _("The set is in use."))
+        change(criteria_set=criteria_set, by=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, done)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("reports_set_detail", pk=criteria_set.pk)
+
+
+@login_required
+@require_POST
+def set_put_in_use(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_change(request, pk, services.criteria_set_put_in_use, _("The set is in use."))
 
 
 @login_required
 @require_POST
 def set_retire(request: HttpRequest, pk: int) -> HttpResponse:
-    criteria_set = _set_or_404(pk)
-    access.require_set_manager(user=request.user, criteria_set=criteria_set)
-    try:
-        services.criteria_set_retire(criteria_set=criteria_set, by=request.user)
-        messages.success(request, _("The set is retired."))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("reports_set_detail", pk=criteria_set.pk)
+    return _set_change(request, pk, services.criteria_set_retire, _("The set is retired."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commune_criteria(request: HttpRequest, pk: int) -> HttpResponse:
+    """Which set the commune is scored by: its own variant, an adopted set or its province's."""
+    commune, _villages = access.access_commune(user=request.user, pk=pk)
+    access.require_commune_chooser(user=request.user, commune=commune)
+    choices = CriteriaSet.objects.filter(status=CriteriaSet.Status.IN_USE).filter(
+        Q(province__isnull=True)
+        | Q(province_id=commune.province_id, commune__isnull=True)
+        | Q(commune=commune)
+    )
+    form = ReasonForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        raw = request.POST.get("criteria_set", "")
+        chosen = None
+        if raw:
+            chosen = choices.filter(pk=int(raw)).first() if raw.isdigit() else None
+            if chosen is None:
+                form.add_error(None, _("Choose a set in use from the list."))
+        if form.is_valid():
+            try:
+                services.commune_criteria_choose(
+                    commune=commune,
+                    criteria_set=chosen,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The commune's criteria set is changed."))
+                return redirect("reports_commune_criteria", pk=commune.pk)
+        status = 400
+    adopted = CommuneCriteria.objects.filter(commune=commune).first()
+    return render(
+        request,
+        "reports/commune_criteria.html",
+        {
+            "commune": commune,
+            "current": engine.set_for_commune(commune),
+            "adopted_family": adopted.family if adopted else None,
+            "choices": choices.select_related("province", "commune"),
+            "form": form,
+            "history": CriteriaSetEvent.objects.filter(commune=commune)
+            .select_related("by", "criteria_set")
+            .order_by("-at", "-pk"),
+        },
+        status=status,
+    )
 
 
 # Attestations --------------------------------------------------------------------------------

@@ -253,6 +253,11 @@ def django_db_setup(django_db_setup: None, django_db_blocker: object) -> None:
         cursor.execute("SET villageportal.head_check = 'skip'")
         for statement in clock.postgres_statements(name):
             cursor.execute(statement)
+    # Pooled connections opened before ALTER DATABASE keep the old settings: start afresh.
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        connection.close()
+        if connection.settings_dict["OPTIONS"].get("pool"):
+            connection.close_pool()
 
 
 @pytest.fixture

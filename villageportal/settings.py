@@ -103,9 +103,31 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# One process serves many requests at once under ASGI, each in a thread that would keep its
+# own connection: connections come from a bounded pool instead (psycopg_pool), so that a
+# flood of requests waits for a free connection, or is answered 503, and never takes every
+# connection the database server has. The web service's budget, DATABASE_CONNECTIONS, is
+# shared by its WEB_CONCURRENCY processes; DATABASE_POOL_MAX_SIZE sets one process's share.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)
+DATABASE_CONNECTIONS = env.int("DATABASE_CONNECTIONS", default=20)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    _pool_max = env.int(
+        "DATABASE_POOL_MAX_SIZE", default=max(2, DATABASE_CONNECTIONS // max(1, WEB_CONCURRENCY))
+    )
+    if _pool_max < 1:
+        raise ImproperlyConfigured("DATABASE_POOL_MAX_SIZE must be at least 1.")
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections, not Django
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), _pool_max),
+        "max_size": _pool_max,
+        # seconds a request waits for a free connection before it is answered 503
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # requests allowed to wait at once; more are answered 503 at once (0: no limit)
+        "max_waiting": env.int("DATABASE_POOL_MAX_WAITING", default=10 * _pool_max),
+        # a connection is replaced after this many seconds, and closed when idle this long
+        "max_lifetime": env.float("DATABASE_POOL_MAX_LIFETIME", default=1800.0),
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=300.0),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis carries the cache, the Celery broker and the channel layer when it is given.

@@ -22,11 +22,14 @@ def _province(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def _draft_set(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A draft of the commune's own set: its officials write it (a province's set is written
+    by the province's criteria managers only, tests/reports/test_set_governance.py)."""
     from reports.models import CriteriaSet
 
     draft = CriteriaSet.objects.create(
         name="Bộ nháp",
         province_id=ctx["village"].commune.province_id,
+        commune_id=ctx["village"].commune_id,
         legal_basis_number="01/QĐ",
         legal_basis_date=date(2025, 1, 1),
         effective_from=date(2025, 1, 1),
@@ -117,6 +120,7 @@ MATRIX: dict[str, Rule] = {
     "reports_attest": _scoped(ATTESTERS, kwargs=_attested),
     "reports_evidence": _scoped(OUR_STAFF, kwargs=_evidence),
     "reports_commune": _commune_rule(kwargs=_commune),
+    "reports_commune_criteria": _commune_rule(kwargs=_commune),
     "reports_periods": _commune_rule(kwargs=_commune),
     "reports_period_close": _commune_rule(
         kwargs=_commune, method="POST", data={"kind": "month", "day": "2026-01-15"}

@@ -49,8 +49,8 @@ def province_id(village) -> int:
     return village.commune.province_id
 
 
-def test_a_commune_official_creates_a_provincial_set_without_code(
-    commune_official, province_id
+def test_a_province_manager_creates_a_provincial_set_without_code(
+    province_manager, province_id
 ) -> None:
     rows = [
         _row(0),
@@ -73,10 +73,10 @@ def test_a_commune_official_creates_a_provincial_set_without_code(
         ),
     ]
     before = CriteriaSet.objects.count()
-    # a commune official writes sets for their province only: no national set
-    assert _post_with_province(commune_official, rows, "").status_code == 400
+    # a province's manager writes sets for their province only: no national set
+    assert _post_with_province(province_manager, rows, "").status_code == 400
     assert CriteriaSet.objects.count() == before
-    response = _post_with_province(commune_official, rows, province_id)
+    response = _post_with_province(province_manager, rows, province_id)
     assert response.status_code == 302, response.content.decode()[:3000]
     created = CriteriaSet.objects.get(name="Bộ tiêu chí thôn thông minh xã")
     assert CriteriaSet.objects.count() == before + 1
@@ -97,10 +97,10 @@ def test_a_commune_official_creates_a_provincial_set_without_code(
     ],
 )
 def test_a_bad_threshold_is_refused_in_vietnamese_and_nothing_is_saved(
-    commune_official, province_id, value, message
+    province_manager, province_id, value, message
 ) -> None:
     before = (CriteriaSet.objects.count(), Criterion.objects.count(), Indicator.objects.count())
-    response = _post_with_province(commune_official, [_row(0, threshold_value=value)], province_id)
+    response = _post_with_province(province_manager, [_row(0, threshold_value=value)], province_id)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert before == (
@@ -111,17 +111,17 @@ def test_a_bad_threshold_is_refused_in_vietnamese_and_nothing_is_saved(
 
 
 def test_an_indicator_with_no_measure_and_no_attestation_is_refused(
-    commune_official, province_id
+    province_manager, province_id
 ) -> None:
-    response = _post_with_province(commune_official, [_row(0, measure_code="")], province_id)
+    response = _post_with_province(province_manager, [_row(0, measure_code="")], province_id)
     assert response.status_code == 400
     assert "Chọn một phép đo" in response.content.decode()
 
 
-def test_a_set_in_use_is_never_edited_in_place_but_versioned(commune_official, village) -> None:
+def test_a_set_in_use_is_never_edited_in_place_but_versioned(province_manager, village) -> None:
     national = CriteriaSet.objects.get(province__isnull=True, status="in_use")
     client = Client()
-    client.force_login(commune_official)
+    client.force_login(province_manager)
     # national sets belong to the administrators
     assert client.post(reverse("reports_set_new_version", args=[national.pk])).status_code == 403
     provincial = CriteriaSet.objects.create(
@@ -148,7 +148,7 @@ def test_a_set_in_use_is_never_edited_in_place_but_versioned(commune_official, v
     assert response.status_code == 302
     assert copy.status == "draft" and copy.previous_id == provincial.pk
     assert Indicator.objects.get(criterion__criteria_set=copy).threshold_value == 90
-    client.post(reverse("reports_set_put_in_use", args=[copy.pk]))
+    client.post(reverse("reports_set_put_in_use", args=[copy.pk]), {"reason": "Sửa ngưỡng"})
     provincial.refresh_from_db()
     copy.refresh_from_db()
     assert (provincial.status, copy.status) == ("retired", "in_use")
@@ -156,7 +156,7 @@ def test_a_set_in_use_is_never_edited_in_place_but_versioned(commune_official, v
     assert Indicator.objects.get(criterion__criteria_set=provincial).threshold_value == 90
 
 
-def test_an_empty_draft_cannot_be_put_in_use(commune_official, village) -> None:
+def test_an_empty_draft_cannot_be_put_in_use(province_manager, village) -> None:
     draft = CriteriaSet.objects.create(
         name="Nháp",
         province=village.commune.province,
@@ -165,8 +165,10 @@ def test_an_empty_draft_cannot_be_put_in_use(commune_official, village) -> None:
         effective_from=date(2025, 1, 1),
     )
     client = Client()
-    client.force_login(commune_official)
-    response = client.post(reverse("reports_set_put_in_use", args=[draft.pk]), follow=True)
+    client.force_login(province_manager)
+    response = client.post(
+        reverse("reports_set_put_in_use", args=[draft.pk]), {"reason": "Áp dụng"}, follow=True
+    )
     assert "Bộ tiêu chí chưa có tiêu chí nào." in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == "draft"
