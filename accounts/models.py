@@ -170,17 +170,19 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
 
-    def visible_to(self, user: object) -> "InvitationQuerySet":
-        """Invitations to the places where ``user`` may invite people."""
+    def visible_to(self, user: object, roles: frozenset[str] | None = None) -> "InvitationQuerySet":
+        """Invitations to the places where ``user`` holds one of ``roles`` (by default, where
+        they may invite people)."""
         from accounts.roles import INVITER_ROLES
         from households.models import Village
 
-        villages = Village.objects.visible_to(user, INVITER_ROLES).values("pk")
+        roles = INVITER_ROLES if roles is None else roles
+        villages = Village.objects.visible_to(user, roles).values("pk")
         if getattr(user, "is_superuser", False):
             return self.all()
-        communes = Membership.objects.filter(
-            user=user, role__in=INVITER_ROLES & COMMUNE_ROLES
-        ).values("commune")
+        communes = Membership.objects.filter(user=user, role__in=roles & COMMUNE_ROLES).values(
+            "commune"
+        )
         return self.filter(Q(village__in=villages) | Q(commune__in=communes))
 
     def by_token(self, token: str) -> "InvitationQuerySet":

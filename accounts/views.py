@@ -82,9 +82,11 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@inviter_required
+@login_required
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = access_object(Invitation.objects.all(), user=request.user, pk=pk)
+    invitation = access_object(
+        Invitation.objects.all(), user=request.user, roles=INVITER_ROLES, pk=pk
+    )
     try:
         services.invitation_revoke(invitation=invitation, by=request.user)
     except ValidationError as exc:
