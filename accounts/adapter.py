@@ -62,6 +62,13 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             return None
         return get_user_model().objects.filter(phone=phone, is_active=True).first()
 
+    def set_password(self, user: Any, password: str) -> None:
+        """Password change, reset or set: the user's API tokens are revoked with it."""
+        from accounts.services import api_tokens_revoke
+
+        super().set_password(user, password)
+        api_tokens_revoke(user=user)
+
     def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
         """The key of the per-account limit on failed sign-ins: the identifier as stored.
 

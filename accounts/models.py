@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from accounts.roles import COMMUNE_ROLES, Role
 
@@ -260,3 +261,19 @@ class Invitation(RoleAtPlace):
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox): only a digest of it is stored, with an expiry.
+
+    ``password_fingerprint`` is the user's session hash when the token was made (an HMAC of
+    the password hash, as Django keeps in sessions): after any change of password, however
+    it was made, the token no longer matches and is refused.
+    """
+
+    password_fingerprint = models.CharField(max_length=128, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]
