@@ -141,3 +141,11 @@ def test_the_page_speaks_vietnamese(officer) -> None:
     page = _signed_in(officer).get(reverse("api_token")).content.decode()
     assert "Mỗi mã dùng được 90 ngày" in page
     assert "Hết hạn" in page and "Thu hồi" in page
+
+
+def test_the_menu_offers_the_token_page_to_staff_only(officer, resident) -> None:
+    link = reverse("api_token")
+    assert link in _signed_in(officer).get(reverse("dashboard")).content.decode()
+    page = _signed_in(resident).get(reverse("home")).content.decode()
+    assert reverse("account_change_password") in page
+    assert link not in page
