@@ -65,7 +65,7 @@ upgrade: $(UV)
 audit: $(STAMP)
 	$(UV) export --locked --all-extras --format requirements-txt --no-emit-project \
 		--output-file $(VENV)/audit-requirements.txt --quiet
-	$(BIN)/pip-audit --disable-pip --require-hashes --progress-spinner off \
+	$(BIN)/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
 		-r $(VENV)/audit-requirements.txt
 
 lint: $(STAMP)

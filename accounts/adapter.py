@@ -6,9 +6,12 @@ from allauth.account.fields import PhoneField
 from django import forms
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Membership
 from accounts.phones import normalize_phone
+from accounts.roles import STAFF_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,13 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Staff land on their dashboard; everyone else on their own home page, never a 403."""
+        user = request.user
+        if user.is_superuser or Membership.objects.filter(user=user, role__in=STAFF_ROLES).exists():
+            return reverse("dashboard")
+        return reverse("home")
 
     def phone_form_field(self, **kwargs: Any) -> Any:
         return VietnamesePhoneField(**kwargs)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from allauth.account.forms import ChangePhoneForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -39,3 +40,21 @@ class InvitationAcceptForm(forms.Form):
         if cleaned.get("password1") != cleaned.get("password2"):
             self.add_error("password2", _("The two passwords do not match."))
         return cleaned
+
+
+class PhoneChangeForm(ChangePhoneForm):
+    """A sign-in phone number is changed by whoever invited the user, who checks it in person.
+
+    The portal sends no verification codes by SMS, so the user's own change form refuses
+    every number with that explanation and changes nothing.
+    """
+
+    def clean_phone(self) -> str:
+        super().clean_phone()
+        raise forms.ValidationError(
+            _(
+                "Your phone number is changed by your village head or the officer who "
+                "invited you, after checking it in person. Ask them to change it."
+            ),
+            code="phone_change_in_person",
+        )

@@ -8,12 +8,17 @@ from PIL import Image, UnidentifiedImageError
 from announcements.conf import setting
 from announcements.models import Announcement, Channel, Group, Preference, SpeakerCluster
 from households.models import Household, Lane, Resident
+from villageportal import images
 
 ALLOWED_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".webp"}
 
 
-def check_attachment(upload: Any) -> None:
-    """PDF or image, under the size limit, and really what its name says."""
+def check_attachment(upload: Any) -> Any:
+    """PDF or image, under the size limit, and really what its name says.
+
+    A PDF is returned as it came; an image is returned re-encoded by the portal's image
+    cleaner, without the place and device its metadata held.
+    """
     limit = setting("ANNOUNCEMENTS_ATTACHMENT_MAX_BYTES")
     if upload.size > limit:
         raise forms.ValidationError(
@@ -29,11 +34,12 @@ def check_attachment(upload: Any) -> None:
     if extension == ".pdf":
         if not head.startswith(b"%PDF-"):
             raise forms.ValidationError(_("This file is not a PDF, whatever its name says."))
-        return
+        return upload
     try:
         with Image.open(upload) as image:
-            image.verify()
             kind = (image.format or "").lower()
+    except Image.DecompressionBombError as exc:
+        raise images.too_many_pixels() from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise forms.ValidationError(
             _("This file is not an image, whatever its name says.")
@@ -43,6 +49,7 @@ def check_attachment(upload: Any) -> None:
     expected = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}[extension]
     if kind != expected:
         raise forms.ValidationError(_("This file is not an image, whatever its name says."))
+    return images.clean_image(upload, max_side=2400, max_bytes=limit, keep_name=True)
 
 
 class AnnouncementForm(forms.ModelForm):
@@ -103,7 +110,7 @@ class AnnouncementForm(forms.ModelForm):
     def clean_attachment(self) -> Any:
         upload = self.cleaned_data.get("attachment")
         if upload and hasattr(upload, "size") and not getattr(upload, "_committed", False):
-            check_attachment(upload)
+            return check_attachment(upload)
         return upload
 
     def clean(self) -> dict[str, Any]:

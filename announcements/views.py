@@ -9,7 +9,6 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +27,7 @@ from announcements.forms import (
 from announcements.gateways import GATEWAYS, signature_valid
 from announcements.models import Acknowledgement, Announcement, Group, Preference, SpeakerCluster
 from households.models import Lane, Village
+from villageportal.atom import AtomFeed, absolute_url
 
 WRITER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 writer_required = village_role_required(WRITER_ROLES)
@@ -358,7 +358,12 @@ def _attachment(announcement: Announcement) -> FileResponse:
     if not announcement.attachment:
         raise Http404
     name = announcement.attachment.name.rsplit("/", 1)[-1]
-    response = FileResponse(announcement.attachment.open("rb"), filename=name)
+    # Images were re-encoded on upload and show in the browser; anything else (PDF) is a
+    # download, never a page of ours.
+    image = name.lower().endswith(".jpg")
+    response = FileResponse(
+        announcement.attachment.open("rb"), filename=name, as_attachment=not image
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
@@ -450,7 +455,15 @@ def announcement_public_attachment(request: HttpRequest, code: str) -> HttpRespo
 
 
 class VillageAnnouncementsFeed(Feed):
-    feed_type = Atom1Feed
+    """The public announcements of a village as an Atom feed (RFC 4287).
+
+    Ids are the entries' and the feed's addresses on the configured ``PORTAL_BASE_URL``, so they
+    stay the same whatever name the site is reached by; the author of the feed and of every
+    entry is the village; an entry is updated when it was sent (a sent announcement is not
+    edited, only withdrawn, and a withdrawn one leaves the feed).
+    """
+
+    feed_type = AtomFeed
 
     def get_object(self, request: HttpRequest, village_id: Any) -> Village:
         return _public_village(village_id)
@@ -459,13 +472,27 @@ class VillageAnnouncementsFeed(Feed):
         return _("Announcements of %(village)s") % {"village": village.name}
 
     def link(self, village: Village) -> str:
-        return reverse("village_announcements", kwargs={"village_id": village.pk})
+        return absolute_url(reverse("village_announcements", kwargs={"village_id": village.pk}))
+
+    def feed_url(self, village: Village) -> str:
+        return absolute_url(
+            reverse("village_announcements_feed", kwargs={"village_id": village.pk})
+        )
+
+    def feed_guid(self, village: Village) -> str:
+        return self.feed_url(village)
+
+    def author_name(self, village: Village) -> str:
+        return village.name
+
+    def author_link(self, village: Village) -> str:
+        return self.link(village)
 
     def subtitle(self, village: Village) -> str:
         return f"{village.name}, {village.commune.name}"
 
     def items(self, village: Village) -> Any:
-        return selectors.public_announcements(village=village)[:30]
+        return selectors.public_announcements(village=village).select_related("village")[:30]
 
     def item_title(self, item: Announcement) -> str:
         return item.title
@@ -474,10 +501,19 @@ class VillageAnnouncementsFeed(Feed):
         return item.body
 
     def item_link(self, item: Announcement) -> str:
-        return reverse("announcement_public", kwargs={"code": item.public_code})
+        return absolute_url(reverse("announcement_public", kwargs={"code": item.public_code}))
+
+    def item_guid(self, item: Announcement) -> str:
+        return self.item_link(item)
 
     def item_pubdate(self, item: Announcement) -> Any:
-        return item.sent_at
+        return item.sent_at or item.created_at
+
+    def item_updateddate(self, item: Announcement) -> Any:
+        return item.sent_at or item.created_at
+
+    def item_author_name(self, item: Announcement) -> str:
+        return item.village.name
 
     def item_categories(self, item: Announcement) -> list[str]:
         return [str(item.get_kind_display())]

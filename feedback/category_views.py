@@ -77,6 +77,7 @@ def category_add(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 description=data["description"],
                 urgent=data["urgent"],
+                sensitive=data["sensitive"],
                 ack_hours=data["ack_hours"],
                 resolve_hours=data["resolve_hours"],
             )

@@ -201,6 +201,10 @@ class CategoryForm(forms.Form):
         label=_("Urgent (handled within clock hours, nights and holidays included)"),
         required=False,
     )
+    sensitive = forms.BooleanField(
+        label=_("Sensitive: reports stay private until a staff member publishes them"),
+        required=False,
+    )
     ack_hours = forms.IntegerField(
         label=_("Acknowledge within (working hours)"),
         initial=8,
@@ -229,6 +233,7 @@ class CategoryForm(forms.Form):
             "name": category.name,
             "description": category.description,
             "urgent": category.urgent,
+            "sensitive": category.sensitive,
             "ack_hours": category.ack_hours,
             "resolve_hours": category.resolve_hours,
             "active": category.active,

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import uuid
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.conf import settings
@@ -40,6 +41,13 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=255, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
+    # Reports about security and the like can put people at risk: they stay private until a
+    # staff member has read them and publishes them.
+    sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Reports stay private until a staff member publishes them."),
+    )
     ack_hours = models.PositiveSmallIntegerField(_("acknowledge within (working hours)"), default=8)
     resolve_hours = models.PositiveSmallIntegerField(
         _("handle within (hours)"),
@@ -117,11 +125,23 @@ def status_kind(status: str) -> str:
     return "closed"
 
 
+# Four decimals of a degree: about 11 m of latitude. Public pages, maps and Open311 show
+# positions this coarse; staff see them as sent.
+PUBLIC_COORDINATE = Decimal("0.0001")
+
+
+def public_coordinate(value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(value).quantize(PUBLIC_COORDINATE, rounding=ROUND_HALF_EVEN)
+
+
 class ReportQuerySet(VillageOwnedQuerySet):
     def open(self) -> "ReportQuerySet":
         return self.filter(status__in=OPEN_STATUSES)
 
     def public(self) -> "ReportQuerySet":
+        """What everyone may see: not hidden (sensitive reports start hidden), no duplicate."""
         return self.filter(hidden=False, duplicate_of__isnull=True)
 
     def overdue(self, now: Any = None) -> "ReportQuerySet":
@@ -152,6 +172,10 @@ class Report(models.Model):
         _("longitude"), max_digits=10, decimal_places=7, null=True, blank=True
     )
     sign_code = models.CharField(_("QR sign"), max_length=32, blank=True)
+    # Where the reporter said it is, in their words (Open311 address_string), and the digital
+    # address code (mã địa chỉ số) of the household it is at (Open311 address_id).
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    address_id = models.CharField(_("digital address"), max_length=32, blank=True)
     # The reporter: private unless show_name is set, and then only the name.
     reporter_name = models.CharField(_("name"), max_length=100, blank=True)
     reporter_phone = models.CharField(_("phone"), max_length=20, blank=True)
@@ -234,6 +258,15 @@ class Report(models.Model):
         if self.status == Status.NEW and self.ack_due and self.ack_due < now:
             return True
         return bool(self.is_open and self.resolve_due and self.resolve_due < now)
+
+    @property
+    def public_latitude(self) -> Decimal | None:
+        """The latitude everyone may see: to about 10 m, not to the reporter's doorstep."""
+        return public_coordinate(self.latitude)
+
+    @property
+    def public_longitude(self) -> Decimal | None:
+        return public_coordinate(self.longitude)
 
     @property
     def public_name(self) -> str:

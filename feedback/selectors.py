@@ -118,8 +118,9 @@ def board_map(*, village: Village, reports: list[Report]) -> dict[str, Any] | No
     ]
     if not placed:
         return None
-    lats = [float(r.latitude) for _n, r in placed]  # type: ignore[arg-type]
-    lons = [float(r.longitude) for _n, r in placed]  # type: ignore[arg-type]
+    # The public position (about 10 m), so that a pin cannot be measured more precisely.
+    lats = [float(r.public_latitude) for _n, r in placed]  # type: ignore[arg-type]
+    lons = [float(r.public_longitude) for _n, r in placed]  # type: ignore[arg-type]
     extent = (
         Household.objects.alive()
         .filter(village=village, latitude__isnull=False, longitude__isnull=False)
@@ -149,8 +150,8 @@ def board_map(*, village: Village, reports: list[Report]) -> dict[str, Any] | No
     height = round(width * span_y / span_x)
     pins = []
     for number, r in placed:
-        x = (float(r.longitude) * k - (mid_x - span_x / 2)) / span_x * width  # type: ignore[arg-type]
-        y = ((mid_y + span_y / 2) - float(r.latitude)) / span_y * height  # type: ignore[arg-type]
+        x = (float(r.public_longitude) * k - (mid_x - span_x / 2)) / span_x * width  # type: ignore[arg-type]
+        y = ((mid_y + span_y / 2) - float(r.public_latitude)) / span_y * height  # type: ignore[arg-type]
         pins.append(
             {
                 "n": number,

@@ -53,6 +53,8 @@ DEFAULT_CATEGORIES = [
     ("environment", gettext_lazy("Environment and waste"), False, []),
     ("other", gettext_lazy("Other"), False, []),
 ]
+# Reports in these default categories are private until a staff member publishes them.
+SENSITIVE_CATEGORIES = frozenset({"security"})
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -97,6 +99,7 @@ def categories_ensure_defaults(*, village: Village) -> list[Category]:
                 code=code,
                 name=str(name),
                 urgent=urgent,
+                sensitive=code in SENSITIVE_CATEGORIES,
                 ack_hours=int(_setting("FEEDBACK_ACK_HOURS", 8)),
                 resolve_hours=int(_setting("FEEDBACK_URGENT_HOURS", 4)) if urgent else None,
                 questions=questions,
@@ -149,6 +152,7 @@ def category_create(
     name: str,
     description: str = "",
     urgent: bool = False,
+    sensitive: bool = False,
     ack_hours: int = 8,
     resolve_hours: int | None = None,
 ) -> Category:
@@ -163,6 +167,7 @@ def category_create(
         name=name,
         description=description.strip(),
         urgent=urgent,
+        sensitive=sensitive,
         ack_hours=ack_hours,
         resolve_hours=resolve_hours,
         sort_order=(last.sort_order + 1) if last else 0,
@@ -176,6 +181,7 @@ def category_update(
     name: str,
     description: str = "",
     urgent: bool = False,
+    sensitive: bool = False,
     ack_hours: int = 8,
     resolve_hours: int | None = None,
     active: bool = True,
@@ -196,6 +202,7 @@ def category_update(
         _keep_one_open(category)
     category.description = description.strip()
     category.urgent = urgent
+    category.sensitive = sensitive
     category.ack_hours = ack_hours
     category.resolve_hours = resolve_hours
     category.active = active
@@ -445,6 +452,8 @@ class Submission:
     latitude: Decimal | None
     longitude: Decimal | None
     sign_code: str = ""
+    address: str = ""
+    address_id: str = ""
     reporter_name: str = ""
     reporter_phone: str = ""
     reporter_email: str = ""
@@ -542,6 +551,8 @@ def report_submit(
         latitude=submission.latitude,
         longitude=submission.longitude,
         sign_code=submission.sign_code[:32],
+        address=submission.address.strip()[:255],
+        address_id=submission.address_id.strip()[:32],
         reporter_name=submission.reporter_name.strip(),
         reporter_phone=submission.reporter_phone.strip(),
         reporter_email=submission.reporter_email.strip(),
@@ -552,6 +563,12 @@ def report_submit(
         created_at=now,
         ack_due=ack_due,
         resolve_due=resolve_due,
+        hidden=submission.category.sensitive,
+        hidden_reason=(
+            _("Sensitive category: private until a staff member publishes it.")
+            if submission.category.sensitive
+            else ""
+        ),
     )
     _store_photos(report, photos)
     event = Event.objects.create(

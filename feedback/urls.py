@@ -90,6 +90,9 @@ urlpatterns = [
     re_path(r"^feedback/export\.(?P<fmt>csv|xlsx)$", staff_views.export, name="feedback_export"),
     # Open311 GeoReport v2
     re_path(
+        rf"^open311/v2/discovery\.{FMT}$", open311.discovery, name="feedback_open311_discovery"
+    ),
+    re_path(
         rf"^open311/v2/services\.{FMT}$", open311.services_list, name="feedback_open311_services"
     ),
     re_path(
@@ -104,5 +107,10 @@ urlpatterns = [
         rf"^open311/v2/requests/(?P<request_id>[-\w]+)\.{FMT}$",
         open311.request_detail,
         name="feedback_open311_request",
+    ),
+    re_path(
+        rf"^open311/v2/tokens/(?P<token>[-\w]+)\.{FMT}$",
+        open311.token_detail,
+        name="feedback_open311_token",
     ),
 ]

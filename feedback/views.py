@@ -1,7 +1,7 @@
 """Public pages: send a report, follow it by its tracking code, the village board, photos."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from feedback import limits, selectors, services
 from feedback.forms import RateForm, ReportForm, TextForm
 from feedback.models import CODE_ALPHABET, Category, Photo, Report, contact_hash
 from households.models import Lane, Village
+from villageportal.inputs import finite_decimal
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -62,9 +63,10 @@ def _village(village_id: Any) -> Village:
 
 
 def _decimal(value: str | None) -> Decimal | None:
+    """A coordinate from the address bar, or None when it is missing or not a finite number."""
     try:
-        return Decimal(value) if value else None
-    except (InvalidOperation, ValueError):
+        return finite_decimal(value)
+    except ValidationError:
         return None
 
 
@@ -313,8 +315,8 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
     points = [
         {
             "n": pin["n"],
-            "lat": float(pin["report"].latitude),
-            "lon": float(pin["report"].longitude),
+            "lat": float(pin["report"].public_latitude),
+            "lon": float(pin["report"].public_longitude),
             "label": f"{pin['report'].category.name} · {pin['report'].get_status_display()}",
             "url": pin["url"],
         }
@@ -384,5 +386,6 @@ def photo(request: HttpRequest, pk: Any) -> HttpResponse:
     except (FileNotFoundError, OSError) as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    # Five minutes: a photo hidden by moderation leaves shared caches soon after.
+    response["Cache-Control"] = "public, max-age=300" if public else "private, no-store"
     return response

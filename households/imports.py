@@ -54,6 +54,7 @@ from households.registry import (
     fold,
     search_document,
 )
+from villageportal.inputs import has_forbidden_characters
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,9 @@ MESSAGES: dict[str, Any] = {
         "Formulas are not accepted (“%(value)s”): enter the value itself as text."
     ),
     "too_long": gettext_lazy("At most %(max)d characters (%(count)d given)."),
+    "control_characters": gettext_lazy(
+        "The cell contains control characters that are not allowed."
+    ),
     "unknown_lane": gettext_lazy(
         "The village has no lane “%(value)s”: add the lane first or correct the name."
     ),
@@ -613,7 +617,7 @@ def _text(value: Any) -> str:
 
 
 def _plain_text(value: Any, *, max_length: int, names: bool = False) -> str:
-    text = _text(value)
+    text = _no_control(_text(value))
     if text.startswith("=") or (names and text[:1] in ("+", "-", "@")):
         raise CellError("formula", value=text[:40])
     if len(text) > max_length:
@@ -621,8 +625,14 @@ def _plain_text(value: Any, *, max_length: int, names: bool = False) -> str:
     return text
 
 
+def _no_control(text: str) -> str:
+    if has_forbidden_characters(text):
+        raise CellError("control_characters")
+    return text
+
+
 def _no_formula(value: Any) -> str:
-    text = _text(value)
+    text = _no_control(_text(value))
     if text.startswith("="):
         raise CellError("formula", value=text[:40])
     return text

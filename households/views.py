@@ -3,17 +3,62 @@ from django.shortcuts import redirect, render
 
 from accounts.access import staff_required
 from accounts.models import Invitation, Membership
-from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
-from households.models import Village
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
+from households.models import Resident, Village
 from households.selectors import villages_with_counts
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The public front door; signed-in staff go straight to their dashboard."""
-    if request.user.is_authenticated and request.village_roles & STAFF_ROLES:  # type: ignore[attr-defined]
-        return redirect("dashboard")
+    """The front door: the public page, the staff dashboard, or a signed-in person's own home."""
+    if request.user.is_authenticated:
+        if _works_here(request):
+            return redirect("dashboard")
+        return resident_home(request)
     villages = Village.objects.current().select_related("commune__province").order_by("name")[:50]
     return render(request, "households/home.html", {"villages": villages})
+
+
+def _works_here(request: HttpRequest) -> bool:
+    """Whether the signed-in user has a staff page to land on in their current village."""
+    if request.village is None:  # type: ignore[attr-defined]
+        return False
+    return bool(request.user.is_superuser or request.village_roles & STAFF_ROLES)  # type: ignore[attr-defined]
+
+
+def resident_home(request: HttpRequest) -> HttpResponse:
+    """A signed-in resident's home: their household, what was sent to them, their reports.
+
+    Also the landing page of anyone signed in without a staff role (an account not yet linked
+    to a household, a membership that ended): never an error page, always a way to the office.
+    """
+    me = (
+        Resident.objects.current()
+        .select_related("household__lane", "household__village__commune")
+        .filter(account=request.user, household__deleted_at__isnull=True)
+        .first()
+    )
+    village = me.household.village if me else request.village  # type: ignore[attr-defined]
+    heads = []
+    if village is not None:
+        heads = [
+            m.user.full_name or m.user.get_username()
+            for m in Membership.objects.filter(village=village, role=Role.VILLAGE_HEAD)
+            .select_related("user")
+            .order_by("user__full_name")
+        ]
+    return render(
+        request,
+        "households/resident_home.html",
+        {
+            "me": me,
+            "household": me.household if me else None,
+            "members_count": Resident.objects.current().filter(household=me.household).count()
+            if me
+            else 0,
+            "village": village,
+            "village_heads": heads,
+        },
+    )
 
 
 @staff_required

@@ -374,10 +374,18 @@ class PaymentCodeViewSet(
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("amount", OpenApiTypes.INT),
+            OpenApiParameter("amount", OpenApiTypes.STR, description="50.000, 50 000 or 50000"),
             OpenApiParameter("purpose", OpenApiTypes.STR),
         ],
-        responses=inline_serializer("VietQRPayload", {"payload": serializers.CharField()}),
+        responses=inline_serializer(
+            "VietQRPayload",
+            {
+                "payload": serializers.CharField(),
+                "amount": serializers.IntegerField(allow_null=True),
+                "amount_words": serializers.CharField(),
+                "purpose": serializers.CharField(),
+            },
+        ),
     )
     @action(detail=True, methods=["get"])
     def payload(self, request: Request, pk: Any = None) -> Response:
@@ -391,7 +399,15 @@ class PaymentCodeViewSet(
             )
         except DjangoValidationError as exc:
             _raise(exc)
-        return Response({"payload": text})
+        encoded = vietqr.encoded(text)
+        return Response(
+            {
+                "payload": text,
+                "amount": encoded.amount,
+                "amount_words": encoded.amount_words,
+                "purpose": encoded.purpose,
+            }
+        )
 
 
 router = SimpleRouter()

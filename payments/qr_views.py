@@ -140,6 +140,7 @@ def code_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "code": code,
             "bank": vietqr.bank_by_bin(code.bank_bin),
             "payload": text,
+            "encoded": vietqr.encoded(text) if text else None,
             "form": form,
             "query": query,
             "svg": _qr(text).svg_inline(scale=6, border=2) if text else "",
@@ -194,10 +195,23 @@ def code_card(request: HttpRequest, pk: int) -> HttpResponse:
             "code": code,
             "bank": vietqr.bank_by_bin(code.bank_bin),
             "svg": _qr(text).svg_inline(scale=10, border=2),
-            "amount": form.cleaned_data.get("amount") if request.GET else None,
-            "purpose": form.cleaned_data.get("purpose") if request.GET else "",
+            "encoded": vietqr.encoded(text),
         },
     )
+
+
+def _encoded_lines(encoded: vietqr.Encoded) -> list[str]:
+    """The amount and message a code carries, in words and figures, as printed under it."""
+    if encoded.amount:
+        lines = [
+            _("Amount: %(figures)s dong (%(words)s)")
+            % {"figures": encoded.amount_figures, "words": encoded.amount_words}
+        ]
+    else:
+        lines = [_("Amount: the payer enters it")]
+    if encoded.purpose:
+        lines.append(_("Transfer message: %(purpose)s") % {"purpose": encoded.purpose})
+    return lines
 
 
 @require_GET
@@ -233,6 +247,9 @@ def code_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf.cell(0, 5, code.account_number, align="C", new_x="LMARGIN", new_y="NEXT")
     if code.account_name:
         pdf.cell(0, 5, code.account_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    for line in _encoded_lines(vietqr.encoded(text)):
+        pdf.multi_cell(0, 4.5, line, align="C", new_x="LMARGIN", new_y="NEXT")
     response = HttpResponse(bytes(pdf.output()), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="vietqr-{code.pk}.pdf"'
     return response

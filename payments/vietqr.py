@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from villageportal.numberwords import amount_words
+
 NAPAS_GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"
 CURRENCY_VND = "704"
@@ -79,23 +81,75 @@ def clean_account_name(value: str) -> str:
     return text
 
 
+# An amount as Vietnamese people write it: whole dong, thousands grouped by dots or spaces (or
+# not at all), optionally followed by the currency. A comma is a decimal comma in Vietnamese,
+# so it is never taken for a thousands separator.
+_AMOUNT = re.compile(
+    r"(?P<number>[0-9]+|[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)"
+    r"(?:\s*(?:đồng|đ|₫|vnđ|vnd))?",
+    re.IGNORECASE,
+)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
 def clean_amount(value: object) -> int | None:
-    """A whole number of dong, above zero and at most the configured limit; None if empty."""
+    """A whole number of dong, above zero and at most the configured limit; None if empty.
+
+    ``50.000``, ``50 000``, ``50000``, ``50.000 đ``, ``50.000đ`` and ``50.000 đồng`` are fifty
+    thousand dong. Anything that could be read two ways (``1000.5``, ``50,000``) or has a
+    decimal part (``50.000,5``) is refused with a message that says why; nothing is rewritten.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    text = str(value).strip().replace(" ", "").replace(".", "").replace(",", "")
-    if text.startswith("-"):
-        raise ValidationError(_("The amount must be above zero."))
-    if not text.isascii() or not text.isdigit():
-        raise ValidationError(_("The amount is a whole number of dong."))
-    amount = int(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        amount = value
+    else:
+        text = str(value).strip()
+        if text[:1] in "-\u2212":
+            raise ValidationError(_("The amount must be above zero."))
+        match = _AMOUNT.fullmatch(text)
+        if match is None:
+            shown = {"value": _shown(text)}
+            if "," in text:
+                raise ValidationError(
+                    _(
+                        "“%(value)s” has a decimal comma: a VietQR code carries whole dong "
+                        "only, for example 50.000."
+                    )
+                    % shown
+                )
+            if re.search(r"[0-9]{4,}\.|[0-9]\.(?![0-9]{3}(?![0-9]))", text):
+                raise ValidationError(
+                    _(
+                        "In “%(value)s” the dot does not separate groups of three digits, so it "
+                        "could be a decimal point: write whole dong, for example 50.000 or 50000."
+                    )
+                    % shown
+                )
+            raise ValidationError(
+                _(
+                    "“%(value)s” is not an amount: write a whole number of dong, for example "
+                    "50.000, 50 000 or 50000."
+                )
+                % shown
+            )
+        amount = int(re.sub(r"[^0-9]", "", match.group("number")))
     if amount <= 0:
         raise ValidationError(_("The amount must be above zero."))
     if amount > max_amount():
         raise ValidationError(
-            _("The amount is too large (at most %(max)s dong).") % {"max": f"{max_amount():,}"}
+            _("The amount is too large (at most %(max)s dong).")
+            % {"max": amount_figures(max_amount())}
         )
     return amount
+
+
+def amount_figures(amount: int) -> str:
+    """``50000`` -> ``50.000``: thousands grouped by dots, as amounts are written in Vietnam."""
+    return f"{amount:,}".replace(",", ".")
 
 
 def clean_purpose(value: str) -> str:
@@ -181,3 +235,28 @@ def parse(text: str) -> dict[str, str]:
 
 def checksum_ok(text: str) -> bool:
     return len(text) > 8 and text[-8:-4] == "6304" and crc16(text[:-4]) == text[-4:]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """What a payment code asks the payer's banking app for."""
+
+    amount: int | None
+    purpose: str
+
+    @property
+    def amount_figures(self) -> str:
+        return amount_figures(self.amount) if self.amount else ""
+
+    @property
+    def amount_words(self) -> str:
+        return amount_words(self.amount) if self.amount else ""
+
+
+def encoded(text: str) -> Encoded:
+    """The amount (field 54) and the transfer message (field 62, sub-field 08) of a payload,
+    read back from the payload itself, so that what is shown is what the code carries."""
+    fields = parse(text)
+    amount = fields.get("54")
+    extra = parse(fields["62"]) if "62" in fields else {}
+    return Encoded(amount=int(amount) if amount else None, purpose=extra.get("08", ""))

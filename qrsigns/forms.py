@@ -37,6 +37,13 @@ class SheetForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=[Sign.Kind.LANE_START, Sign.Kind.LANE_END, Sign.Kind.HERITAGE],
     )
+    lane = forms.ModelChoiceField(
+        label=_("Lane"),
+        queryset=Lane.objects.none(),
+        required=False,
+        empty_label=_("Every lane of the village"),
+        help_text=_("To print again the signs of one lane only, after a sign was lost or damaged."),
+    )
     per_page = forms.TypedChoiceField(
         label=_("Layout"),
         choices=SheetJob.Layout.choices,
@@ -44,6 +51,10 @@ class SheetForm(forms.Form):
         initial=SheetJob.Layout.ONE,
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args: Any, village: Village, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lane"].queryset = Lane.objects.alive().filter(village=village)
 
 
 class HeritageSiteForm(forms.ModelForm):

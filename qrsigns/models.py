@@ -294,6 +294,14 @@ class SheetJob(models.Model):
         Village, on_delete=models.PROTECT, related_name="sheet_jobs", verbose_name=_("village")
     )
     kinds = models.JSONField(_("kinds of sign"), default=list)
+    lane = models.ForeignKey(
+        Lane,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("only the signs of this lane"),
+    )
     per_page = models.PositiveSmallIntegerField(
         _("signs per page"), choices=Layout.choices, default=Layout.ONE
     )

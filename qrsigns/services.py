@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -323,22 +324,58 @@ def heritage_image_delete(*, image: HeritageImage, by: Any) -> None:
 
 
 @transaction.atomic
-def sheet_job_create(*, village: Village, by: Any, kinds: list[str], per_page: int) -> SheetJob:
+def sheet_job_create(
+    *, village: Village, by: Any, kinds: list[str], per_page: int, lane: Lane | None = None
+) -> SheetJob:
     kinds = [k for k in dict.fromkeys(kinds) if k in Sign.Kind.values]
     if not kinds:
         raise ValidationError({"kinds": [_("Choose at least one kind of sign.")]})
+    if lane is not None and lane.village_id != village.pk:
+        raise ValidationError({"lane": [_("Choose a lane of this village.")]})
     if per_page not in SheetJob.Layout.values:
         raise ValidationError({"per_page": [_("Choose how many signs go on a page.")]})
-    total = Sign.objects.active().filter(village=village, kind__in=kinds).count()
+    total = _sheet_signs(village_id=village.pk, kinds=kinds, lane=lane).count()
     if not total:
+        if lane is not None:
+            raise ValidationError(_("This lane has no active signs of these kinds."))
         raise ValidationError(_("The village has no active signs of these kinds."))
     job = SheetJob.objects.create(
-        village=village, kinds=kinds, per_page=per_page, total=total, created_by=_actor(by)
+        village=village,
+        kinds=kinds,
+        lane=lane,
+        per_page=per_page,
+        total=total,
+        created_by=_actor(by),
     )
     from qrsigns.tasks import sheet_build_task
 
     transaction.on_commit(lambda: sheet_build_task.delay(str(job.pk)))
     return job
+
+
+# The order a volunteer puts signs up in: the village sign, then lane by lane its start and its
+# end sign, then the heritage sites, then the door plates house by house along each lane.
+_KIND_GROUP = Case(
+    When(kind=Sign.Kind.VILLAGE, then=Value(0)),
+    When(kind__in=[Sign.Kind.LANE_START, Sign.Kind.LANE_END], then=Value(1)),
+    When(kind=Sign.Kind.HERITAGE, then=Value(2)),
+    default=Value(3),
+)
+_END_LAST = Case(When(kind=Sign.Kind.LANE_END, then=Value(1)), default=Value(0))
+
+
+def _sheet_signs(*, village_id: Any, kinds: list[str], lane: Lane | None) -> Any:
+    signs = Sign.objects.active().filter(village_id=village_id, kind__in=kinds)
+    if lane is not None:
+        signs = signs.filter(Q(lane=lane) | Q(household__lane=lane))
+    return signs.select_related("village", "lane", "heritage_site", "household__lane").order_by(
+        _KIND_GROUP,
+        Coalesce("lane__sort_order", "household__lane__sort_order"),
+        Coalesce("lane__name", "household__lane__name"),
+        "household__house_number_key",
+        _END_LAST,
+        "pk",
+    )
 
 
 def sheet_build(*, job: SheetJob) -> SheetJob:
@@ -351,12 +388,7 @@ def sheet_build(*, job: SheetJob) -> SheetJob:
     if not claimed:
         return SheetJob.objects.get(pk=job.pk)
     job.refresh_from_db()
-    signs = (
-        Sign.objects.active()
-        .filter(village_id=job.village_id, kind__in=job.kinds)
-        .select_related("village", "lane", "heritage_site", "household__lane")
-        .order_by("kind", "lane__sort_order", "lane__name", "household__house_number_key", "pk")
-    )
+    signs = _sheet_signs(village_id=job.village_id, kinds=job.kinds, lane=job.lane)
     last = [-1]
 
     def progress(done: int, total: int) -> None:

@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import access_object, require_roles, roles_in_village, staff_required
 from accounts.access import village_role_required as role_required
 from accounts.roles import STAFF_ROLES
+from households.models import Lane, Village
 from households.visibility import EDITOR_ROLES
 from qrsigns import printing, selectors, services
 from qrsigns.forms import HeritageImageForm, HeritageSiteForm, RetargetForm, SheetForm
@@ -242,18 +244,28 @@ def sheet_list(request: HttpRequest) -> HttpResponse:
         request,
         "qrsigns/sheet_list.html",
         {
-            "form": SheetForm(),
-            "jobs": SheetJob.objects.filter(village=village)[:20],
+            "form": SheetForm(village=village, initial=_lane_asked(request, village)),
+            "jobs": SheetJob.objects.filter(village=village).select_related("lane")[:20],
             "can_edit": _can_edit(request, village),
         },
     )
+
+
+def _lane_asked(request: HttpRequest, village: Village) -> dict[str, Any]:
+    """A lane's page links here with ?lane=<id>: the form starts with that lane's signs."""
+    asked = request.GET.get("lane", "")
+    lanes = Lane.objects.alive().filter(village=village)
+    lane = lanes.filter(pk=asked).first() if asked.isdigit() else None
+    if lane is None:
+        return {}
+    return {"lane": lane, "kinds": [Sign.Kind.LANE_START, Sign.Kind.LANE_END]}
 
 
 @require_POST
 @editor_required
 def sheet_create(request: HttpRequest) -> HttpResponse:
     village = request.village  # type: ignore[attr-defined]
-    form = SheetForm(request.POST)
+    form = SheetForm(request.POST, village=village)
     if form.is_valid():
         try:
             job = services.sheet_job_create(
@@ -261,6 +273,7 @@ def sheet_create(request: HttpRequest) -> HttpResponse:
                 by=request.user,
                 kinds=form.cleaned_data["kinds"],
                 per_page=form.cleaned_data["per_page"],
+                lane=form.cleaned_data["lane"],
             )
         except ValidationError as exc:
             form.add_error(None, _errors(exc))
@@ -271,7 +284,7 @@ def sheet_create(request: HttpRequest) -> HttpResponse:
         "qrsigns/sheet_list.html",
         {
             "form": form,
-            "jobs": SheetJob.objects.filter(village=village)[:20],
+            "jobs": SheetJob.objects.filter(village=village).select_related("lane")[:20],
             "can_edit": True,
         },
         status=400,
@@ -308,7 +321,7 @@ def sheet_download(request: HttpRequest, pk: Any) -> HttpResponse:
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=f"bien-qr-{job.created_at:%Y%m%d-%H%M}.pdf",
+        filename=f"bien-qr-{timezone.localtime(job.created_at):%Y%m%d-%H%M}.pdf",
         content_type="application/pdf",
     )
 

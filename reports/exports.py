@@ -58,6 +58,19 @@ def value_text(result: IndicatorResult) -> str:
     return f"{value:g}"
 
 
+def value_cell(result: IndicatorResult) -> tuple[Any, str | None]:
+    """The indicator's value as the spreadsheet keeps it: a number with its format, so that
+    Excel sums, sorts and shows it in the reader's own notation (decimal comma in Vietnam).
+    Text only where there is no number (not available, yes or no)."""
+    value = result.value
+    if not result.available or value is None or isinstance(value, bool):
+        return value_text(result), None
+    if result.figure is not None and result.figure.denominator is not None:
+        return round(float(value) / 100, 4), "0.0%"
+    number = float(value)
+    return (int(number), "#,##0") if number.is_integer() else (number, "#,##0.0")
+
+
 def figure_text(result: IndicatorResult) -> str:
     figure = result.figure
     if figure is None:
@@ -205,6 +218,16 @@ def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = No
             c.alignment = centre
         return c
 
+    def numeric(value: Any, number_format: str | None = None) -> WriteOnlyCell:
+        c = WriteOnlyCell(sheet, value=safe(value))
+        if number_format:
+            c.number_format = number_format
+        return c
+
+    def met(report: Any) -> WriteOnlyCell:
+        # "7/8" to the eye, the number 7 to Excel.
+        return numeric(report.passed_count, f'0"/{len(report.criteria)}"')
+
     for n, line in enumerate(heading_lines(source)):
         sheet.append([cell(line, strong=n in (0, 3))])
     sheet.append([])
@@ -232,7 +255,7 @@ def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = No
                             safe(criterion.criterion.title),
                             safe(result.indicator.name),
                             figure_text(result),
-                            value_text(result),
+                            numeric(*value_cell(result)),
                             threshold_text(result.indicator),
                             verdict_text(result.passed),
                         ]
@@ -241,7 +264,7 @@ def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = No
             sheet.append(
                 [
                     cell(_("Criteria met"), strong=True),
-                    f"{report.passed_count}/{len(report.criteria)}",
+                    met(report),
                     verdict_text(report.passed),
                 ]
             )
@@ -263,8 +286,8 @@ def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = No
                     number,
                     safe(report.village.name),
                     safe(report.village.commune.name),
-                    *(value_text(r) for r in results),
-                    f"{report.passed_count}/{len(report.criteria)}",
+                    *(numeric(*value_cell(r)) for r in results),
+                    met(report),
                     verdict_text(report.passed),
                 ]
             )

@@ -24,6 +24,7 @@ from reports.models import (
     Snapshot,
 )
 from reports.registry import MEASURES
+from villageportal.images import clean_image
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = {
@@ -184,7 +185,11 @@ def attestation_create(
     if indicator.source != Indicator.Source.ATTESTED:
         raise ValidationError(_("This indicator is computed, not attested."))
     engine.validate_as_of(village=village, as_of=attested_on)
-    validate_evidence(evidence)
+    if validate_evidence(evidence) == "image":
+        # Photos are published as evidence: re-encoded, without their GPS and device data.
+        evidence = clean_image(  # type: ignore[assignment]
+            evidence, max_side=2400, max_bytes=EVIDENCE_MAX_BYTES, keep_name=True
+        )
     attestation = Attestation(
         indicator=indicator,
         village=village,

@@ -96,6 +96,7 @@ MATRIX: dict[str, Rule] = {
     # public pages and the sign-in flow
     "home": Rule(EVERYONE),
     "healthz": Rule(EVERYONE),
+    "favicon": Rule(EVERYONE),
     "public_media": Rule(EVERYONE, kwargs=lambda ctx: _public_file()),
     "set_language": Rule(
         EVERYONE, method="POST", data={"language": "en", "next": "/"}, get_redirects=True

@@ -7,11 +7,16 @@ Each app of ``PORTAL_APPS`` may provide, and owns:
   ``request``; load the app's own template tags to compute figures);
 - ``<app>/templates/<app>/_public_village.html``: a section of the public village home page
   (context: ``village``); it must show nothing personal;
+- ``<app>/templates/<app>/_resident_home.html`` (optional): a section of a signed-in resident's
+  home page (context: ``me``, the resident linked to the account or ``None``, ``request``); it
+  shows only what is the resident's own or addressed to them;
 - ``<app>/demo.py`` with ``seed(villages, stdout)``: called by ``seed_demo`` in the order below,
   after the registry and the demo users exist; idempotent;
 - ``<app>/measures.py``: indicator measures registered with ``reports.registry.register``.
 """
 
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from django.http import HttpRequest
@@ -23,6 +28,19 @@ PARTIALS = {
     kind: tuple(f"{app}/_{kind}.html" for app in PORTAL_APPS)
     for kind in ("nav", "dashboard", "public_village")
 }
+
+
+def _provided(kind: str) -> tuple[str, ...]:
+    """The optional partials of one kind, from the apps that have one."""
+    found = []
+    for app in PORTAL_APPS:
+        folder = Path(import_module(app).__file__ or "").parent
+        if (folder / "templates" / app / f"_{kind}.html").is_file():
+            found.append(f"{app}/_{kind}.html")
+    return tuple(found)
+
+
+PARTIALS["resident_home"] = _provided("resident_home")
 
 
 def app_partials(request: HttpRequest) -> dict[str, Any]:

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "villageportal.inputs.RefuseHostileInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -146,11 +147,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # django-allauth: login by e-mail or phone number and password, no open sign-up.
 ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+ACCOUNT_FORMS = {"change_phone": "accounts.forms.PhoneChangeForm"}
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "phone", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -294,6 +296,10 @@ DEMO_MAIL_DIR = env.str("DEMO_MAIL_DIR", default=str(BASE_DIR / "sent-mail"))
 
 # The address the portal is reached at, for links in e-mail and on printed signs.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+
+# Open311 clients may send a photo as a media_url; it is fetched only from these hosts (host
+# names, comma-separated), and only over HTTPS unless the host is listed with "http://".
+FEEDBACK_OPEN311_MEDIA_HOSTS = env.list("FEEDBACK_OPEN311_MEDIA_HOSTS", default=[])
 
 # The digital address code (mã địa chỉ số) is issued by the national platform; its format is
 # checked against this pattern and the value is stored exactly as given.

@@ -1,5 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -30,10 +33,18 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 admin.site.site_header = _("Smart-village portal administration")
 admin.site.site_title = _("Smart-village portal")
 
+
+def _favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: the static files' manifest names the file in production.
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("", household_views.home, name="home"),
     path("dashboard/", household_views.dashboard, name="dashboard"),
     path("healthz", healthz, name="healthz"),
+    # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", _favicon, name="favicon"),
     re_path(r"^media/public/(?P<path>.+)$", public_media, name="public_media"),
     path("village/switch/", account_views.village_switch, name="village_switch"),
     path("team/invitations/", account_views.invitation_list, name="invitation_list"),

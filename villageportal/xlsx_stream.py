@@ -17,8 +17,9 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
+
+from villageportal.xmltext import xml_text
 
 CHUNK_BYTES = 64 * 1024
 EPOCH = date(1899, 12, 30)  # day 0 of the spreadsheet date system (with the 1900 leap bug)
@@ -72,9 +73,10 @@ _STYLES = (
 
 
 def _workbook(sheet_name: str) -> str:
+    name = quoteattr(xml_text(sheet_name)[:31])
     return (
         f'{XML}<workbook xmlns="{SHEET_NS}" xmlns:r="{REL_TYPE}">'
-        f'<sheets><sheet name={quoteattr(sheet_name[:31])} sheetId="1" r:id="rId1"/></sheets>'
+        f'<sheets><sheet name={name} sheetId="1" r:id="rId1"/></sheets>'
         "</workbook>"
     )
 
@@ -114,7 +116,7 @@ def _cell(ref: str, value: Any, style: int = 0) -> str:
         return f'<c r="{ref}" s="{STYLE_DATETIME}"><v>{serial!r}</v></c>'
     if isinstance(value, date):
         return f'<c r="{ref}" s="{STYLE_DATE}"><v>{(value - EPOCH).days}</v></c>'
-    text = escape(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    text = escape(xml_text(value))
     return f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{text}</t></is></c>'
 
 

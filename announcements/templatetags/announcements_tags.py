@@ -4,8 +4,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from announcements.models import Announcement, Delivery, SpeakerCluster
-from announcements.selectors import REACHED, public_announcements
+from announcements.models import Acknowledgement, Announcement, Delivery, SpeakerCluster
+from announcements.selectors import REACHED, my_announcements, public_announcements
 from households.models import Household
 
 register = template.Library()
@@ -38,3 +38,22 @@ def announcement_tiles(village: Any) -> dict[str, int]:
 @register.simple_tag
 def latest_public_announcements(village: Any) -> list[Announcement]:
     return list(public_announcements(village=village)[:3])
+
+
+@register.simple_tag
+def my_latest_announcements(resident: Any) -> dict[str, Any]:
+    """The last announcements sent to a resident, and which of them still wait for an answer."""
+    items = list(my_announcements(resident=resident)[:5])
+    answered = set(
+        Acknowledgement.objects.filter(resident=resident, announcement__in=items).values_list(
+            "announcement_id", flat=True
+        )
+        if resident is not None
+        else ()
+    )
+    waiting = {
+        a.public_code
+        for a in items
+        if a.ask_acknowledgement and a.status == Announcement.Status.SENT and a.pk not in answered
+    }
+    return {"items": items, "waiting": waiting}

@@ -15,17 +15,6 @@ from tests.announcements.factories import AnnouncementFactory
 from tests.factories import HouseholdFactory, ResidentFactory
 
 
-def test_numbers_dates_and_times_are_read_in_vietnamese() -> None:
-    text = tts.normalize("Họp lúc 7h30 ngày 15/11/2026, phun 2,5 ha, hỗ trợ 1.500.000 đồng, 20%.")
-    assert text == (
-        "Họp lúc bảy giờ ba mươi phút ngày mười lăm tháng mười một năm hai nghìn không trăm "
-        "hai mươi sáu, phun hai phẩy năm héc ta, hỗ trợ một triệu năm trăm nghìn đồng, "
-        "hai mươi phần trăm."
-    )
-    # Not a date (month 13): read as plain numbers, never as a wrong date.
-    assert "tháng" not in tts.normalize("Mã 31/13")
-
-
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_the_offline_engine_makes_a_wav() -> None:
     audio = tts.synthesize("Thông báo lúc 7h30 ngày 15/11/2026.")

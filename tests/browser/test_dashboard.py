@@ -41,3 +41,26 @@ def test_the_village_head_signs_in_sees_the_dashboard_switches_language_and_sign
     assert page.locator("a[href='/accounts/login/']").count() >= 1
     page.goto(f"{live_server.url}/dashboard/")
     assert "/accounts/login/" in page.url
+
+
+def test_a_resident_signs_in_on_a_phone_and_lands_on_their_home(
+    page, live_server, resident, password, world, output_dir
+) -> None:
+    member = world.household.residents.get(full_name="Trần Thị Bình")
+    member.account = resident
+    member.save()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", resident.email)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    assert page.locator("h1").inner_text() == "Xin chào, Võ Thị Mai"
+    assert "5A" in page.get_by_test_id("home-household").inner_text()
+    assert page.get_by_test_id("home-announcements").is_visible()
+    assert page.get_by_test_id("home-reports").is_visible()
+    assert world.village.name in page.get_by_test_id("home-office").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=os.path.join(output_dir, "resident-home-360px.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=os.path.join(output_dir, "resident-home-1366px.png"), full_page=True)

@@ -116,6 +116,8 @@ MATRIX: dict[str, Rule] = {
     "feedback_open311_request": Rule(
         EVERYONE, kwargs=lambda ctx: {"fmt": "json", "request_id": "nope"}
     ),
+    "feedback_open311_discovery": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "xml"}),
+    "feedback_open311_token": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json", "token": "nope"}),
     # village staff
     "feedback_list": Rule(ANY_STAFF),
     "feedback_settings": Rule(ANY_STAFF),

@@ -98,6 +98,7 @@ def test_creating_a_request_needs_a_key_of_that_village(
         "jurisdiction_id": str(village.pk),
         "service_code": "roads",
         "description": "Cây đổ chắn đường",
+        "address_string": "Ngõ Văn hóa",
         "email": "dan@example.com",
         "first_name": "Dân",
     }
@@ -109,7 +110,7 @@ def test_creating_a_request_needs_a_key_of_that_village(
     report = Report.objects.get(public_code=created["service_request_id"])
     assert report.reporter_email == "dan@example.com" and report.village == village
     bad = client.post(url, {**data, "api_key": raw, "service_code": "nope"})
-    assert bad.status_code == 400
+    assert bad.status_code == 404
     empty = client.post(url, {**data, "api_key": raw, "description": ""})
     assert empty.status_code == 400 and Report.objects.count() == 1
     services.api_key_revoke(key=_key)

@@ -64,8 +64,16 @@ def test_exports_have_no_personal_data_and_no_formulas(figures: list, village_he
     assert "nam@example.com" not in text and "Lê Văn Nam" not in text
     response = client.get(reverse("feedback_export", kwargs={"fmt": "xlsx"}))
     book = load_workbook(io.BytesIO(response.content))
-    assert book["reports"].max_row == 4
-    assert dict(book["summary"].iter_rows(values_only=True))["total"] == 3
+    assert book.sheetnames == ["Phản ánh", "Tóm tắt"]
+    reports = book["Phản ánh"]
+    assert reports.max_row == 4
+    assert reports["A1"].value == "Mã theo dõi" and reports["B1"].value == "Thời điểm gửi"
+    assert reports["B2"].is_date and reports["B2"].number_format == "dd/mm/yyyy hh:mm"
+    summary = {row[0].value: row[1] for row in book["Tóm tắt"].iter_rows()}
+    assert summary["Phản ánh"].value == 3 and summary["Phản ánh"].data_type == "n"
+    shares = [c for label, c in summary.items() if c.number_format == "0.0%"]
+    assert len(shares) == 4
+    assert all(c.value is None or 0 <= c.value <= 1 for c in shares)
 
 
 def test_the_measures_compute_for_all_villages_at_once(

@@ -877,3 +877,14 @@ def test_a_worker_process_checks_and_writes_an_import(worker, world, village_hea
     assert (job.status, job.households_written, job.residents_written) == ("done", 2, 4)
     assert Resident.objects.filter(household__house_number__in=["7", "9"]).count() == 4
     assert files_left(media) == []
+
+
+def test_control_characters_in_a_cell_are_refused(head_client, media) -> None:
+    rows = good_rows()
+    rows[0][KEYS.index("full_name")] = "Nguyễn\x1b[2J Văn Mới"
+    rows[2][KEYS.index("business_name")] = "Tạp hóa\x07"
+    job = check(head_client, rows)
+
+    assert (2, "Họ và tên", "control_characters") in row_errors(job)
+    assert (4, "Tên cơ sở", "control_characters") in row_errors(job)
+    assert Household.objects.filter(house_number__in=["7", "9"]).count() == 0

@@ -185,3 +185,90 @@ def test_the_beat_schedule_purges_sheets_daily() -> None:
     entry = settings.CELERY_BEAT_SCHEDULE["qrsigns-purge-sheets"]
     assert entry["task"] == "qrsigns.tasks.sheets_purge_task"
     assert entry["schedule"] == 24 * 3600.0
+
+
+def test_the_sheet_file_is_named_by_the_time_in_vietnam(village_head, world, media) -> None:
+    from datetime import UTC, datetime
+
+    from django.core.files.base import ContentFile
+
+    job = SheetJob.objects.create(
+        village=world.village,
+        kinds=["lane_start"],
+        per_page=2,
+        status=SheetJob.Status.DONE,
+        progress=100,
+    )
+    # 20:30 in UTC is already half past three the next morning in Vietnam.
+    SheetJob.objects.filter(pk=job.pk).update(created_at=datetime(2026, 12, 7, 20, 30, tzinfo=UTC))
+    job.refresh_from_db()
+    job.file.save(f"bien-qr-{job.pk}.pdf", ContentFile(b"%PDF-1.4 test"))
+    response = _client(village_head).get(reverse("qrsigns_sheet_download", kwargs={"pk": job.pk}))
+    assert 'filename="bien-qr-20261208-0330.pdf"' in response["Content-Disposition"]
+
+
+@pytest.mark.django_db
+def test_lane_signs_print_lane_by_lane_start_before_end(world) -> None:
+    second = LaneFactory(
+        village=world.village, name="Xóm Giữa", sort_order=world.lane.sort_order + 1
+    )
+    services.signs_ensure(village=world.village, by=None, door_plates=True)
+    signs = list(
+        services._sheet_signs(
+            village_id=world.village.pk, kinds=["lane_end", "lane_start", "door_plate"], lane=None
+        )
+    )
+    printed = [(s.kind, (s.lane or s.household.lane).name) for s in signs]
+    assert printed == [
+        ("lane_start", world.lane.name),
+        ("lane_end", world.lane.name),
+        ("lane_start", second.name),
+        ("lane_end", second.name),
+        ("door_plate", world.lane.name),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_signs_of_one_lane_are_printed_again_alone(
+    village_head, world, media, django_capture_on_commit_callbacks
+) -> None:
+    lost = LaneFactory(village=world.village, name="Xóm Bãi")
+    services.signs_ensure(village=world.village, by=None, door_plates=False)
+    client = _client(village_head)
+    sign = Sign.objects.get(lane=lost, kind="lane_start")
+    detail = client.get(reverse("qrsigns_sign_detail", kwargs={"code": sign.code})).content
+    link = f"{reverse('qrsigns_sheet_list')}?lane={lost.pk}"
+    assert link.encode() in detail
+    form = client.get(link).content.decode()
+    assert f'<option value="{lost.pk}" selected>' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("qrsigns_sheet_create"),
+            {"kinds": ["lane_start", "lane_end"], "per_page": "1", "lane": str(lost.pk)},
+        )
+    job = SheetJob.objects.get()
+    assert response.status_code == 302
+    assert (job.status, job.total, job.lane) == ("done", 2, lost)
+    pdf = b"".join(
+        client.get(reverse("qrsigns_sheet_download", kwargs={"pk": job.pk})).streaming_content
+    )
+    ours = Sign.objects.filter(lane=lost)
+    assert sorted(_codes(pdf)) == sorted(printing.qr_payload(s) for s in ours)
+
+
+@pytest.mark.django_db
+def test_another_villages_lane_is_refused_and_nothing_is_queued(village_head, world) -> None:
+    services.signs_ensure(village=world.village, by=None, door_plates=False)
+    theirs = LaneFactory(village=world.other_village, name="Xóm Lạ")
+    for lane in (str(theirs.pk), "abc", "-1"):
+        response = _client(village_head).post(
+            reverse("qrsigns_sheet_create"),
+            {"kinds": ["lane_start"], "per_page": "1", "lane": lane},
+        )
+        assert response.status_code == 400
+        assert "Hãy chọn một lựa chọn hợp lệ" in response.content.decode()
+    assert not SheetJob.objects.exists()
+    # A lane asked for in the address that is not the village's is simply not preselected.
+    page = _client(village_head).get(f"{reverse('qrsigns_sheet_list')}?lane={theirs.pk}")
+    assert page.status_code == 200
+    assert '<option value="" selected>' in page.content.decode()

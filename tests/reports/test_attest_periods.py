@@ -1,5 +1,6 @@
 """Attestations with evidence, snapshots and trends, period closes and reopenings."""
 
+import io
 import os
 from datetime import date, timedelta
 
@@ -8,16 +9,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from households.models import Village
 from reports import services
 from reports.models import Attestation, PeriodClose, PeriodEvent, Snapshot
 from tests.factories import HouseholdFactory
+from tests.feedback.conftest import jpeg_with_gps
 from tests.reports.factories import small_set
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png(size: tuple[int, int] = (64, 48), mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture
@@ -55,7 +65,7 @@ def test_an_attestation_with_a_photo_makes_the_indicator_pass(
     )
     assert response.status_code == 302
     attestation = Attestation.objects.get()
-    assert attestation.evidence_name == "wifi.png"
+    assert attestation.evidence_name == "wifi.jpg"  # re-encoded by the image cleaner
     client = Client()
     client.force_login(village_head)
     page = client.get(
@@ -63,7 +73,54 @@ def test_an_attestation_with_a_photo_makes_the_indicator_pass(
     ).content.decode()
     assert reverse("reports_evidence", args=[attestation.pk]) in page
     download = client.get(reverse("reports_evidence", args=[attestation.pk]))
-    assert b"".join(download.streaming_content) == PNG
+    with Image.open(io.BytesIO(b"".join(download.streaming_content))) as image:
+        assert (image.format, image.size) == ("JPEG", (64, 48))
+    assert download["Content-Disposition"].startswith("attachment;")
+
+
+def test_a_photo_as_evidence_loses_its_gps_position(
+    village_head, village, criteria_set, tmp_path
+) -> None:
+    wifi = criteria_set.criteria.get(number=2).indicators.get()
+    response = _attest(
+        village_head,
+        village,
+        wifi,
+        met="on",
+        attested_on=timezone.localdate().isoformat(),
+        evidence=SimpleUploadedFile("wifi.jpg", jpeg_with_gps((800, 600)), "image/jpeg"),
+    )
+    assert response.status_code == 302
+    with Attestation.objects.get().evidence.open("rb") as handle:
+        data = handle.read()
+    with Image.open(io.BytesIO(data)) as image:
+        assert not image.getexif() and "exif" not in image.info
+    assert b"PhoneMaker" not in data
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("lon.png", _png((12_000, 12_000), "1"), "tối đa 50 megapixel"),
+        ("cut.jpg", jpeg_with_gps((800, 600))[:3000], "không phải là ảnh đọc được"),
+    ],
+)
+def test_a_photo_that_cannot_be_cleaned_is_refused_as_evidence(
+    village_head, village, criteria_set, tmp_path, name, content, message
+) -> None:
+    wifi = criteria_set.criteria.get(number=2).indicators.get()
+    response = _attest(
+        village_head,
+        village,
+        wifi,
+        met="on",
+        attested_on=timezone.localdate().isoformat(),
+        evidence=SimpleUploadedFile(name, content),
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Attestation.objects.exists()
+    assert _files(tmp_path) == []
 
 
 @pytest.mark.parametrize(

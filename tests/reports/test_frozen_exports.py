@@ -95,7 +95,7 @@ def test_the_period_xlsx_and_pdf_write_the_frozen_figures(
     ).active
     cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert any("chốt ngày" in c and "Hoàng Thị Lan" in c for c in cells)
-    assert "50.0%" in cells and "80.0%" not in cells
+    assert "0.5" in cells and "0.8" not in cells
     pdf = _period_export(client, closed["period"], "pdf", django_capture_on_commit_callbacks)
     # lines joined: a long line of the PDF wraps anywhere
     text = " ".join(
