@@ -48,12 +48,26 @@ def access_village(*, user: Any, village_id: Any, roles: frozenset[str] = STAFF_
         raise Http404 from exc
 
 
-def access_object(queryset: QuerySet[M], *, user: Any, **lookup: Any) -> M:
-    """Fetch a village-owned object through its queryset's ``visible_to``; 404 if not visible."""
+def access_object(
+    queryset: QuerySet[M], *, user: Any, roles: frozenset[str] | None = None, **lookup: Any
+) -> M:
+    """Fetch a village-owned object through its queryset's ``visible_to``; 404 if not visible.
+
+    With ``roles``, the object is found among those of every village where ``user`` holds any
+    role (404 otherwise, exactly as for an object that does not exist), and then 403 unless
+    ``user`` holds one of ``roles`` where the object belongs. Routes that name an object use
+    this rather than a decorator checking the role in the current village first, which would
+    answer 403 to staff of another village for an object that is not theirs.
+    """
     try:
-        return get_object_or_404(queryset.visible_to(user), **lookup)  # type: ignore[attr-defined]
+        if roles is None:
+            return get_object_or_404(queryset.visible_to(user), **lookup)  # type: ignore[attr-defined]
+        found = get_object_or_404(queryset.visible_to(user, ALL_ROLES), **lookup)  # type: ignore[attr-defined]
     except (ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
+    if not queryset.visible_to(user, roles).filter(pk=found.pk).exists():  # type: ignore[attr-defined]
+        raise PermissionDenied
+    return found
 
 
 def require_roles(*, user: Any, village: Village, roles: Iterable[str]) -> None:

@@ -72,6 +72,32 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             return None
         return get_user_model().objects.filter(phone=phone, is_active=True).first()
 
+    def set_password(self, user: Any, password: str) -> None:
+        """Password change, reset or set: the user's API tokens are revoked with it."""
+        from accounts.services import api_tokens_revoke
+
+        super().set_password(user, password)
+        api_tokens_revoke(user=user)
+
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials: Any) -> str:
+        """The key of the per-account limit on failed sign-ins: the identifier as stored.
+
+        django-allauth keys it by the e-mail or username only, so every phone sign-in would
+        share one key and five wrong numbers would lock everyone out of phone sign-in. Here a
+        phone number counts in its E.164 form (``0912 345 678`` and ``+84912345678`` are one
+        key) and an e-mail address in lower case; the per-IP limit stays as configured.
+        """
+        if credentials.get("phone"):
+            raw = str(credentials["phone"])
+            try:
+                login = "phone:" + normalize_phone(raw)
+            except forms.ValidationError:
+                login = "phone:" + raw.strip()
+        else:
+            email = credentials.get("email", credentials.get("username", ""))
+            login = "email:" + str(email).strip().lower()
+        return super()._get_login_attempts_cache_key(request, email=login)
+
     def send_verification_code_sms(self, user: Any, phone: str, code: str, **kwargs: Any) -> None:
         # Phone verification is off (ACCOUNT_PHONE_VERIFICATION_ENABLED = False): numbers
         # are checked in person when the invitation is written. Refuse loudly if that

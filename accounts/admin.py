@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import Invitation, Membership, User
 
 
@@ -19,6 +20,21 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["full_name", "email", "phone", "is_active", "is_superuser", "last_login"]
     search_fields = ["full_name", "email", "phone"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        """Memberships removed here end through the service, which revokes API tokens."""
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            services.membership_end(membership=membership, by=request.user)
+        for membership in instances:
+            if membership.pk is None:
+                membership.created_by = request.user
+            membership.save()
+        formset.save_m2m()
+        return None
+
     fieldsets = (
         (None, {"fields": ("email", "phone", "password")}),
         (_("Personal information"), {"fields": ("full_name",)}),
@@ -51,6 +67,13 @@ class MembershipAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj) -> None:
+        services.membership_end(membership=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset.select_related("user"):
+            services.membership_end(membership=membership, by=request.user)
 
 
 @admin.register(Invitation)

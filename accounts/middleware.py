@@ -1,8 +1,9 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
@@ -79,22 +80,65 @@ class CurrentVillageMiddleware:
 
 
 class RequiredTwoFactorMiddleware:
-    """Sends holders of the roles in ``MFA_REQUIRED_ROLES`` to set up TOTP before anything else."""
+    """Holders of the roles in ``MFA_REQUIRED_ROLES`` set up two-factor login before anything else.
 
-    allowed_prefixes = ("/accounts/", "/static/", "/i18n/", "/healthz")
+    Until they have, a signed-in session reaches only the sign-in library's own pages
+    (signing out, confirming the password, setting up two-factor login) and a few paths that
+    show nothing; other pages send them to the set-up, and the API answers 403. The rule
+    itself is ``accounts.authn.sufficiently_authenticated``, which the API's authentication
+    classes and the WebSocket middleware below apply as well.
+    """
+
+    allowed_prefixes = ("/static/", "/i18n/", "/healthz")
+    library_packages = ("allauth.",)
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        required = set(settings.MFA_REQUIRED_ROLES)
-        user = request.user
-        if (
-            required
-            and user.is_authenticated
-            and not request.path.startswith(self.allowed_prefixes)
-            and user.memberships.filter(role__in=required).exists()
-            and not user.authenticator_set.exists()
-        ):
-            return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
+        from accounts.authn import sufficiently_authenticated
+
+        user = request.user
+        if not settings.MFA_REQUIRED_ROLES or not user.is_authenticated:
+            return None
+        if request.path.startswith(self.allowed_prefixes):
+            return None
+        module = getattr(view, "__module__", "") or ""
+        if module.startswith(self.library_packages):
+            return None
+        if sufficiently_authenticated(user):
+            return None
+        if request.path.startswith("/api/"):
+            from accounts.api_auth import TWO_FACTOR_MESSAGE
+
+            return JsonResponse({"detail": str(TWO_FACTOR_MESSAGE)}, status=403)
+        return redirect(reverse("mfa_activate_totp"))
+
+
+class RequiredTwoFactorWebSocketMiddleware:
+    """The same rule for WebSocket handshakes: a session that does not meet it is anonymous
+    to every consumer, which then refuses it as it refuses anyone not signed in.
+
+    Goes inside Channels' ``AuthMiddlewareStack``, which has resolved ``scope["user"]``.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        from channels.db import database_sync_to_async
+        from django.contrib.auth.models import AnonymousUser
+
+        from accounts.authn import sufficiently_authenticated
+
+        user = scope.get("user")
+        if getattr(user, "is_authenticated", False) and not await database_sync_to_async(
+            sufficiently_authenticated
+        )(user):
+            scope = dict(scope, user=AnonymousUser())
+        return await self.inner(scope, receive, send)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
 
 from accounts.roles import COMMUNE_ROLES, Role
 
@@ -170,17 +171,19 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
 
-    def visible_to(self, user: object) -> "InvitationQuerySet":
-        """Invitations to the places where ``user`` may invite people."""
+    def visible_to(self, user: object, roles: frozenset[str] | None = None) -> "InvitationQuerySet":
+        """Invitations to the places where ``user`` holds one of ``roles`` (by default, where
+        they may invite people)."""
         from accounts.roles import INVITER_ROLES
         from households.models import Village
 
-        villages = Village.objects.visible_to(user, INVITER_ROLES).values("pk")
+        roles = INVITER_ROLES if roles is None else roles
+        villages = Village.objects.visible_to(user, roles).values("pk")
         if getattr(user, "is_superuser", False):
             return self.all()
-        communes = Membership.objects.filter(
-            user=user, role__in=INVITER_ROLES & COMMUNE_ROLES
-        ).values("commune")
+        communes = Membership.objects.filter(user=user, role__in=roles & COMMUNE_ROLES).values(
+            "commune"
+        )
         return self.filter(Q(village__in=villages) | Q(commune__in=communes))
 
     def by_token(self, token: str) -> "InvitationQuerySet":
@@ -258,3 +261,19 @@ class Invitation(RoleAtPlace):
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox): only a digest of it is stored, with an expiry.
+
+    ``password_fingerprint`` is the user's session hash when the token was made (an HMAC of
+    the password hash, as Django keeps in sessions): after any change of password, however
+    it was made, the token no longer matches and is refused.
+    """
+
+    password_fingerprint = models.CharField(max_length=128, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created"]

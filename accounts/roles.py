@@ -19,6 +19,8 @@ COMMUNE_ROLES = frozenset({Role.COMMUNE_OFFICIAL})
 VILLAGE_ROLES = frozenset(set(Role) - COMMUNE_ROLES)
 STAFF_ROLES = frozenset(set(Role) - {Role.RESIDENT})
 ALL_ROLES = frozenset(Role)
+# Who may make a personal API token: staff, whose programs read and write village data.
+API_TOKEN_ROLES = STAFF_ROLES
 
 # Who may invite whom: a village head builds the village team, a commune official appoints
 # village heads. Nobody signs up as staff on their own.

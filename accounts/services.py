@@ -8,14 +8,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
+from knox.settings import knox_settings
 
 from accounts.access import access_village, roles_in_village
+from accounts.authn import may_hold_api_token, sufficiently_authenticated
 from accounts.middleware import CURRENT_VILLAGE_SESSION_KEY
-from accounts.models import Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership
 from accounts.phones import normalize_phone
 from accounts.roles import ALL_ROLES, COMMUNE_ROLES, INVITABLE_ROLES, Role
 from households.models import Commune, Village
@@ -224,7 +225,42 @@ def current_village_set(*, request: HttpRequest, village_id: Any) -> Village:
 
 
 @transaction.atomic
-def api_token_rotate(*, user: Any) -> Token:
-    """Replace the user's API token with a new one; the old one stops working at once."""
-    Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+def membership_end(*, membership: Membership, by: Any = None) -> None:
+    """End a membership; the user's API tokens are revoked with it (they may make new ones
+    with the rights they still hold)."""
+    user = membership.user
+    membership.delete()
+    api_tokens_revoke(user=user)
+
+
+def api_token_create(*, user: Any) -> tuple[ApiToken, str]:
+    """A new personal API token; returns it with its text, which exists nowhere else.
+
+    Only for roles that may hold one, and only from a sign-in that meets the two-factor rule.
+    The oldest tokens go when the user already holds the most allowed.
+    """
+    if not may_hold_api_token(user) or not sufficiently_authenticated(user):
+        raise PermissionDenied
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    with transaction.atomic():
+        now = timezone.now()
+        ApiToken.objects.filter(user=user, expiry__lt=now).delete()
+        if limit:
+            keep = ApiToken.objects.filter(user=user).order_by("-created")[: limit - 1]
+            ApiToken.objects.filter(user=user).exclude(
+                digest__in=list(keep.values_list("digest", flat=True))
+            ).delete()
+        return ApiToken.objects.create(user=user, password_fingerprint=user.get_session_auth_hash())
+
+
+def api_token_revoke(*, user: Any, token_key: str) -> None:
+    """Revoke one of ``user``'s own tokens; 404 for any other key."""
+    deleted, _per_model = ApiToken.objects.filter(user=user, token_key=token_key).delete()
+    if not deleted:
+        raise Http404
+
+
+def api_tokens_revoke(*, user: Any) -> int:
+    """Revoke every token of ``user`` (password changed or reset, a membership ended)."""
+    deleted, _per_model = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -1,20 +1,22 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from rest_framework.authtoken.models import Token
 
 from accounts import services
 from accounts.access import access_object, village_role_required
+from accounts.authn import may_hold_api_token
 from accounts.forms import InvitationAcceptForm, InvitationForm
-from accounts.models import Invitation
+from accounts.models import ApiToken, Invitation
 from accounts.roles import INVITER_ROLES
 
 inviter_required = village_role_required(INVITER_ROLES)
@@ -82,9 +84,11 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@inviter_required
+@login_required
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = access_object(Invitation.objects.all(), user=request.user, pk=pk)
+    invitation = access_object(
+        Invitation.objects.all(), user=request.user, roles=INVITER_ROLES, pk=pk
+    )
     try:
         services.invitation_revoke(invitation=invitation, by=request.user)
     except ValidationError as exc:
@@ -137,12 +141,34 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _api_token_page(request: HttpRequest, new_token: str = "") -> HttpResponse:
+    tokens = ApiToken.objects.filter(user=request.user, expiry__gt=timezone.now())
+    return render(
+        request,
+        "accounts/api_token.html",
+        {"tokens": tokens, "new_token": new_token, "days": settings.API_TOKEN_DAYS},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def api_token(request: HttpRequest) -> HttpResponse:
-    """Show whether the user has an API token; POST makes a new one and shows it once."""
+    """The user's API tokens with a revoke button each; POST makes one and shows it once.
+
+    Only for roles that may hold a token, and (like every page) only once the two-factor rule
+    is met: the middleware sends anyone else to set it up, and the service checks again.
+    """
+    if not may_hold_api_token(request.user):
+        raise PermissionDenied
     if request.method == "POST":
-        token = services.api_token_rotate(user=request.user)
-        return render(request, "accounts/api_token.html", {"new_token": token.key, "has": True})
-    has = Token.objects.filter(user=request.user).exists()
-    return render(request, "accounts/api_token.html", {"has": has})
+        _token, text = services.api_token_create(user=request.user)
+        return _api_token_page(request, new_token=text)
+    return _api_token_page(request)
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, key: str) -> HttpResponse:
+    services.api_token_revoke(user=request.user, token_key=key)
+    messages.success(request, _("The token was revoked; programs using it are refused now."))
+    return redirect("api_token")

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +23,8 @@ PREVIEW_ROWS = 50
 
 
 def _job(request: HttpRequest, pk: int) -> ImportJob:
-    jobs = ImportJob.objects.visible_to(request.user, MANAGER_ROLES).select_related("village")
-    return access_object(jobs, user=request.user, pk=pk)
+    jobs = ImportJob.objects.select_related("village")
+    return access_object(jobs, user=request.user, roles=MANAGER_ROLES, pk=pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +64,7 @@ def camera_import_template(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@manager_required
+@login_required
 def camera_import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     return render(
@@ -78,7 +79,7 @@ def camera_import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@manager_required
+@login_required
 def camera_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     try:
@@ -92,7 +93,7 @@ def camera_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@manager_required
+@login_required
 def camera_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
     try:

@@ -313,6 +313,14 @@ class BankViewSet(viewsets.ViewSet):
 
 
 class PaymentCodeSerializer(serializers.ModelSerializer):
+    # Plain ids, looked up through the access helpers in ``create``: a related field would
+    # answer "does not exist" for a missing row but let another village's row through to a
+    # different message.
+    village = serializers.UUIDField(source="village_id")
+    household = serializers.IntegerField(
+        source="household_id", required=False, allow_null=True, min_value=1
+    )
+
     class Meta:
         model = PaymentCode
         fields = [
@@ -346,9 +354,10 @@ class PaymentCodeViewSet(
         data.is_valid(raise_exception=True)
         values = data.validated_data
         village = access_village(
-            user=request.user, village_id=values["village"].pk, roles=RECORDER_ROLES
+            user=request.user, village_id=values["village_id"], roles=RECORDER_ROLES
         )
-        household = values.get("household")
+        household_id = values.get("household_id")
+        household = None if household_id is None else _household_for_write(request, household_id)
         try:
             code = services.payment_code_create(
                 village=village,

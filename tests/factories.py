@@ -113,3 +113,10 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     role = Role.VILLAGE_OFFICER
     village = factory.SubFactory(VillageFactory)
     expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=7))
+
+
+def api_token(user: User) -> str:
+    """A personal API token of ``user``, made as the API token page makes it; its text."""
+    from accounts.services import api_token_create
+
+    return api_token_create(user=user)[1]

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.roles import Role
 from tests.access import (
     ANON,
     ANY_STAFF,
@@ -103,8 +104,12 @@ MATRIX: dict[str, Rule] = {
     "invitation_accept": Rule(EVERYONE, kwargs=_accept_token),
     "api_schema": Rule(EVERYONE),
     "api_docs": Rule(EVERYONE),
-    # one's own account
-    "api_token": Rule(SIGNED_IN),
+    # one's own account; API tokens are for staff only
+    "api_token": Rule(ANY_STAFF),
+    # a key that is not the caller's answers 404 to everyone, as one that does not exist
+    "api_token_revoke": Rule(
+        SIGNED_IN, method="POST", kwargs=lambda ctx: {"key": "no-such-key"}, absent_ok=True
+    ),
     "village_switch": Rule(SIGNED_IN - {OUTSIDER}, method="POST", scoped=True),
     # village work
     "dashboard": Rule(ANY_STAFF),
@@ -458,3 +463,92 @@ def test_only_the_declared_actors_open_a_websocket(name: str, actors: dict, worl
     outcome = {actor: async_to_sync(opens)(session_headers(user)) for actor, user in actors.items()}
     allowed = {actor for actor, connected in outcome.items() if connected}
     assert allowed == WEBSOCKET_MATRIX[name]
+
+
+# Two-factor login required: a role listed in MFA_REQUIRED_ROLES, not yet enrolled, is refused
+# on every API route (by its password-only session and by a token it made before the rule
+# applied to it), on every WebSocket, and when making a token; enrolled, it gets through.
+MFA_REQUIRED = [HEAD]
+
+
+def _api_routes_for(actor: str) -> list[FoundRoute]:
+    return [r for r in ROUTES if rule_for(r).api and actor in rule_for(r).allowed]  # type: ignore[union-attr]
+
+
+def _enrol(user: Any) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+
+
+@pytest.mark.parametrize("route", _api_routes_for(HEAD), ids=lambda r: r.pattern)
+def test_a_role_that_requires_two_factor_is_refused_on_the_api_until_enrolled(
+    route: FoundRoute, actors: dict[str, Any], world: Any, settings: Any
+) -> None:
+    from tests.factories import api_token
+
+    rule = rule_for(route)
+    assert rule is not None
+    user = actors[HEAD]
+    token = api_token(user)
+    settings.MFA_REQUIRED_ROLES = [Role.VILLAGE_HEAD]
+    ctx = {
+        "village": world.village,
+        "lane": world.lane,
+        "household": world.household,
+        "other_village": world.other_village,
+    }
+    session = Client()
+    session.force_login(user)
+    by_token = Client(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def answers(client: Client) -> int:
+        url = _url(route, rule, ctx)
+        data = dict(rule.data)
+        return (client.post(url, data) if rule.method == "POST" else client.get(url)).status_code
+
+    assert answers(session) == 403
+    assert answers(by_token) == 403
+    _enrol(user)
+    assert answers(by_token) not in (401, 403)
+    assert answers(session) not in (401, 403)
+
+
+def test_a_role_that_requires_two_factor_cannot_make_a_token_until_enrolled(
+    actors: dict[str, Any], settings: Any
+) -> None:
+    from accounts.models import ApiToken
+
+    settings.MFA_REQUIRED_ROLES = [Role.VILLAGE_HEAD]
+    client = Client()
+    client.force_login(actors[HEAD])
+    refused = client.post(reverse("api_token"))
+    assert refused.status_code == 302 and not ApiToken.objects.exists()
+    _enrol(actors[HEAD])
+    assert client.post(reverse("api_token")).status_code == 200
+    assert ApiToken.objects.filter(user=actors[HEAD]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", sorted(n for n, who in WEBSOCKET_MATRIX.items() if HEAD in who))
+def test_a_role_that_requires_two_factor_opens_no_websocket_until_enrolled(
+    name: str, actors: dict, world: Any, settings: Any
+) -> None:
+    from asgiref.sync import async_to_sync
+
+    from tests.ws import connect, session_headers
+    from villageportal.routing import websocket_urlpatterns
+
+    settings.MFA_REQUIRED_ROLES = [Role.VILLAGE_HEAD]
+    pattern = next(p for p in websocket_urlpatterns if p.name == name)
+    path = "/" + str(pattern.pattern).replace("<uuid:village_id>", str(world.village.pk))
+
+    async def opens(headers: list) -> bool:
+        communicator, connected = await connect(path, headers)
+        await communicator.disconnect()
+        return connected
+
+    user = actors[HEAD]
+    assert async_to_sync(opens)(session_headers(user)) is False
+    _enrol(user)
+    assert async_to_sync(opens)(session_headers(user)) is True

@@ -11,16 +11,17 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+
+from tests.factories import api_token
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
 
 
 @pytest.fixture
 def token(village_head, world) -> str:
-    return Token.objects.create(user=village_head).key
+    return api_token(village_head)
 
 
 @pytest.fixture(autouse=True)

@@ -101,3 +101,40 @@ def test_a_configured_base_url_wins_over_the_port() -> None:
     commands = _make_dry_run("run", "PORT=8111", PORTAL_BASE_URL="https://thon.example.vn")
     assert "PORTAL_BASE_URL=https://thon.example.vn" in commands
     assert "127.0.0.1:8111" not in commands.replace("--port 8111", "")
+
+
+# The last release of each direct dependency known to carry a published vulnerability that
+# its lower bound must exclude (the advisory named beside the bound in pyproject.toml).
+KNOWN_VULNERABLE = {
+    "django": "5.2.16",
+    "djangorestframework": "3.15.1",
+    "django-allauth": "65.14.3",
+    "pillow": "12.2.0",
+    "cryptography": "46.0.4",
+    "requests": "2.32.5",
+}
+
+
+def test_lower_bounds_exclude_releases_with_known_vulnerabilities() -> None:
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds = {}
+    for line in project["dependencies"]:
+        requirement = Requirement(line)
+        bounds[requirement.name.lower()] = requirement.specifier
+    admitted = [
+        f"{name} {version}"
+        for name, version in KNOWN_VULNERABLE.items()
+        if bounds[name].contains(version, prereleases=True)
+    ]
+    assert not admitted, f"pyproject.toml still admits: {admitted}"
+
+
+def test_the_vulnerability_check_is_part_of_upgrading_and_documented() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    upgrade = makefile.split("\nupgrade:", 1)[1].split("\n\n", 1)[0]
+    assert "$(MAKE) audit" in upgrade
+    assert "pip-audit" in makefile.split("\naudit:", 1)[1].split("\n\n", 1)[0]
+    readme = (ROOT / "README.md").read_text()
+    assert "`make audit`" in readme and "pip-audit" in readme

@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.middleware import RequiredTwoFactorWebSocketMiddleware  # noqa: E402
 from villageportal.edge_cache import PublicPageCache  # noqa: E402
 from villageportal.routing import websocket_urlpatterns  # noqa: E402
 
@@ -22,7 +23,9 @@ application = ProtocolTypeRouter(
         # village has not changed since (villageportal.edge_cache); the rest goes to Django.
         "http": PublicPageCache(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(
+                RequiredTwoFactorWebSocketMiddleware(URLRouter(websocket_urlpatterns))
+            )
         ),
     }
 )

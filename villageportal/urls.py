@@ -56,6 +56,11 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", account_views.invitation_accept, name="invitation_accept"),
     path("accounts/api-token/", account_views.api_token, name="api_token"),
+    path(
+        "accounts/api-token/<str:key>/revoke/",
+        account_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("my-household/", registry_views.my_household, name="my_household"),
     path("my-household/consent/", registry_views.my_household_consent, name="my_household_consent"),
     path("registry/", include("households.urls")),

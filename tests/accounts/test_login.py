@@ -113,3 +113,35 @@ def test_with_totp_set_up_the_village_head_works_and_login_asks_for_the_code(
     forced = Client()
     forced.force_login(village_head)
     assert forced.get(reverse("dashboard")).status_code == 200
+
+
+def test_wrong_phone_sign_ins_lock_out_only_that_number(village, password) -> None:
+    victim = UserFactory(phone="+84912345678")
+    membership(victim, Role.VILLAGE_OFFICER, village)
+    bystander = UserFactory(phone="+84987654321")
+    membership(bystander, Role.VILLAGE_OFFICER, village)
+    client = Client()
+    for _ in range(5):
+        _login(client, "0912 345 678", "sai-mat-khau")
+    # The number that was attacked is locked, however it is written...
+    locked = _login(Client(), "+84 912-345-678", password)
+    assert "_auth_user_id" not in locked.wsgi_request.session
+    assert "Quá nhiều" in locked.content.decode()
+    # ...and every other number still signs in.
+    assert _login(Client(), "0987 654 321", password).status_code == 302
+
+
+def test_an_e_mail_address_is_locked_out_whatever_its_case(village_head, password) -> None:
+    for _ in range(5):
+        _login(Client(), village_head.email.upper(), "sai-mat-khau")
+    response = _login(Client(), village_head.email, password)
+    assert "_auth_user_id" not in response.wsgi_request.session
+
+
+def test_the_per_address_limit_still_holds_across_accounts(village, password) -> None:
+    users = [UserFactory() for _ in range(11)]
+    client = Client()
+    for user in users[:10]:
+        _login(client, user.email, "sai-mat-khau")
+    response = _login(client, users[10].email, password)
+    assert "_auth_user_id" not in response.wsgi_request.session

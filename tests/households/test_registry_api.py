@@ -159,10 +159,9 @@ def test_a_read_only_role_gets_403_on_writes(digital_team, village, world) -> No
 
 
 def test_api_writes_are_attributed_in_the_history(officer, world) -> None:
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token
 
-    token = Token.objects.create(user=officer)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client = Client(HTTP_AUTHORIZATION=f"Token {api_token(officer)}")
     response = client.patch(
         f"/api/v1/households/{world.household.pk}/",
         json.dumps({"notes": "Ghi chú mới"}),
