@@ -132,9 +132,9 @@ def criteria_set_put_in_use(*, criteria_set: CriteriaSet, by: Any, reason: str) 
         raise ValidationError(_("Only a draft can be put in use."))
     criteria_set_check_complete(criteria_set)
     replaced = list(
-        CriteriaSet.objects.select_for_update().filter(
-            family=criteria_set.family, status=CriteriaSet.Status.IN_USE
-        )
+        CriteriaSet.objects.select_for_update()
+        .filter(family=criteria_set.family, status=CriteriaSet.Status.IN_USE)
+        .order_by("pk")  # the default ordering joins the province, which cannot be locked
     )
     for old in replaced:
         old.status = CriteriaSet.Status.RETIRED

@@ -73,6 +73,15 @@ def _api_search(user: Any, world: Any) -> str:
     return " ".join(f"household-{row['id']}" for row in response.json()["results"])
 
 
+def _registry_export(user: Any, world: Any) -> str:
+    registry.households_reindex([world.household.pk])
+    response = _client(user).get(
+        reverse("household_export"), {"format": "csv", "q": "nguyen van an"}
+    )
+    assert response.status_code == 200
+    return b"".join(response.streaming_content).decode("utf-8-sig")
+
+
 @dataclass(frozen=True)
 class Surface:
     read: Callable[[Any, Any], str]
@@ -101,6 +110,8 @@ SURFACES = {
     "API search": Surface(
         _api_search, lambda world: f"household-{world.household.pk}", _searchable
     ),
+    # an export filtered by a name holds the household only for roles that see names
+    "registry export": Surface(_registry_export, lambda world: "5A", _searchable),
 }
 
 
