@@ -6,6 +6,7 @@ where ``outsider`` (a village head) works.
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -152,6 +153,40 @@ class World:
     household: object
 
 
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Any:
+    """Every Chromium test fails on a Content-Security-Policy violation in any of its pages.
+
+    Chromium reports each refused script, style or image on the console; every browser
+    context the test opens (through ``page`` or ``browser.new_context``) is watched.
+    """
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    violations: list[str] = []
+    original = browser.new_context
+
+    def new_context(*args: Any, **kwargs: Any) -> Any:
+        context = original(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return context
+
+    browser.new_context = new_context
+    try:
+        yield
+    finally:
+        browser.new_context = original
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def world(db: None) -> World:
     village = VillageFactory(name="Thôn Đông Phú")
@@ -273,3 +308,30 @@ def enforce_head_check(db: None) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     clock.stop()
+
+
+@pytest.fixture
+def actor_users(
+    resident: object,
+    village_head: object,
+    officer: object,
+    digital_team: object,
+    security_officer: object,
+    commune_official: object,
+    outsider: object,
+    superuser: object,
+) -> dict[str, Any]:
+    """The access matrix's actors (``tests.access``) as users; anonymous is None."""
+    from tests import access
+
+    return {
+        access.ANON: None,
+        access.RESIDENT: resident,
+        access.HEAD: village_head,
+        access.OFFICER: officer,
+        access.DIGITAL: digital_team,
+        access.SECURITY: security_officer,
+        access.COMMUNE: commune_official,
+        access.OUTSIDER: outsider,
+        access.SUPER: superuser,
+    }

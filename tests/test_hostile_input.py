@@ -47,30 +47,6 @@ FIELD = re.compile(r"""<(?:input|textarea|select)\b[^>]*\bname="([^"]+)"[^>]*>""
 NUMBER_INPUT = re.compile(r'<input\b[^>]*\btype="number"[^>]*\bname="([^"]+)"')
 
 
-@pytest.fixture
-def actors(
-    resident: Any,
-    village_head: Any,
-    officer: Any,
-    digital_team: Any,
-    security_officer: Any,
-    commune_official: Any,
-    outsider: Any,
-    superuser: Any,
-) -> dict[str, Any]:
-    return {
-        ANON: None,
-        RESIDENT: resident,
-        HEAD: village_head,
-        OFFICER: officer,
-        DIGITAL: digital_team,
-        SECURITY: security_officer,
-        COMMUNE: commune_official,
-        OUTSIDER: outsider,
-        SUPER: superuser,
-    }
-
-
 def _actor(rule: Any) -> str:
     return next((a for a in PREFERRED_ACTORS if a in rule.allowed), HEAD)
 
@@ -121,14 +97,14 @@ def _ctx(world: Any) -> dict[str, Any]:
 
 
 def test_control_characters_are_refused_everywhere_and_change_nothing(
-    actors: dict[str, Any], world: Any
+    actor_users: dict[str, Any], world: Any
 ) -> None:
     ctx = _ctx(world)
     failures = []
     for route in _routes():
         rule = rule_for(route)
         assert rule is not None
-        client = _client(actors[_actor(rule)])
+        client = _client(actor_users[_actor(rule)])
         url = _url(route, rule, ctx)
         fields, _numbers = _fields(client, url) if rule.method == "GET" else (set(), set())
         names = sorted(fields | set(rule.data) | set(USUAL_FIELDS))
@@ -150,14 +126,14 @@ def test_control_characters_are_refused_everywhere_and_change_nothing(
 
 
 def test_numbers_that_are_not_finite_never_give_a_server_error(
-    actors: dict[str, Any], world: Any
+    actor_users: dict[str, Any], world: Any
 ) -> None:
     ctx = _ctx(world)
     failures = []
     for route in _routes():
         rule = rule_for(route)
         assert rule is not None
-        client = _client(actors[_actor(rule)])
+        client = _client(actor_users[_actor(rule)])
         url = _url(route, rule, ctx)
         fields, numbers = _fields(client, url) if rule.method == "GET" else (set(), set())
         # The API's number fields are those of its records (lists and details), not its actions.

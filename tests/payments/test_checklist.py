@@ -152,7 +152,8 @@ def test_work_list_groups_by_lane_and_prints(team: Client, family: dict) -> None
     response = team.get(reverse("payments_work_list", args=["vneid_level2_14plus"]))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "@media print" in html
+    assert "payments/payments.css" in html  # the print layout lives in the stylesheet
+    assert "@media print" in _static("payments/payments.css")
     assert html.count('data-testid="work-lane"') == 1
     # head, elder, youth: the 10-year-old is not on the VNeID list.
     assert "Nguyễn Văn Cường" not in html
@@ -281,3 +282,12 @@ def test_a_sign_of_another_village_or_not_a_door_plate_opens_nothing(
         html = response.content.decode()
         assert "Không tìm thấy hộ nào." in html, text
         assert reverse("payments_checklist", args=[other_household.pk]) not in html
+
+
+def _static(path: str) -> str:
+    from django.contrib.staticfiles import finders
+
+    found = finders.find(path)
+    assert found, path
+    with open(found, encoding="utf-8") as handle:
+        return handle.read()

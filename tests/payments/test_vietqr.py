@@ -174,7 +174,8 @@ def test_the_pdf_card_shows_the_shop_and_a_readable_code(team: Client, code: Pay
 @pytest.mark.django_db
 def test_the_printable_card_has_the_name(team: Client, code: PaymentCode) -> None:
     html = team.get(reverse("payments_code_card", args=[code.pk])).content.decode()
-    assert "Tạp hóa Bình An" in html and "<svg" in html and "@page" in html
+    assert "Tạp hóa Bình An" in html and "<svg" in html and "payments/code-card.css" in html
+    assert "@page" in _static("payments/code-card.css")
 
 
 @pytest.mark.django_db
@@ -222,3 +223,12 @@ def test_creating_a_code_for_a_business(team: Client, shop: Any) -> None:
         {"shop_name": "Lần hai", "bank_bin": "970418", "account_number": "1234567890"},
     )
     assert again.status_code == 400 and PaymentCode.objects.count() == 1
+
+
+def _static(path: str) -> str:
+    from django.contrib.staticfiles import finders
+
+    found = finders.find(path)
+    assert found, path
+    with open(found, encoding="utf-8") as handle:
+        return handle.read()
