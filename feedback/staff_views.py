@@ -394,7 +394,7 @@ XLSX_HEADERS = [
     _lazy("Lane"),
     _lazy("Acknowledged at"),
     _lazy("Resolved at"),
-    _lazy("Closed at"),
+    _lazy("Report closed at"),
     _lazy("Acknowledgement due"),
     _lazy("Resolution due"),
     _lazy("Others with the same problem"),

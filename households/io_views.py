@@ -33,6 +33,7 @@ from households.models import ImportJob
 from households.registry import fold
 from households.selectors import households_filtered
 from households.visibility import EDITOR_ROLES, resident_fields
+from villageportal.inputs import reads_its_upload, refusal_for
 
 editor_required = village_role_required(EDITOR_ROLES)
 
@@ -124,6 +125,7 @@ def _import_page(request: HttpRequest, form: ImportForm, status: int = 200) -> H
     )
 
 
+@reads_its_upload
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 @editor_required
@@ -135,6 +137,9 @@ def household_import(request: HttpRequest) -> HttpResponse:
         # Should something have read the body already, the form still checks the size.
         with suppress(AttributeError):
             request.upload_handlers.insert(0, limit)
+        refusal = refusal_for(request)
+        if refusal is not None:
+            return refusal
     return _household_import(request, limit)
 
 

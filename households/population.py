@@ -22,7 +22,7 @@ from households.demo import (
     phone,
 )
 from households.models import Household, Resident, Village, natural_key
-from households.registry import fold
+from households.registry import search_text
 
 
 @dataclass
@@ -47,9 +47,8 @@ class HouseholdRow:
 
     @property
     def search_document(self) -> str:
-        parts = [self.house_number, self.digital_address, self.lane_name, self.business_name]
-        parts += [m.full_name for m in self.members]
-        return " " + " | ".join(fold(p) for p in parts if p) + " "
+        address = (self.house_number, self.digital_address, self.lane_name, self.business_name)
+        return search_text(address, (m.full_name for m in self.members))
 
 
 def village_rows(

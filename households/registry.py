@@ -46,21 +46,28 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text).strip().lower()
 
 
-def search_document(household: Household, lane_name: str, names: Iterable[str]) -> str:
-    """The text staff search matches: house number, digital address, lane and names.
+def search_text(address: Iterable[str], names: Iterable[str]) -> str:
+    """The text staff search matches, folded: " 12 ht186 ngo 3 | pham thi lanh | ... ".
 
-    ID numbers are deliberately left out: whether they can be searched depends on the role
-    (see ``households.selectors.households_search``).
+    The address (house number, digital address, lane, trade name) is one part, each person's
+    name another, separated by "|": a search's words must all fall in one part, so that three
+    words never match three different people (``households.selectors``). ID numbers are
+    deliberately left out: whether they can be searched depends on the role.
     """
-    parts = [
+    address_part = " ".join(p for p in address if p and not p.isspace())
+    parts = [address_part, *(n for n in names if n and not n.isspace())]
+    # Folded in one piece: the parts are single-spaced and stripped by fold all the same.
+    return " " + fold(" | ".join(p for p in parts if p)) + " "
+
+
+def search_document(household: Household, lane_name: str, names: Iterable[str]) -> str:
+    address = (
         household.house_number,
         household.digital_address,
         lane_name,
         household.business_name,
-        *names,
-    ]
-    # Folded in one piece: the parts are single-spaced and stripped by fold all the same.
-    return " " + fold(" | ".join(p for p in parts if p and not p.isspace())) + " "
+    )
+    return search_text(address, names)
 
 
 def households_reindex(household_ids: Iterable[int]) -> None:

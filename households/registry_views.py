@@ -39,7 +39,7 @@ from households.forms import (
 )
 from households.history import change_context, entries_for
 from households.models import Household, Lane, RecordAccess, Resident
-from households.selectors import households_filtered
+from households.selectors import households_filtered, name_matches, search_words
 from households.visibility import (
     ALL_RESIDENT_FIELDS,
     EDITOR_ROLES,
@@ -119,6 +119,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
         head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
         households = households.annotate(head_name=Subquery(head.values("full_name")[:1]))
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    words = search_words(request.GET.get("q", "")[:100])
+    if show_names and words:
+        _attach_matching_members(page.object_list, words)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -134,6 +137,17 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "query_string": query.urlencode(),
         },
     )
+
+
+def _attach_matching_members(households: Any, words: list[str]) -> None:
+    """Who in each household the search found, to show in the row (names roles only)."""
+    rows = list(households)
+    found: dict[int, list[Resident]] = {h.pk: [] for h in rows}
+    for person in Resident.objects.current().filter(household__in=rows).order_by("-is_head", "pk"):
+        if name_matches(person.full_name, words):
+            found[person.household_id].append(person)
+    for household in rows:
+        household.matching_members = found[household.pk]
 
 
 @require_GET

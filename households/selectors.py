@@ -4,7 +4,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from accounts.roles import STAFF_ROLES
@@ -81,17 +81,58 @@ def households_filtered(
         households = households.filter(
             _search_condition(query, village=village, roles=roles, superuser=user.is_superuser)
         )
+        if can_search_names(roles, superuser=user.is_superuser):
+            households = _best_matches_first(households, query)
     return households
+
+
+def search_words(query: str) -> list[str]:
+    return [w for w in re.split(r"[\s,;|]+", fold(query)) if w]
+
+
+def name_matches(name: str, words: list[str]) -> bool:
+    """Whether one person's name holds every word, each at the start of a word of the name."""
+    folded = " " + fold(name)
+    return all(" " + word in folded for word in words)
+
+
+def _one_part_pattern(words: list[str]) -> str:
+    """A regular expression for "one part of the search document holds every word".
+
+    The document's parts (house number, digital address, lane, each person's name) are
+    separated by "|"; each look-ahead stays inside one part, so "nguyen thi phuong" no longer
+    finds a household where "Thị" and "Phương" are two different people.
+    """
+    return r"(^|\|)" + "".join(rf"(?=[^|]* {re.escape(word)})" for word in words)
+
+
+def _best_matches_first(households: QuerySet[Household], query: str) -> QuerySet[Household]:
+    """Exact names first, then names that start with the query, then the rest."""
+    folded = fold(query)
+    rank = Case(
+        When(
+            Q(search_document__contains=f"| {folded} |")
+            | Q(search_document__endswith=f"| {folded} "),
+            then=Value(0),
+        ),
+        When(search_document__contains=f"| {folded}", then=Value(1)),
+        default=Value(2),
+    )
+    ordering = households.query.order_by
+    return households.annotate(search_rank=rank).order_by("search_rank", *ordering)
 
 
 def _search_condition(query: str, *, village: Village, roles: frozenset[str], superuser: bool) -> Q:
     if not can_search_names(roles, superuser=superuser):
         return _search_without_names(query)
-    words = [w for w in re.split(r"[\s,;|]+", fold(query)) if w]
+    words = search_words(query)
     text = Q()
     for word in words:
-        # Word starts only: "an" finds "An" and "Anh" but not "Lan".
+        # Word starts only: "an" finds "An" and "Anh" but not "Lan". The plain containment
+        # lets an index narrow the rows; the pattern then keeps the words within one part.
         text &= Q(search_document__contains=" " + word)
+    if len(words) > 1:
+        text &= Q(search_document__regex=_one_part_pattern(words))
     digits = re.sub(r"\D", "", query)
     if (
         9 <= len(digits) <= 12

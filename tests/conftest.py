@@ -138,6 +138,16 @@ def _tasks_in_process(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _portal_language() -> None:
+    """Each test starts in the portal's language. A request in another language leaves that
+    language active in the thread (the middleware activates one per request), and a test
+    that runs after it must not inherit it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Rate limits live in the cache; each test starts with none."""
     from django.core.cache import cache

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 # C0 controls but tab, LF and CR; DEL; the C1 controls; lone surrogates (not valid UTF-8).
@@ -134,6 +135,30 @@ def _refusal(request: HttpRequest, field: str) -> HttpResponse:
     return HttpResponse(html, status=400)
 
 
+def refusal_for(request: HttpRequest) -> HttpResponse | None:
+    """The 400 answer for a request carrying control characters, or None if it is clean."""
+    for field, text in _request_strings(request):
+        if has_forbidden_characters(text):
+            return _refusal(request, "" if has_forbidden_characters(field) else field)
+    return None
+
+
+def reads_its_upload(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view that sets its own upload handlers (a size limit that stops reading a file
+    too large before it is stored): the door leaves its body unread, and the view calls
+    ``refusal_for`` once its handlers are in place."""
+    view.reads_its_upload = True  # type: ignore[attr-defined]
+    return view
+
+
+def _view_reads_its_upload(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "reads_its_upload", False))
+
+
 class RefuseHostileInputMiddleware:
     """Answer 400 to a request carrying control characters, before any view sees it."""
 
@@ -141,7 +166,6 @@ class RefuseHostileInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        for field, text in _request_strings(request):
-            if has_forbidden_characters(text):
-                return _refusal(request, "" if has_forbidden_characters(field) else field)
-        return self.get_response(request)
+        if request.content_type == "multipart/form-data" and _view_reads_its_upload(request):
+            return self.get_response(request)
+        return refusal_for(request) or self.get_response(request)

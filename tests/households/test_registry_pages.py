@@ -213,3 +213,31 @@ def test_a_member_of_another_household_cannot_be_chosen(officer, world, village)
     assert response.status_code == 400
     stranger.refresh_from_db()
     assert not stranger.is_head
+
+
+def test_a_name_search_finds_people_not_words_spread_over_a_household(officer, world) -> None:
+    from households.registry import households_reindex
+
+    spread = HouseholdFactory(village=world.village, lane=world.lane, house_number="7")
+    ResidentFactory(household=spread, full_name="Nguyễn Văn Thị", is_head=True)
+    ResidentFactory(household=spread, full_name="Lê Phương", relationship="child")
+    exact = HouseholdFactory(village=world.village, lane=world.lane, house_number="9")
+    ResidentFactory(household=exact, full_name="Trần Văn Hải", is_head=True)
+    ResidentFactory(household=exact, full_name="Nguyễn Thị Phương", relationship="child")
+    longer = HouseholdFactory(village=world.village, lane=world.lane, house_number="8")
+    ResidentFactory(household=longer, full_name="Nguyễn Thị Phương Anh", is_head=True)
+    households_reindex(Household.objects.values_list("pk", flat=True))
+
+    page = _list(officer, q="nguyen thi phuong")
+    assert ">7</a>" not in page  # "Thị" and "Phương" are two different people there
+    assert ">9</a>" in page and ">8</a>" in page
+    # The exact name first, and the row says who matched.
+    assert page.index(">9</a>") < page.index(">8</a>")
+    assert "khớp: Nguyễn Thị Phương (" in page
+    # An address still matches across its parts: house number and lane.
+    assert ">7</a>" in _list(officer, q="7 ngo van hoa")
+
+
+def test_the_row_names_no_one_for_roles_that_do_not_see_names(digital_team, world) -> None:
+    page = _list(digital_team, q="Bình")
+    assert "khớp:" not in page and "Trần Thị Bình" not in page
