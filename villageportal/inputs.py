@@ -12,6 +12,7 @@ Numbers are a field's business: Django's and DRF's number fields already refuse 
 infinities; code that reads a number itself goes through ``finite_decimal``.
 """
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -21,7 +22,9 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import load_handler
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -78,6 +81,32 @@ def _small(request: HttpRequest) -> bool:
     return limit is None or length <= limit
 
 
+def _multipart_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    """The fields and file names of a form with files, parsed from a copy of the body.
+
+    The request's own parsing is left to the view, which may first install its own upload
+    handlers (the registry import stops reading at its size limit); the raw body stays
+    readable for a webhook that checks a signature over it. Bodies larger than Django's
+    in-memory limit are left to the view and its form fields.
+    """
+    if not _small(request):
+        return
+    handlers = [load_handler(path, request) for path in settings.FILE_UPLOAD_HANDLERS]
+    try:
+        post, files = MultiPartParser(
+            request.META, io.BytesIO(request.body), handlers, request.encoding
+        ).parse()
+    except (MultiPartParserError, ValueError):
+        return  # not a form the view can read either: it answers that
+    for key, values in post.lists():
+        yield key, key
+        for value in values:
+            yield key, value
+    for key, uploads in files.lists():
+        for upload in uploads:
+            yield key, upload.name or ""
+
+
 def _request_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
     """(field name, text) of everything a request carries, for the checks at the door."""
     yield "path", request.path_info
@@ -88,19 +117,13 @@ def _request_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     content_type = request.content_type or ""
-    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if content_type == "multipart/form-data" and _small(request):
-            # Read the raw body first, so that a view that checks a signature over it (a
-            # webhook) can still read it once the form is parsed; large uploads are parsed
-            # from the stream as usual.
-            request.body  # noqa: B018
+    if content_type == "application/x-www-form-urlencoded":
         for key, values in request.POST.lists():
             yield key, key
             for value in values:
                 yield key, value
-        for key, files in request.FILES.lists():
-            for upload in files:
-                yield key, upload.name or ""
+    elif content_type == "multipart/form-data":
+        yield from _multipart_strings(request)
     elif content_type == "application/json" or content_type.endswith("+json"):
         try:
             document = json.loads(request.body or b"null")
