@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from cameras.models import WORKING, Camera, Status, UptimeDay
@@ -13,13 +13,38 @@ from households.models import Lane, Village
 FILTERS = ("status", "kind", "lane", "q")
 
 
+# What needs someone first: cameras down, then degraded, then not probed yet, then working;
+# switched off or in maintenance last, since nobody expects a picture from them.
+_ATTENTION = Case(
+    When(Q(enabled=False) | Q(maintenance=True), then=Value(4)),
+    When(state__status=Status.OFFLINE, then=Value(0)),
+    When(state__status=Status.DEGRADED, then=Value(1)),
+    When(state__status=Status.ONLINE, then=Value(3)),
+    default=Value(2),
+)
+_DOWN_SINCE = Case(
+    When(
+        state__status__in=[Status.OFFLINE, Status.DEGRADED],
+        enabled=True,
+        maintenance=False,
+        then=F("state__status_since"),
+    ),
+)
+
+
 def cameras_filtered(*, user: Any, village: Village, params: Mapping[str, str]) -> QuerySet:
-    """The staff camera list of ``village``; invalid filter values are ignored."""
+    """The staff camera list of ``village``, offline cameras first (the longest down first);
+    invalid filter values are ignored."""
     cameras = (
         Camera.objects.visible_to(user)
         .filter(village=village)
         .select_related("state", "lane", "household__lane")
-        .order_by("lane__sort_order", "name")
+        .order_by(
+            _ATTENTION,
+            _DOWN_SINCE.asc(nulls_last=True),
+            "lane__sort_order",
+            "name",
+        )
     )
     status = params.get("status") or ""
     if status == "disabled":

@@ -231,6 +231,36 @@ def test_the_list_filters_by_status_kind_and_lane(officer, world) -> None:
     assert names(status="nonsense", lane="x") == ["Mất tín hiệu", "Đang chạy"]
 
 
+def test_the_list_puts_cameras_that_need_someone_first(officer, world) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    states = [
+        ("Đang chạy", Status.ONLINE, 5, {}),
+        ("Bảo trì", Status.OFFLINE, 50, {"maintenance": True}),
+        ("Mất hôm qua", Status.OFFLINE, 24 * 60, {}),
+        ("Chập chờn", Status.DEGRADED, 30, {}),
+        ("Mất từ tuần trước", Status.OFFLINE, 7 * 24 * 60, {}),
+        ("Chưa dò", Status.UNKNOWN, 0, {}),
+    ]
+    for name, status, minutes, fields in states:
+        camera = CameraFactory(village=world.village, name=name, **fields)
+        CameraState.objects.filter(camera=camera).update(
+            status=status, status_since=now - timedelta(minutes=minutes) if minutes else None
+        )
+    page = _client(officer).get(reverse("camera_list")).context["page"]
+    assert [c.name for c in page] == [
+        "Mất từ tuần trước",
+        "Mất hôm qua",
+        "Chập chờn",
+        "Chưa dò",
+        "Đang chạy",
+        "Bảo trì",
+    ]
+
+
 def test_coverage_map_dashboard_and_public_counts(village_head, world) -> None:
     from households.models import Lane
 
