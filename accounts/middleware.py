@@ -14,7 +14,7 @@ CURRENT_VILLAGE_SESSION_KEY = "current_village_id"
 
 
 class ChosenLanguageMiddleware:
-    """Vietnamese unless the user chose another language with the switch.
+    """Vietnamese unless the user chose another language with the switch or a ``?lang=`` link.
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, and most phones
     here report English; the portal speaks Vietnamese first.
@@ -25,7 +25,11 @@ class ChosenLanguageMiddleware:
         self.codes = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        # An explicit ?lang= (the public pages' links carry it, since those pages are cached
+        # and set no cookie) wins over the cookie of the language switch.
+        chosen = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen not in self.codes:
+            chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.codes else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

@@ -3,12 +3,14 @@
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -87,6 +89,12 @@ def _initial(request: HttpRequest, village: Village) -> dict[str, Any]:
 
 
 @require_http_methods(["GET", "POST"])
+def _language_suffix(request: HttpRequest) -> str:
+    """Keep a language chosen by a ``?lang=`` link on the page that follows."""
+    language = request.GET.get("lang", "")
+    return f"?{urlencode({'lang': language})}" if language in dict(settings.LANGUAGES) else ""
+
+
 def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
     """The report form, for anyone; from a QR sign it arrives with the lane or place filled in."""
     village = _village(village_id)
@@ -120,7 +128,10 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
                     form.add_error(None, exc)
                 else:
                     request.session["feedback_last_code"] = report.tracking_code
-                    response = redirect("feedback_sent", code=report.tracking_code)
+                    response = redirect(
+                        reverse("feedback_sent", kwargs={"code": report.tracking_code})
+                        + _language_suffix(request)
+                    )
                     if not request.user.is_authenticated:
                         # Signed in, the report is linked to the account instead: a phone
                         # shared after signing out does not list it.

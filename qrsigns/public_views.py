@@ -127,6 +127,9 @@ def feedback_url(village_id: UUID, **params: Any) -> str | None:
     except NoReverseMatch:
         return None
     query = {k: v for k, v in params.items() if v not in (None, "")}
+    if translation.get_language() != settings.LANGUAGE_CODE:
+        # A visitor reading the page in another language keeps it on the form.
+        query["lang"] = translation.get_language()
     return f"{url}?{urlencode(query)}" if query else url
 
 

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -411,3 +412,26 @@ def test_the_public_stylesheet_keeps_text_contrast_at_aa_level() -> None:
         assert _contrast(colour, "#ffffff") >= 4.5, colour
         assert _contrast(colour, "#f4f7f4") >= 4.5, colour  # the sketch's background
     assert _contrast("#ffffff", "#0b5d3b") >= 4.5  # text on the buttons
+
+
+def test_a_visitor_reading_in_english_stays_in_english_on_the_feedback_form(lane_world) -> None:
+    from feedback import services as feedback_services
+    from feedback.models import Category
+
+    client = Client()
+    english = client.get(_lane_url(lane_world) + "?lang=en").content.decode()
+    form_url = reverse("feedback_report_new", kwargs={"village_id": lane_world.village.pk})
+    link = re.search(rf'href="({re.escape(form_url)}[^"]*)"', english)
+    assert link is not None and "lang=en" in link.group(1)
+    form_page = client.get(link.group(1).replace("&amp;", "&"))
+    assert '<html lang="en">' in form_page.content.decode()
+    feedback_services.categories_ensure_defaults(village=lane_world.village)
+    category = Category.objects.filter(village=lane_world.village).first()
+    sent = client.post(
+        link.group(1).replace("&amp;", "&"),
+        {"category": category.pk, "description": "The street light is out", "email": "a@b.vn"},
+    )
+    assert sent.status_code == 302 and sent["Location"].endswith("?lang=en")
+    assert '<html lang="en">' in client.get(sent["Location"]).content.decode()
+    # Without the choice in the link, the portal speaks Vietnamese first.
+    assert '<html lang="vi">' in client.get(form_url).content.decode()
