@@ -1,8 +1,10 @@
 """The village head writes and sends an announcement in Chromium on a phone-sized screen."""
 
 import os
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from announcements.models import Announcement, Delivery
 
@@ -23,14 +25,12 @@ def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
     page.fill("input[name=title]", "Họp thôn tháng 12")
     page.fill("textarea[name=body]", "Mời đại diện các hộ dự họp lúc 19h30 ngày 05/12.")
     # The count follows the audience without a reload: the whole village is 2 people.
-    page.wait_for_function(
-        "document.getElementById('audience-count').getAttribute('data-people') === '2'"
-    )
+    # Locator waits, not wait_for_function: its polling evaluates a string, which the pages'
+    # Content-Security-Policy (no 'unsafe-eval') rightly refuses.
+    page.wait_for_selector("#audience-count[data-people='2']")
     page.check(f"input[name=lanes][value='{world.lane.pk}']")
     page.select_option("select[name=audience]", "lanes")
-    page.wait_for_function(
-        "document.getElementById('audience-count').textContent.indexOf('2 / 1') === 0"
-    )
+    expect(page.locator("#audience-count")).to_have_text(re.compile(r"^\s*2 / 1"))
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=os.path.join(output_dir, "announcement-compose-360px.png"), full_page=True)
     page.get_by_test_id("send").click()
