@@ -96,16 +96,20 @@ def _ctx(world: Any) -> dict[str, Any]:
     }
 
 
-def test_control_characters_are_refused_everywhere_and_change_nothing(
-    actor_users: dict[str, Any], world: Any
-) -> None:
+def _visits(actor_users: dict[str, Any], world: Any) -> Any:
+    """Each route with its rule, a client allowed to use it and its address."""
     ctx = _ctx(world)
-    failures = []
     for route in _routes():
         rule = rule_for(route)
         assert rule is not None
-        client = _client(actor_users[_actor(rule)])
-        url = _url(route, rule, ctx)
+        yield route, rule, _client(actor_users[_actor(rule)]), _url(route, rule, ctx)
+
+
+def test_control_characters_are_refused_everywhere_and_change_nothing(
+    actor_users: dict[str, Any], world: Any
+) -> None:
+    failures = []
+    for _route, rule, client, url in _visits(actor_users, world):
         fields, _numbers = _fields(client, url) if rule.method == "GET" else (set(), set())
         names = sorted(fields | set(rule.data) | set(USUAL_FIELDS))
         before = _fingerprint()
@@ -128,13 +132,8 @@ def test_control_characters_are_refused_everywhere_and_change_nothing(
 def test_numbers_that_are_not_finite_never_give_a_server_error(
     actor_users: dict[str, Any], world: Any
 ) -> None:
-    ctx = _ctx(world)
     failures = []
-    for route in _routes():
-        rule = rule_for(route)
-        assert rule is not None
-        client = _client(actor_users[_actor(rule)])
-        url = _url(route, rule, ctx)
+    for route, rule, client, url in _visits(actor_users, world):
         fields, numbers = _fields(client, url) if rule.method == "GET" else (set(), set())
         # The API's number fields are those of its records (lists and details), not its actions.
         outside = (rule.api and route.key.endswith(("-list", "-detail"))) or url.startswith(
