@@ -68,9 +68,12 @@ audit: $(STAMP)
 	$(BIN)/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
 		-r $(VENV)/audit-requirements.txt
 
+## Style, the architecture's import contracts ([tool.importlinter]) and the type check ([tool.mypy]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
