@@ -212,8 +212,8 @@ def announcement_send(*, announcement: Announcement, by: Any = None) -> Announce
 
 def _after_send(announcement: Announcement, channels: list[str], written: int) -> None:
     from announcements import tasks
-    from households.public_cache import bump
     from households.services import village_live_notify
+    from villageportal.public_cache import bump
 
     village_live_notify(
         village=announcement.village,
@@ -368,7 +368,7 @@ def announcement_withdraw(*, announcement: Announcement, by: Any, reason: str) -
                 body=reason,
             ),
         )
-    from households.public_cache import bump
+    from villageportal.public_cache import bump
 
     bump(announcement.village_id)
     return announcement

@@ -308,11 +308,11 @@ def bench_cold(data: dict[str, Any], requests: int = 30) -> dict[str, Any]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from households import public_cache
+    from villageportal import public_cache
 
     client = Client()
     path = f"/p/{data['village_id']}/lanes/{data['lane_id']}/"
-    key = public_cache._key(data["village_id"])
+    key = public_cache.key(data["village_id"])
 
     def miss() -> None:
         cache.incr(key) if cache.get(key) else cache.set(key, 2, None)

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from cameras import addresses, crypto
 from cameras.addresses import STREAM_SCHEMES, WEB_SCHEMES
 from cameras.models import Camera, CameraState, View
-from households import public_cache
 from households.history import record
 from households.models import Village
+from villageportal import public_cache
 
 # The address fields, with the schemes each accepts.
 ADDRESS_FIELDS: dict[str, tuple[str, ...]] = {

@@ -24,7 +24,7 @@ from django.utils import timezone
 from cameras import addresses, alerts, conf, crypto
 from cameras.models import WORKING, Alert, Camera, CameraState, Status, StatusChange, UptimeDay
 from cameras.probe import Result, Target
-from households import public_cache
+from villageportal import public_cache
 
 
 @dataclass

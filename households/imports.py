@@ -45,7 +45,7 @@ from django.utils.translation import gettext, gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
-from households import history, public_cache
+from households import history
 from households.models import Household, ImportJob, Resident, Village, natural_key
 from households.registry import (
     clean_digital_address,
@@ -54,6 +54,7 @@ from households.registry import (
     fold,
     search_document,
 )
+from villageportal import public_cache
 from villageportal.inputs import has_forbidden_characters
 
 logger = logging.getLogger(__name__)

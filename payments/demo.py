@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from households import public_cache
 from households.models import Household, Resident
 from payments.models import (
     HOUSEHOLD_ITEMS,
@@ -28,6 +27,7 @@ from payments.models import (
     Visit,
 )
 from payments.population import ADULTS, AGED_14_PLUS, WORKING_AGE, age_on
+from villageportal import public_cache
 
 # Share adopted today, per item, among those the figure counts.
 TARGETS = {

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households import imports as registry_imports
-from households import public_cache, visibility
+from households import visibility
 from households.models import Household, ImportJob, Resident
 from payments import services
 from payments.models import (
@@ -35,6 +35,7 @@ from payments.models import (
     Value,
 )
 from payments.population import business_flags
+from villageportal import public_cache
 
 MAX_ROWS = 20_000
 MAX_ERRORS = 1000

@@ -11,7 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import public_cache
 from households.models import Household, Resident
 from payments import vietqr
 from payments.models import (
@@ -28,6 +27,7 @@ from payments.models import (
     values_for,
 )
 from payments.population import VNEID_AGE, age_on, business_flags
+from villageportal import public_cache
 
 
 @dataclass

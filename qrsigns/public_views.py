@@ -1,7 +1,7 @@
 """Public pages behind the signs: no login, light, cached, and nothing personal.
 
 Each page is rendered once per village version and language and kept in the cache; any
-change to what it shows bumps the village's version (``households.public_cache``), so the
+change to what it shows bumps the village's version (``villageportal.public_cache``), so the
 next request renders afresh. The pages need no JavaScript and use a small stylesheet of
 their own instead of the staff portal's.
 """
@@ -21,11 +21,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.views.decorators.http import require_safe
 
-from households import public_cache
 from households.models import Household, Lane, Village
 from qrsigns import services
 from qrsigns.models import HeritageSite, Sign, normalise_code
 from qrsigns.selectors import lane_public_households, lane_sketch
+from villageportal import public_cache
 from villageportal.edge_cache import EDGE_HEADER
 
 # Browsers and proxies may keep a page this long; the server-side copy is exact.

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from households import public_cache
 from households.models import Household, Lane, Village
 from qrsigns.models import (
     HeritageImage,
@@ -29,6 +28,7 @@ from qrsigns.models import (
     UnknownScan,
     new_code,
 )
+from villageportal import public_cache
 from villageportal.images import clean_image
 
 KIND_LANE = (Sign.Kind.LANE_START, Sign.Kind.LANE_END)

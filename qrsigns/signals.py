@@ -8,8 +8,8 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from households import public_cache
 from households.models import Household, Lane, Resident
+from villageportal import public_cache
 
 
 def _bump_village(sender: type, instance: Any, **kwargs: Any) -> None:

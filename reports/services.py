@@ -11,7 +11,6 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import public_cache
 from households.models import Commune, Village
 from reports import engine, frozen
 from reports.models import (
@@ -26,6 +25,7 @@ from reports.models import (
     Snapshot,
 )
 from reports.registry import MEASURES
+from villageportal import public_cache
 from villageportal.images import clean_image
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024

@@ -32,7 +32,7 @@ def _violations(module: str, roots: set[str]) -> list[tuple[int, str]]:
             for alias in node.names:
                 top = alias.name.split(".")[0]
                 if top in roots and top != own:
-                    foreign[alias.asname or top] = alias.asname and alias.name or top
+                    foreign[alias.asname or top] = (alias.asname and alias.name) or top
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             top = node.module.split(".")[0]
             if top not in roots or top == own:
@@ -58,7 +58,7 @@ class PrivateNamesContract(Contract):
     source_modules = fields.ListField(subfield=fields.ModuleField())
     ignore_modules = fields.ListField(subfield=fields.StringField(), required=False, default=[])
 
-    def check(self, graph, verbose: bool) -> ContractCheck:  # noqa: ANN001 (import-linter's graph)
+    def check(self, graph, verbose: bool) -> ContractCheck:
         roots = {m.name.split(".")[0] for m in self.source_modules}
         roots |= set(self.session_options.get("root_packages", []))
         broken: list[tuple[str, int, str]] = []

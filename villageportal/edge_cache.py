@@ -62,11 +62,11 @@ class Entry:
 
 
 class _Versions:
-    """A village's public version as ``households.public_cache.version`` gives it, without
+    """A village's public version as ``villageportal.public_cache.version`` gives it, without
     blocking the event loop.
 
     With Redis, each server process subscribes to the channel on which
-    ``households.public_cache.bump`` announces every change, and keeps the versions it has
+    ``villageportal.public_cache.bump`` announces every change, and keeps the versions it has
     read until a change to that village is announced: a hot page then costs no round trip at
     all. While the subscription is not confirmed (starting, or Redis lost and being
     reconnected) nothing is kept and every request reads the version from Redis; a kept
@@ -95,10 +95,10 @@ class _Versions:
     async def get(self, village: str) -> int | None:
         from django.core.cache import cache
 
-        from households import public_cache
+        from villageportal import public_cache
 
         if self._location is None:
-            value = cache.get(public_cache._key(village))  # local memory: no I/O to wait for
+            value = cache.get(public_cache.key(village))  # local memory: no I/O to wait for
             return None if value is None else int(value)
         self.start()
         now = time.monotonic()
@@ -107,7 +107,7 @@ class _Versions:
             return kept[0]
         seen = self._announcements
         # The cache stores integers as plain Redis integers (what ``incr`` needs).
-        raw = await self._redis.get(cache.make_and_validate_key(public_cache._key(village)))
+        raw = await self._redis.get(cache.make_and_validate_key(public_cache.key(village)))
         value = None if raw is None else int(raw)
         # Kept only if no change was announced while the value was on its way: the
         # announcement of a change made just after the read then still removes it.
@@ -137,7 +137,7 @@ class _Versions:
         self._announcements += 1
 
     async def _listen(self) -> None:
-        from households import public_cache
+        from villageportal import public_cache
 
         channel = public_cache.channel()
         while True:

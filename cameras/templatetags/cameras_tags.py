@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 
 from cameras import selectors
 from cameras.models import WORKING, Camera
-from households import public_cache
+from villageportal import public_cache
 
 register = template.Library()
 

@@ -6,8 +6,8 @@ from django import template
 from django.core.cache import cache
 from django.utils import timezone
 
-from households import public_cache
 from payments.figures import SPEC_BY_CODE, SPECS
+from villageportal import public_cache
 
 register = template.Library()
 

@@ -253,7 +253,7 @@ def test_a_refused_port_is_a_failure(watched, django_capture_on_commit_callbacks
 def test_the_public_pages_are_refreshed_when_a_public_camera_stops_working(
     fake_camera, watched, django_capture_on_commit_callbacks, settings, world
 ) -> None:
-    from households import public_cache
+    from villageportal import public_cache
 
     settings.CAMERA_OFFLINE_AFTER_MINUTES = 0
     fake = fake_camera()

@@ -251,7 +251,7 @@ def test_an_import_renews_the_village_public_pages(
     head_client, village, world, django_capture_on_commit_callbacks
 ) -> None:
     """Bulk inserts send no signals; the import bumps the village's public version itself."""
-    from households import public_cache
+    from villageportal import public_cache
 
     lane_page = reverse("qrsigns_lane", kwargs={"village_id": village.pk, "lane_id": world.lane.pk})
     before = Client().get(lane_page).content.decode()

@@ -7,9 +7,10 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from households import public_cache, registry
+from households import registry
 from qrsigns.models import Sign
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
+from villageportal import public_cache
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

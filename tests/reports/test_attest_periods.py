@@ -277,7 +277,7 @@ def test_an_attestation_carries_over_to_a_new_version_of_the_set(
 def test_an_attestation_refreshes_the_public_village_page(
     village_head, village, criteria_set, django_capture_on_commit_callbacks
 ) -> None:
-    from households import public_cache
+    from villageportal import public_cache
 
     wifi = criteria_set.criteria.get(number=2).indicators.get()
     before = public_cache.version(village.pk)

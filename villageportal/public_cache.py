@@ -12,15 +12,15 @@ from django.core.cache import cache
 from django.db import transaction
 
 
-def _key(village_id: UUID | str) -> str:
+def key(village_id: UUID | str) -> str:
     return f"public:village:{village_id}:version"
 
 
 def version(village_id: UUID | str) -> int:
-    value = cache.get(_key(village_id))
+    value = cache.get(key(village_id))
     if value is None:
-        cache.add(_key(village_id), 1, timeout=None)
-        value = cache.get(_key(village_id), 1)
+        cache.add(key(village_id), 1, timeout=None)
+        value = cache.get(key(village_id), 1)
     return int(value)
 
 
@@ -50,9 +50,9 @@ def bump(village_id: UUID | str) -> None:
 
     def _bump() -> None:
         try:
-            cache.incr(_key(village_id))
+            cache.incr(key(village_id))
         except ValueError:
-            cache.add(_key(village_id), 2, timeout=None)
+            cache.add(key(village_id), 2, timeout=None)
         _announce(village_id)
 
     transaction.on_commit(_bump)
