@@ -20,6 +20,27 @@ from households.models import Village
 M = TypeVar("M", bound=Model)
 
 
+def _attributes(request: Any) -> dict[str, Any]:
+    # A REST framework Request wraps Django's; the middleware set the attributes on the latter.
+    return vars(getattr(request, "_request", request))
+
+
+def set_current_village(request: HttpRequest, village: Village | None) -> None:
+    """Record the village the user works on in this request, and their roles in it."""
+    roles = frozenset() if village is None else roles_in_village(user=request.user, village=village)
+    _attributes(request).update(village=village, village_roles=roles)
+
+
+def current_village(request: HttpRequest | Any) -> Village | None:
+    """The village the signed-in user works on (``CurrentVillageMiddleware``), if any."""
+    return _attributes(request)["village"]
+
+
+def village_roles(request: HttpRequest | Any) -> frozenset[str]:
+    """The user's roles in ``current_village(request)``; empty without a village."""
+    return _attributes(request)["village_roles"]
+
+
 def villages_visible_to(*, user: Any, roles: frozenset[str] = STAFF_ROLES) -> QuerySet[Village]:
     return Village.objects.visible_to(user, roles)
 

@@ -1,5 +1,5 @@
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.roles import ALL_ROLES
+
+if TYPE_CHECKING:
+    from households.models import Village
 
 CURRENT_VILLAGE_SESSION_KEY = "current_village_id"
 
@@ -39,7 +42,7 @@ class ChosenLanguageMiddleware:
         return response
 
 
-def _current_village(request: HttpRequest) -> object:
+def _current_village(request: HttpRequest) -> "Village | None":
     from accounts.access import villages_visible_to
 
     villages = villages_visible_to(user=request.user, roles=ALL_ROLES).select_related(
@@ -56,15 +59,6 @@ def _current_village(request: HttpRequest) -> object:
     return villages.current().order_by("name").first()
 
 
-def _current_roles(request: HttpRequest) -> frozenset[str]:
-    from accounts.access import roles_in_village
-
-    village = request.village  # type: ignore[attr-defined]
-    if village is None:
-        return frozenset()
-    return roles_in_village(user=request.user, village=village)
-
-
 class CurrentVillageMiddleware:
     """Sets ``request.village``, the village the user is working on, and their roles in it.
 
@@ -76,10 +70,11 @@ class CurrentVillageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.village = (  # type: ignore[attr-defined]
-            _current_village(request) if request.user.is_authenticated else None
+        from accounts.access import set_current_village
+
+        set_current_village(
+            request, _current_village(request) if request.user.is_authenticated else None
         )
-        request.village_roles = _current_roles(request)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
