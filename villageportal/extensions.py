@@ -1,18 +1,23 @@
 """The points where the village apps plug into shared pages and commands.
 
-Each app of ``PORTAL_APPS`` may provide, and owns:
+Each app of ``PORTAL_APPS`` must provide (the shared templates include them all, so a missing
+one fails the page at once):
 
 - ``<app>/templates/<app>/_nav.html``: links in the staff menu (rendered for village staff);
 - ``<app>/templates/<app>/_dashboard.html``: tiles on the staff dashboard (context: ``village``,
   ``request``; load the app's own template tags to compute figures);
 - ``<app>/templates/<app>/_public_village.html``: a section of the public village home page
-  (context: ``village``); it must show nothing personal;
-- ``<app>/templates/<app>/_resident_home.html`` (optional): a section of a signed-in resident's
-  home page (context: ``me``, the resident linked to the account or ``None``, ``request``); it
-  shows only what is the resident's own or addressed to them;
+  (context: ``village``); it must show nothing personal.
+
+and may provide (looked for at start-up; an app without one is left out):
+
+- ``<app>/templates/<app>/_resident_home.html``: a section of a signed-in resident's home page
+  (context: ``me``, the resident linked to the account or ``None``, ``request``); it shows only
+  what is the resident's own or addressed to them;
 - ``<app>/demo.py`` with ``seed(villages, stdout)``: called by ``seed_demo`` in the order below,
   after the registry and the demo users exist; idempotent;
-- ``<app>/measures.py``: indicator measures registered with ``reports.registry.register``.
+- ``<app>/measures.py``: indicator measures registered with ``reports.registry.register``
+  (imported by the reports app at start-up).
 """
 
 from importlib import import_module
