@@ -31,9 +31,21 @@ def set_current_village(request: HttpRequest, village: Village | None) -> None:
     _attributes(request).update(village=village, village_roles=roles)
 
 
-def current_village(request: HttpRequest | Any) -> Village | None:
+def current_village_or_none(request: HttpRequest | Any) -> Village | None:
     """The village the signed-in user works on (``CurrentVillageMiddleware``), if any."""
     return _attributes(request)["village"]
+
+
+def current_village(request: HttpRequest | Any) -> Village:
+    """The village a village page works on; 404 for a user who works on none.
+
+    Village pages are reached through ``village_role_required``, which already refuses a
+    user without the role in the current village; the 404 is for any other way in.
+    """
+    village = current_village_or_none(request)
+    if village is None:
+        raise Http404
+    return village
 
 
 def village_roles(request: HttpRequest | Any) -> frozenset[str]:
