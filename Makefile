@@ -95,12 +95,13 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A villageportal beat --loglevel INFO
 
-## Benchmarks on PostgreSQL (not part of the tests): run.py builds the province-sized
-## database first, then each app's benchmark uses it. Results: docs/benchmarks*.
+## Benchmarks on PostgreSQL (not part of the tests): bench.run builds the province-sized
+## database first, then each app's benchmark uses it. Raw results go to bench/results/
+## (git-ignored); the figures kept are in docs/benchmarks*.
 BENCHES := run registry_io qrsigns feedback announcements cameras payments reports
 bench: $(STAMP)
 	$(UV) sync --locked --extra dev --extra bench
-	set -e; for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py; done
+	set -e; for b in $(BENCHES); do echo "== bench.$$b"; $(BIN)/python -m bench.$$b; done
 
 clean:
 	rm -rf $(VENV) $(TOOLS) staticfiles test-output .pytest_cache .ruff_cache

@@ -1,13 +1,13 @@
 """Benchmarks of the announcements outbox, on the shared PostgreSQL benchmark database.
 
-    .venv/bin/python bench/announcements.py
-    .venv/bin/python bench/announcements.py --recipients 1000000 --batch 20000 --naive 5000
+    .venv/bin/python -m bench.announcements
+    .venv/bin/python -m bench.announcements --recipients 1000000 --batch 20000 --naive 5000
 
 (a) The outbox of a province-wide emergency alert: one SMS row per resident with a phone in
     the largest provinces until at least ``--recipients`` people, written by the service's
     INSERT ... SELECT (``deliveries_create``) in one transaction: wall time, rows per second.
     The rows are removed afterwards (they are this app's own table; no registry row changes).
-(b) Delivery to a local fake SMS gateway (``bench/announcements_gateway.py``: a separate
+(b) Delivery to a local fake SMS gateway (``bench.announcements_gateway``: a separate
     process, an asyncio server with keep-alive, honouring idempotency keys) by two real
     Celery worker processes over Redis: the chunked outbox drain (SKIP LOCKED, one
     transaction per chunk of ``--chunk`` rows, its messages sent by ``--threads`` threads per
@@ -17,15 +17,15 @@
 (c) Speech synthesis of a one-page notice with the configured engine (espeak-ng by default):
     seconds of audio per second of work.
 
-Results are printed as Markdown and saved in ``bench/results/announcements-<date>.{json,md}``;
-the figures worth keeping go to ``docs/benchmarks/announcements.md``. Nothing asserts a time.
+Results are printed as Markdown and saved in ``bench/results/announcements-<date>.{json,md}``
+(git-ignored); the figures worth keeping go to ``docs/benchmarks/announcements.md``. Nothing
+asserts a time.
 """
 
 import argparse
 import io
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -36,9 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+from bench.common import DEFAULT_URL, ROOT, command_line, machine, save_results, setup_django
+
 DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
 
 NOTICE = """THÔNG BÁO
@@ -95,29 +94,6 @@ def environment(url: str, redis_url: str) -> dict[str, str]:
         }
     )
     return env
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    import django
-
-    django.setup()
-
-
-def machine() -> dict[str, Any]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-    return {
-        "python": platform.python_version(),
-        "postgresql": pg,
-        "cpus": os.cpu_count(),
-        "load": os.getloadavg()[0],
-    }
 
 
 def bench_announcement(title: str) -> Any:
@@ -275,13 +251,14 @@ def wait_sent(announcement: Any, start: float, timeout: float = 1800) -> float:
 
 
 class GatewayProcess:
-    """The fake gateway (``bench/announcements_gateway.py``) in a process of its own."""
+    """The fake gateway (``bench.announcements_gateway``) in a process of its own."""
 
     token = "gateway-token"  # noqa: S105 - the fake gateway's, on loopback
 
     def __enter__(self) -> "GatewayProcess":
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "announcements_gateway.py")],
+            [sys.executable, "-m", "bench.announcements_gateway"],
+            cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -397,7 +374,7 @@ def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
     lines = [
         f"Run {results['date']} with `{results['command']}`",
-        f"(Python {m['python']}, PostgreSQL {m['postgresql']}, {m['cpus']} CPUs, "
+        f"(Python {m['python']}, PostgreSQL {m['postgresql']}, {m['cores']} CPUs, "
         f"load average {m['load']:.1f} at the start).",
         "",
         "| measure | figure |",
@@ -444,7 +421,7 @@ def main() -> None:
     setup_django(env)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python " + " ".join(["bench/announcements.py", *sys.argv[1:]]),
+        "command": command_line("bench.announcements"),
         "machine": machine(),
         "workers": args.workers,
     }
@@ -458,11 +435,8 @@ def main() -> None:
     if "delivery" in parts:
         results["delivery"] = delivery(args, env)
         print("delivery", results["delivery"], flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     text = markdown(results)
-    (RESULTS / f"announcements-{stamp}.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / f"announcements-{stamp}.md").write_text(text)
+    save_results(results, text, prefix="announcements-", latest=False)
     print(text)
 
 

@@ -1,6 +1,6 @@
 """The benchmark's fake SMS/Zalo gateway: a separate process, one asyncio loop, keep-alive.
 
-    python bench/announcements_gateway.py [--port 0] [--token gateway-token]
+    python -m bench.announcements_gateway [--port 0] [--token gateway-token]
 
 It speaks the same protocol as ``tests/announcements/fake_gateway.py`` (``POST /sms`` or
 ``/zalo`` with a JSON body, ``Authorization: Bearer <token>``, ``Idempotency-Key``; the same

@@ -1,7 +1,7 @@
 """Benchmark: one periodic probe of 5,000 cameras (a province), half of them unreachable.
 
-    .venv/bin/python bench/cameras.py                 # 5,000 cameras, default settings
-    .venv/bin/python bench/cameras.py --cameras 5000 --concurrency 500 --timeout 3
+    .venv/bin/python -m bench.cameras                 # 5,000 cameras, default settings
+    .venv/bin/python -m bench.cameras --cameras 5000 --concurrency 500 --timeout 3
 
 A farm of fake cameras runs in a separate process on loopback, so that the figures below
 belong to the probing process alone:
@@ -25,8 +25,9 @@ them; the live events go to the in-memory channel layer).
 
 Reported: wall time of each round and of the probe alone, peak resident memory (``VmHWM``)
 and the most file descriptors open at once (``/proc/self/fd`` sampled every 20 ms), against
-the goal: done within one probe interval (60 s). Results go to ``bench/results/cameras-*``;
-the figures worth keeping to ``docs/benchmarks/cameras.md``. Nothing here asserts a timing.
+the goal: done within one probe interval (60 s). Results go to ``bench/results/cameras-*``
+(git-ignored); the figures worth keeping to ``docs/benchmarks/cameras.md``. Nothing here
+asserts a timing.
 """
 
 import argparse
@@ -38,13 +39,11 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+from bench.common import DEFAULT_URL, ROOT, memory_mib, save_results, setup_django
+
 BASE_PORT = 47600  # answer: +0..49, hang: +100..109, drop: +200..209, refused: +300..399
 ANSWER_PORTS = 50
 HANG_PORTS = 10
@@ -97,7 +96,10 @@ async def _farm() -> None:
 
 def start_farm() -> subprocess.Popen:
     farm = subprocess.Popen(
-        [sys.executable, __file__, "--farm"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [sys.executable, "-m", "bench.cameras", "--farm"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert farm.stdout is not None
     line = farm.stdout.readline()
@@ -109,20 +111,6 @@ def start_farm() -> subprocess.Popen:
 
 # ---------------------------------------------------------------------------------------
 # Measuring
-
-
-def peak_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
-
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
 
 
 class FdSampler:
@@ -220,11 +208,7 @@ def main() -> None:
     os.environ["CAMERA_PROBE_CONCURRENCY"] = str(args.concurrency)
     os.environ["CAMERA_PROBE_TIMEOUT"] = str(args.timeout)
     os.environ["EMAIL_URL"] = "dummymail://"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageportal.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connection
     from django.utils import timezone
 
@@ -238,7 +222,7 @@ def main() -> None:
         created = ensure_cameras(args.cameras)
         reset_states()
         bench_cameras = Camera.objects.filter(name__startswith="bench-")
-        base_rss = rss_mib()
+        base_rss = memory_mib()["rss"]
         figures: dict[str, Any] = {
             "cameras": args.cameras,
             "concurrency": args.concurrency,
@@ -298,16 +282,13 @@ def main() -> None:
         figures["statuses_after"] = {
             s: states.filter(status=s).count() for s in ("online", "degraded", "offline", "unknown")
         }
-        figures["peak_rss_mib"] = peak_mib()
+        figures["peak_rss_mib"] = memory_mib()["peak"]
         figures["fd_limit"] = os.sysconf("SC_OPEN_MAX")
     finally:
         farm.kill()
         farm.wait()
 
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"cameras-{stamp}.json").write_text(json.dumps(figures, indent=2))
-    (RESULTS / "cameras-latest.json").write_text(json.dumps(figures, indent=2))
+    save_results(figures, None, prefix="cameras-")
     print(json.dumps(figures, indent=2))
 
 

@@ -1,7 +1,7 @@
 """Benchmark of residents' feedback: photo processing and a submission with a 12 MP photo.
 
-    .venv/bin/python bench/feedback.py                      # everything (about 2 minutes)
-    .venv/bin/python bench/feedback.py --requests 20 --concurrency 1
+    .venv/bin/python -m bench.feedback                      # everything (about 2 minutes)
+    .venv/bin/python -m bench.feedback --requests 20 --concurrency 1
 
 1. Photo processing (``feedback.photos.process``) of a 12-megapixel (4000 x 3000) camera-like
    JPEG with EXIF and GPS, and of the same picture as HEIC, each in a fresh Python process:
@@ -14,21 +14,20 @@
    fetch the form once (CSRF cookie), then POST reports with one 12 MP JPEG (multipart, about
    4 MB) until ``--requests`` are done. Reported: requests per second, latency median and
    p95, and the web process's peak resident set (``VmHWM``) against its size after warm-up.
-   The rate limits are lifted for this run by ``bench/feedback_settings.py``; photos go to a
+   The rate limits are lifted for this run by ``bench.feedback_settings``; photos go to a
    scratch folder; the benchmark's reports are deleted at the end.
 
-Results are printed as Markdown and saved in ``bench/results/feedback-<date>.json|md``; the
-figures worth keeping are in ``docs/benchmarks/feedback.md``. Nothing here asserts a timing.
+Results are printed as Markdown and saved in ``bench/results/feedback-<date>.json|md``
+(git-ignored); the figures worth keeping are in ``docs/benchmarks/feedback.md``. Nothing here
+asserts a timing.
 """
 
 import argparse
 import io
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,8 +38,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.common import (
+    ROOT,
+    free_port,
+    machine,
+    memory_mib,
+    percentile,
+    report,
+    run_worker,
+    save_results,
+    setup_django,
+)
+
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/8"
 MARK = "[bench] "
@@ -53,16 +62,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--worker", nargs=2, metavar=("PHOTO", "RUNS"), help=argparse.SUPPRESS)
     return parser.parse_args()
-
-
-def peak_mib(pid: int | str = "self") -> tuple[float, float]:
-    """(VmRSS, VmHWM) of a process in MiB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    return fields["VmRSS"], fields["VmHWM"]
 
 
 def camera_photo(fmt: str = "JPEG") -> bytes:
@@ -92,41 +91,29 @@ def camera_photo(fmt: str = "JPEG") -> bytes:
     return out.getvalue()
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 # ---------------------------------------------------------------------------------------
 # 1. Photo processing, in a fresh process per format
 
 
 def photo_worker(path: str, runs: int) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageportal.settings")
-    import django
-
-    django.setup()
+    setup_django()
     from feedback import photos
 
     data = Path(path).read_bytes()
-    base_rss, _ = peak_mib()
+    base_rss = memory_mib()["rss"]
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         result = photos.process(data)
         times.append(time.perf_counter() - start)
-    _, hwm = peak_mib()
-    print(
-        json.dumps(
-            {
-                "times": times,
-                "base_rss_mib": base_rss,
-                "peak_mib": hwm,
-                "out_bytes": len(result.content),
-                "out_size": [result.width, result.height],
-            }
-        )
+    report(
+        {
+            "times": times,
+            "base_rss_mib": base_rss,
+            "peak_mib": memory_mib()["peak"],
+            "out_bytes": len(result.content),
+            "out_size": [result.width, result.height],
+        }
     )
 
 
@@ -136,14 +123,7 @@ def bench_photos(runs: int, scratch: Path) -> dict[str, Any]:
         data = camera_photo(fmt)
         path = scratch / f"photo.{fmt.lower()}"
         path.write_bytes(data)
-        output = subprocess.run(
-            [sys.executable, __file__, "--worker", str(path), str(runs)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        ).stdout
-        measured = json.loads(output.strip().splitlines()[-1])
+        measured = run_worker("bench.feedback", "--worker", str(path), str(runs))
         times = measured["times"]
         results[fmt] = {
             "input_mib": round(len(data) / 2**20, 2),
@@ -161,12 +141,6 @@ def bench_photos(runs: int, scratch: Path) -> dict[str, Any]:
 # 2. End to end through uvicorn
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _environment(media: Path) -> dict[str, str]:
     return {
         **os.environ,
@@ -179,8 +153,8 @@ def _environment(media: Path) -> dict[str, str]:
         "DJANGO_CSRF_COOKIE_SECURE": "false",
         "DJANGO_STATIC_MANIFEST": "false",
         "DJANGO_SECURE_HSTS_SECONDS": "0",
-        "DJANGO_SETTINGS_MODULE": "feedback_settings",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
+        "DJANGO_SETTINGS_MODULE": "bench.feedback_settings",
+        "PYTHONPATH": str(ROOT),
         "BENCH_MEDIA_ROOT": str(media),
         "LOG_LEVEL": "WARNING",
     }
@@ -211,7 +185,7 @@ def bench_http(requests_total: int, concurrency: int, scratch: Path) -> dict[str
     )
     village = _village_id(env)
     photo = camera_photo("JPEG")
-    port = _free_port()
+    port = free_port()
     log = (scratch / "uvicorn.log").open("w")
     server = subprocess.Popen(
         [
@@ -244,7 +218,7 @@ def bench_http(requests_total: int, concurrency: int, scratch: Path) -> dict[str
         if category is None:
             raise SystemExit("the report form has no category:\n" + form.text[:2000])
         category_id = category.group(1)
-        warm_rss, _ = peak_mib(server.pid)
+        warm_rss = memory_mib(server.pid)["rss"]
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
@@ -291,7 +265,7 @@ def bench_http(requests_total: int, concurrency: int, scratch: Path) -> dict[str
                     timeout=120,
                 )
                 transport.append(time.perf_counter() - start)
-        _, transport_peak = peak_mib(server.pid)
+        transport_peak = memory_mib(server.pid)["peak"]
         # One untimed submission first: imports and connections are warm for the timed ones.
         remaining[0] = 1
         client()
@@ -304,7 +278,7 @@ def bench_http(requests_total: int, concurrency: int, scratch: Path) -> dict[str
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
-        _, peak = peak_mib(server.pid)
+        peak = memory_mib(server.pid)["peak"]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
@@ -375,24 +349,19 @@ def main() -> None:
     if args.worker:
         photo_worker(args.worker[0], int(args.worker[1]))
         return
-    import platform
-
+    m = machine()
     scratch = Path(tempfile.mkdtemp(prefix="bench-feedback-"))
     try:
         result = {
             "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()}",
+            "machine": f"{m['cpu']}, {m['cores']} CPUs, Python {m['python']}",
             "photos": bench_photos(args.runs, scratch),
             "http": bench_http(args.requests, args.concurrency, scratch),
         }
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     text = markdown(result)
-    (RESULTS / f"feedback-{stamp}.json").write_text(json.dumps(result, indent=2))
-    (RESULTS / f"feedback-{stamp}.md").write_text(text)
+    save_results(result, text, prefix="feedback-", latest=False)
     print(text)
 
 

@@ -1,6 +1,6 @@
 """From clone to first page: how long a newcomer waits for ``make run`` on a fresh clone.
 
-    python3.11 bench/first_page.py --baseline fb804c2 --runs 2
+    python3.11 -m bench.first_page --baseline fb804c2 --runs 2
 
 For each run, and for the baseline commit and this one alternately, it clones the repository
 into a temporary folder, empties the package caches (pip's and uv's caches point at new empty
@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,13 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bench.common import ROOT, free_port
 
 
 def _answers(port: int) -> bool:
@@ -51,7 +44,7 @@ def one_run(ref: str, workdir: Path) -> dict[str, float]:
         "UV_CACHE_DIR": str(caches / "uv"),
         "PYTHONUNBUFFERED": "1",
     }
-    port = _free_port()
+    port = free_port()
     log_path = workdir / f"make-run-{ref}.log"
     marks: dict[str, float] = {}
     start = time.monotonic()

@@ -1,7 +1,7 @@
 """Benchmark of the adoption figures at national-pilot scale, on PostgreSQL.
 
-    .venv/bin/python bench/payments.py                 # about 10 minutes the first time
-    .venv/bin/python bench/payments.py --runs 3
+    .venv/bin/python -m bench.payments                 # about 10 minutes the first time
+    .venv/bin/python -m bench.payments --runs 3
 
 It uses the shared ``villageportal_bench`` database (override with ``BENCH_DATABASE_URL``):
 one million households and 3.6 million residents in 3,000 villages, which it only reads. The
@@ -16,23 +16,18 @@ the whole country would take the shared machine most of an hour). Then it times:
 (b) the same VNeID figure written with PostgreSQL's ``DISTINCT ON`` for comparison;
 (c) the figures of one village (the largest), as the figures page computes them.
 
-Results are printed as Markdown and saved in ``bench/results/payments-<date>.{json,md}``;
-the figures worth keeping go to ``docs/benchmarks/payments.md``. Nothing here asserts a
-timing.
+Results are printed as Markdown and saved in ``bench/results/payments-<date>.{json,md}``
+(git-ignored); the figures worth keeping go to ``docs/benchmarks/payments.md``. Nothing here
+asserts a timing.
 """
 
 import argparse
-import json
 import os
 import statistics
-import sys
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+from bench.common import DEFAULT_URL, save_results, setup_django
 
 GENERATE = [
     # the villages that get a history: one in ten (the others have none, as before a
@@ -93,12 +88,7 @@ GROUP BY h.village_id
 
 
 def setup() -> None:
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageportal.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django({"DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)})
 
 
 def timed(fn: object, runs: int) -> dict:
@@ -176,9 +166,6 @@ def main() -> None:
         **timed(lambda: village_rows(village, today), max(args.runs, 5)),
     }
     results["finished"] = datetime.now(UTC).isoformat()
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    (RESULTS / f"payments-{stamp}.json").write_text(json.dumps(results, indent=2, default=str))
     lines = [
         f"Adoption figures, {results['villages']} villages, {results['households']} households, "
         f"{results['observations']} observations ({date.today()})",
@@ -198,7 +185,7 @@ def main() -> None:
         f"DISTINCT ON agrees with the measure: {results['distinct_on_agrees']}.",
     ]
     text = "\n".join(lines)
-    (RESULTS / f"payments-{stamp}.md").write_text(text + "\n")
+    save_results(results, text + "\n", prefix="payments-", latest=False)
     print(text)
 
 

@@ -1,17 +1,17 @@
 """Benchmarks of the QR-sign app: the public lane page under load, and a 1,000-sign PDF.
 
-    .venv/bin/python bench/qrsigns.py                   # both (about 6 minutes)
-    .venv/bin/python bench/qrsigns.py --duration 30     # longer wrk rounds
+    .venv/bin/python -m bench.qrsigns                   # both (about 6 minutes)
+    .venv/bin/python -m bench.qrsigns --duration 30     # longer wrk rounds
 
 It uses the shared benchmark database ``villageportal_bench`` (``BENCH_DATABASE_URL``; one
-million households made by ``bench/run.py``) and adds rows only to the app's own tables
+million households made by ``bench.run``) and adds rows only to the app's own tables
 (signs for a few villages). Redis (``BENCH_REDIS_URL``, default DB 7) carries the cache.
 
 (1) The lane page of the largest lane, anonymous, as a phone gets it after a scan: uvicorn
     (the portal's production command, one process; then two worker processes; then daphne,
     the former server) on loopback with ``DJANGO_DEBUG=false``, and ``wrk`` in a separate
     process at 50 connections. In the same run and through the same server and
-    middleware, a bench-only view that returns a fixed short page (``bench/qrsigns_server``)
+    middleware, a bench-only view that returns a fixed short page (``bench.qrsigns_server``)
     gives the framework's floor. Rounds alternate floor, lane, floor, lane... Also timed:
     the page rendered from scratch (the village's cache version bumped before each request),
     in-process through Django's test client.
@@ -19,16 +19,14 @@ million households made by ``bench/run.py``) and adds rows only to the app's own
     four per page, each in a fresh process: wall time and the process's peak resident set
     (``VmHWM``), with its size after Django's set-up for comparison.
 
-Results are printed as Markdown and saved in ``bench/results/qrsigns-*.json|md``; the
+Results are printed as Markdown and saved in ``bench/results/qrsigns-*.json|md`` (git-ignored); the
 figures worth keeping go to ``docs/benchmarks/qrsigns.md``. Nothing here asserts a timing.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,12 +37,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, this file's folder comes first on the path, where ``qrsigns`` would be this
-# file instead of the app.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+from bench.common import (
+    DEFAULT_URL,
+    ROOT,
+    command_line,
+    free_port,
+    memory_mib,
+    report,
+    run_worker,
+    save_results,
+    setup_django,
+)
+
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
 CONNECTIONS = 50
 SIGNS = 1000
@@ -80,27 +84,8 @@ def environment() -> dict[str, str]:
     }
 
 
-def setup_django() -> None:
-    os.environ.update(environment())
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    import django
-
-    django.setup()
-
-
-def vm_hwm_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def vm_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def setup() -> None:
+    setup_django(environment())
 
 
 # ---------------------------------------------------------------------------------------
@@ -124,7 +109,7 @@ def prepare() -> dict[str, Any]:
         .first()
     )
     if lane_row is None:
-        sys.exit("The benchmark database has no households: run bench/run.py first.")
+        sys.exit("The benchmark database has no households: run python -m bench.run first.")
     lane = Lane.objects.select_related("village").get(pk=lane_row["lane"])
     services.signs_ensure(village=lane.village, by=None, door_plates=True)
     villages = (
@@ -152,12 +137,6 @@ def prepare() -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------
 # (1) lane page under load
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wrk(url: str, duration: int, script: Path) -> dict[str, Any]:
@@ -345,8 +324,8 @@ def bench_cold(data: dict[str, Any], requests: int = 30) -> dict[str, Any]:
 
 def pdf_worker(per_page: int) -> None:
     """In a fresh process: build a 1,000-sign sheet with the job's service, report JSON."""
-    setup_django()
-    baseline = vm_rss_mib()
+    setup()
+    baseline = memory_mib()["rss"]
     from qrsigns import services
     from qrsigns.models import SheetJob, Sign
 
@@ -373,27 +352,25 @@ def pdf_worker(per_page: int) -> None:
     for job in built:
         job.file.delete(save=False)
         job.delete()
-    print(
-        json.dumps(
-            {
-                "per_page": per_page,
-                "jobs": len(built),
-                "signs": signs,
-                "pages": pages,
-                "seconds": round(elapsed, 2),
-                "signs_per_second": round(signs / elapsed),
-                "pdf_mib": round(size / 2**20, 2),
-                "rss_after_setup_mib": round(baseline, 1),
-                "peak_mib": round(vm_hwm_mib(), 1),
-            }
-        )
+    report(
+        {
+            "per_page": per_page,
+            "jobs": len(built),
+            "signs": signs,
+            "pages": pages,
+            "seconds": round(elapsed, 2),
+            "signs_per_second": round(signs / elapsed),
+            "pdf_mib": round(size / 2**20, 2),
+            "rss_after_setup_mib": round(baseline, 1),
+            "peak_mib": round(memory_mib()["peak"], 1),
+        }
     )
 
 
 def pdf_single(per_page: int, mask: int | None = None) -> None:
     """In a fresh process: one sheet of exactly 1,000 signs (from several villages)."""
-    setup_django()
-    baseline = vm_rss_mib()
+    setup()
+    baseline = memory_mib()["rss"]
     from qrsigns.models import Sign
     from qrsigns.printing import sheet_pdf
 
@@ -405,32 +382,22 @@ def pdf_single(per_page: int, mask: int | None = None) -> None:
     started = time.perf_counter()
     pdf = sheet_pdf(signs, per_page=per_page, mask=mask)
     elapsed = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "per_page": per_page,
-                "signs": len(signs),
-                "pages": -(-len(signs) // per_page),
-                "seconds": round(elapsed, 2),
-                "signs_per_second": round(len(signs) / elapsed),
-                "pdf_mib": round(len(pdf) / 2**20, 2),
-                "rss_after_setup_mib": round(baseline, 1),
-                "peak_mib": round(vm_hwm_mib(), 1),
-            }
-        )
+    report(
+        {
+            "per_page": per_page,
+            "signs": len(signs),
+            "pages": -(-len(signs) // per_page),
+            "seconds": round(elapsed, 2),
+            "signs_per_second": round(len(signs) / elapsed),
+            "pdf_mib": round(len(pdf) / 2**20, 2),
+            "rss_after_setup_mib": round(baseline, 1),
+            "peak_mib": round(memory_mib()["peak"], 1),
+        }
     )
 
 
 def run_child(*args: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, __file__, *args],
-        cwd=ROOT,
-        env=environment(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return run_worker("bench.qrsigns", *args, env=environment())
 
 
 # ---------------------------------------------------------------------------------------
@@ -513,13 +480,13 @@ def main() -> None:
     if args.pdf_single:
         pdf_single(args.pdf_single, args.mask)
         return
-    setup_django()
+    setup()
     from django.core.management import call_command
 
     call_command("migrate", "qrsigns", verbosity=0)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": ".venv/bin/python bench/qrsigns.py" + "".join(f" {a}" for a in sys.argv[1:]),
+        "command": command_line("bench.qrsigns"),
         "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
         "duration": args.duration,
     }
@@ -538,13 +505,9 @@ def main() -> None:
         ("sheet_build jobs (per village)", run_child("--pdf-worker", "1")),
         ("sheet_pdf, fixed mask 2 (not used)", run_child("--pdf-single", "1", "--mask", "2")),
     ]
-    report = markdown(results)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"qrsigns-{stamp}", "qrsigns-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-        (RESULTS / f"{name}.md").write_text(report)
-    print("\n" + report)
+    text = markdown(results)
+    save_results(results, text, prefix="qrsigns-")
+    print("\n" + text)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmark (c): import and export of 100,000 households (about 350,000 residents).
 
-    .venv/bin/python bench/registry_io.py                  # everything (about 17 minutes)
-    .venv/bin/python bench/registry_io.py --xlsx-runs 3    # three runs of the .xlsx import
+    .venv/bin/python -m bench.registry_io                  # everything (about 17 minutes)
+    .venv/bin/python -m bench.registry_io --xlsx-runs 3    # three runs of the .xlsx import
 
 It works in a database of its own, ``villageportal_bench_io`` on the local PostgreSQL server
 (override with ``BENCH_IO_DATABASE_URL``; the name must contain "bench"), which it drops,
@@ -26,15 +26,15 @@ creates, migrates and fills with the official territory and one village of 20 la
    head gets it, to .csv and to .xlsx, the stream consumed to the end.
 
 Every measurement runs in a fresh Python process (this script with ``--worker``); its peak
-memory is that process's high-water resident set (``VmHWM``, see ``peak_mib``: what
+memory is that process's high-water resident set (``VmHWM``, see ``memory_mib``: what
 ``ru_maxrss`` measures, without what Linux carries over from the parent), given together
 with the process's size after Django's setup so that the growth is visible. Between the runs of
 an import the registry's tables (households, residents, their history events and the
 history contexts) are emptied with TRUNCATE and a CHECKPOINT is forced.
 
-Results are printed as Markdown and saved in ``bench/results/`` as ``io-<date>.json`` and
-``.md`` (and ``io-latest.*``); the figures worth keeping go to ``docs/benchmarks.md``.
-Nothing here asserts a timing.
+Results are printed as Markdown and saved in ``bench/results/`` (git-ignored) as
+``io-<date>.json`` and ``.md`` (and ``io-latest.*``); the figures worth keeping go to
+``docs/benchmarks.md``. Nothing here asserts a timing.
 """
 
 import argparse
@@ -45,7 +45,6 @@ import os
 import random
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import warnings
@@ -56,8 +55,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
+from bench.common import (
+    command_line,
+    machine,
+    memory_mib,
+    prepare_database,
+    report,
+    run_worker,
+    save_results,
+)
+from bench.common import setup_django as setup_django_env
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench_io"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 WORK = Path(os.environ.get("BENCH_IO_DIR", "/tmp/villageportal-bench-io"))  # noqa: S108
@@ -150,26 +158,12 @@ def redis_answers(url: str) -> bool:
 
 
 def setup_django(url: str) -> None:
-    os.environ.update(environment(url))
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
     warnings.filterwarnings("ignore", message="No directory at")
-    import django
-
-    django.setup()
+    setup_django_env(environment(url))
 
 
 def peak_mib() -> float:
-    """The process's peak resident set so far, in MiB: ``VmHWM`` of ``/proc/self/status``.
-
-    ``getrusage(RUSAGE_SELF).ru_maxrss`` would be the same figure but Linux carries it over
-    ``execve`` from the parent's forked copy, so a fresh worker would start at the size of
-    the process that started it; ``VmHWM`` belongs to the worker's own memory only.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return memory_mib()["peak"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -703,7 +697,7 @@ WORKERS = {
 }
 
 
-def run_worker(spec: str) -> None:
+def worker(spec: str) -> None:
     task = json.loads(spec)
     setup_django(task.pop("url"))
     baseline = peak_mib()
@@ -711,25 +705,14 @@ def run_worker(spec: str) -> None:
     result["peak_rss_mib"] = peak_mib()
     result["baseline_rss_mib"] = baseline
     result["ru_maxrss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    print("RESULT " + json.dumps(result, default=str, ensure_ascii=False), flush=True)
+    report(result)
 
 
 def measure(url: str, env: dict[str, str], task: str, **kwargs: Any) -> dict[str, Any]:
     spec = json.dumps({"url": url, "task": task, **kwargs})
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", spec],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    for line in done.stdout.splitlines():
-        if line.startswith("RESULT "):
-            result = json.loads(line[len("RESULT ") :])
-            result["seconds"] = round(result["seconds"], 2)
-            return result
-    sys.exit(f"The {task} worker failed:\n{done.stdout[-3000:]}\n{done.stderr[-6000:]}")
+    result = run_worker("bench.registry_io", "--worker", spec, env=env)
+    result["seconds"] = round(result["seconds"], 2)
+    return result
 
 
 # ---------------------------------------------------------------------------------------
@@ -783,16 +766,14 @@ def markdown(results: dict[str, Any]) -> str:
 def main() -> None:
     args = parse_args()
     if args.worker:
-        run_worker(args.worker)
+        worker(args.worker)
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from run import machine, prepare_database, save_results
 
     url = os.environ.get("BENCH_IO_DATABASE_URL", DEFAULT_URL)
     prepare_database(url, recreate=True)
     env = environment(url)
     setup_django(url)
-    command = ".venv/bin/python bench/registry_io.py" + "".join(f" {a}" for a in sys.argv[1:])
+    command = command_line("bench.registry_io")
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
@@ -928,7 +909,10 @@ def main() -> None:
             table["our import, .xlsx: check + write"]["median_seconds"] / xlsx_floor, 2
         )
     results["ratios"] = ratios
-    save_results(results, markdown(results), prefix="io-")
+    text = markdown(results)
+    saved = save_results(results, text, prefix="io-")
+    print("\n" + text)
+    print(f"Saved in {saved} and .md; database {results['database']} kept.")
 
 
 if __name__ == "__main__":

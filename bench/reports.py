@@ -1,7 +1,7 @@
 """Benchmark of the smart-village criteria at province scale, on PostgreSQL.
 
-    .venv/bin/python bench/reports.py                 # about two minutes
-    .venv/bin/python bench/reports.py --runs 7
+    .venv/bin/python -m bench.reports                 # about two minutes
+    .venv/bin/python -m bench.reports --runs 7
 
 It reads the shared benchmark database ``villageportal_bench`` (override with
 ``BENCH_DATABASE_URL``): one million households in 3,000 villages, with the reports app's
@@ -18,24 +18,19 @@ migrations applied (it runs ``migrate`` first). It writes nothing to the registr
 4. the .xlsx export of 300, 1,000 and 3,000 villages, each in a fresh process: wall time and
    peak resident memory (``VmHWM``) beside the process's size after Django's setup.
 
-Results are printed as Markdown and saved in ``bench/results/reports-<date>.{json,md}``;
-the figures worth keeping go to ``docs/benchmarks/reports.md``. Nothing here asserts a timing.
+Results are printed as Markdown and saved in ``bench/results/reports-<date>.{json,md}``
+(git-ignored); the figures worth keeping go to ``docs/benchmarks/reports.md``. Nothing here
+asserts a timing.
 """
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+from bench.common import DEFAULT_URL, memory_mib, report, run_worker, save_results, setup_django
 
 # The figures the hand-written statement computes, in its columns' order after the village:
 # the registry's three (active households, with an address, with a location, digital team)
@@ -121,22 +116,7 @@ SELECT hh.vid, hh.total, hh.address, hh.location, hh.team,
 
 
 def setup() -> None:
-    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageportal.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-
-def peak_mib() -> tuple[float, float]:
-    """(VmHWM, VmRSS) of this process in MiB."""
-    values = {}
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(("VmHWM", "VmRSS")):
-            key, value = line.split(":")
-            values[key] = int(value.split()[0]) / 1024
-    return values["VmHWM"], values["VmRSS"]
+    setup_django({"DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)})
 
 
 def timed(fn: Any, runs: int) -> tuple[list[float], Any]:
@@ -200,7 +180,7 @@ def xlsx_worker(count: int) -> None:
     from households.models import Village
     from reports import exports
 
-    _base_hwm, base_rss = peak_mib()
+    base_rss = memory_mib()["rss"]
     ids = list(Village.objects.order_by("pk").values_list("pk", flat=True)[:count])
     villages = Village.objects.filter(pk__in=ids)
     start = time.perf_counter()
@@ -216,17 +196,14 @@ def xlsx_worker(count: int) -> None:
         )
         size = out.tell()
     elapsed = time.perf_counter() - start
-    hwm, _rss = peak_mib()
-    print(
-        json.dumps(
-            {
-                "villages": count,
-                "seconds": elapsed,
-                "bytes": size,
-                "after_setup_mib": base_rss,
-                "peak_mib": hwm,
-            }
-        )
+    report(
+        {
+            "villages": count,
+            "seconds": elapsed,
+            "bytes": size,
+            "after_setup_mib": base_rss,
+            "peak_mib": memory_mib()["peak"],
+        }
     )
 
 
@@ -355,14 +332,7 @@ def main() -> None:
 
     xlsx = []
     for count in (300, 1000, 3000):
-        out = subprocess.run(
-            [sys.executable, __file__, "--xlsx-worker", str(count)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        xlsx.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        xlsx.append(run_worker("bench.reports", "--xlsx-worker", str(count)))
     results["xlsx"] = xlsx
 
     a = results["all_villages"]
@@ -399,13 +369,9 @@ def main() -> None:
             f"peak {row['peak_mib']:.0f} MiB (after setup {row['after_setup_mib']:.0f} MiB), "
             f"{row['bytes'] / 1024:.0f} KiB | < 15 s, flat memory |"
         )
-    report = "\n".join(lines) + "\n"
-    print(report)
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"reports-{stamp}", "reports-latest"):
-        (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2, default=str))
-        (RESULTS / f"{name}.md").write_text(report)
+    text = "\n".join(lines) + "\n"
+    print(text)
+    save_results(results, text, prefix="reports-")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Benchmarks of the registry at province scale, on PostgreSQL.
 
-    .venv/bin/python bench/run.py                    # everything (about 5 minutes)
-    .venv/bin/python bench/run.py --skip-generate    # only the pages, on the kept database
+    .venv/bin/python -m bench.run                    # everything (about 5 minutes)
+    .venv/bin/python -m bench.run --skip-generate    # only the pages, on the kept database
 
 It works in a database of its own, ``villageportal_bench`` on the local PostgreSQL server
 (override with ``BENCH_DATABASE_URL``), which it drops and creates again unless
@@ -15,28 +15,30 @@ It works in a database of its own, ``villageportal_bench`` on the local PostgreS
     skipped with a message; the selector behind it (``households_filtered``) is timed
     either way.
 
-Results are printed as Markdown and saved in ``bench/results/`` (JSON and Markdown); the
-figures worth keeping go to ``docs/benchmarks.md``. Nothing here asserts a timing.
+Results are printed as Markdown and saved in ``bench/results/`` (JSON and Markdown,
+git-ignored); the figures worth keeping go to ``docs/benchmarks.md``. Nothing here asserts a timing.
 """
 
 import argparse
 import io
-import json
-import math
 import os
-import platform
 import statistics
 import sys
 import time
 import warnings
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/villageportal_bench"
+from bench.common import (
+    DEFAULT_URL,
+    command_line,
+    machine,
+    percentile,
+    prepare_database,
+    save_results,
+    setup_django,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -52,69 +54,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=50, help="timed requests per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of --requests each")
     return parser.parse_args()
-
-
-# ---------------------------------------------------------------------------------------
-# Database and machine
-
-
-def prepare_database(url: str, *, recreate: bool) -> None:
-    """Create the benchmark database (dropping it first when ``recreate``)."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to use {name!r}: the benchmark database's name must contain 'bench'.")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and recreate:
-            print(f"Dropping the old benchmark database {name}...")
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            exists = None
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def machine() -> dict[str, Any]:
-    from django.db import connection
-
-    def proc(path: str, key: str) -> str:
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key):
-                    return line.split(":", 1)[1].strip()
-        except OSError:
-            pass
-        return "unknown"
-
-    mem_kb = proc("/proc/meminfo", "MemTotal").split()[0]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg_version = cursor.fetchone()[0]
-        settings = {}
-        for name in ("shared_buffers", "work_mem", "max_wal_size", "synchronous_commit"):
-            cursor.execute(f"SHOW {name}")
-            settings[name] = cursor.fetchone()[0]
-    import django
-
-    return {
-        "cpu": proc("/proc/cpuinfo", "model name"),
-        "cores": os.cpu_count(),
-        "ram_gib": round(int(mem_kb) / 1024 / 1024, 1) if mem_kb.isdigit() else None,
-        "postgresql": pg_version,
-        "postgresql_settings": settings,
-        "python": platform.python_version(),
-        "django": django.get_version(),
-        "kernel": platform.release(),
-    }
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 class Tee(io.StringIO):
@@ -344,10 +283,7 @@ def main() -> None:
     args = parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     prepare_database(url, recreate=not args.skip_generate)
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "villageportal.settings")
     # Production-like: no debug (no query log, no debug templates), plain HTTP to the client.
     os.environ.setdefault("DJANGO_DEBUG", "false")
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-a-secret")
@@ -357,13 +293,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic needed
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    command = ".venv/bin/python bench/run.py" + "".join(f" {a}" for a in sys.argv[1:])
+    command = command_line("bench.run")
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": command,
@@ -373,19 +307,10 @@ def main() -> None:
     if not args.skip_generate:
         results["generate"] = bench_generate(args.households, args.villages, args.seed)
     results["pages"] = bench_pages(args.requests, args.rounds)
-    save_results(results, markdown(results))
-
-
-def save_results(results: dict, report: str, prefix: str = "") -> None:
-    """Write the results as JSON and Markdown, stamped and as the latest, and print them."""
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for name in (f"{prefix}{stamp}.json", f"{prefix}latest.json"):
-        (RESULTS / name).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    for name in (f"{prefix}{stamp}.md", f"{prefix}latest.md"):
-        (RESULTS / name).write_text(report)
+    report = markdown(results)
+    saved = save_results(results, report)
     print("\n" + report)
-    print(f"Saved in {RESULTS}/{prefix}{stamp}.json and .md; database {results['database']} kept.")
+    print(f"Saved in {saved} and .md; database {results['database']} kept.")
 
 
 if __name__ == "__main__":

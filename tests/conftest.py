@@ -5,6 +5,8 @@ where ``outsider`` (a village head) works.
 """
 
 import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +23,12 @@ from tests.factories import (
     UserFactory,
     VillageFactory,
     membership,
+    years_ago,
 )
 
 BROKER_AVAILABLE = bool(os.environ.get("REDIS_URL"))
 POSTGRES_AVAILABLE = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -163,6 +167,52 @@ class World:
     household: object
 
 
+# Module scope: Playwright's event loop must be gone before other tests use async_to_sync.
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless, for every test that drives a real browser."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread while the browser lives; the ORM
+    # calls the fixtures and tests make around it are still plain synchronous calls.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def browser_locale() -> str:
+    """The language the phone asks for; a module overrides it to test another."""
+    return "en-US"
+
+
+@pytest.fixture
+def page(browser: Any, browser_locale: str) -> Iterator[Any]:
+    """A fresh page on a 360-px-wide phone screen."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=browser_locale)
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(autouse=True)
 def _no_csp_violations(request: pytest.FixtureRequest) -> Any:
     """Every Chromium test fails on a Content-Security-Policy violation in any of its pages.
@@ -261,6 +311,24 @@ def resident(village: object) -> object:
 def outsider(other_village: object) -> object:
     """A village head of another commune's village."""
     return _persona(Role.VILLAGE_HEAD, other_village, "Đặng Văn Hùng")
+
+
+@pytest.fixture
+def family(world: Any) -> dict[str, Any]:
+    """World's household 5A: a head of 40, a grandmother of 70, a child of 10, a youth of 16."""
+    household = world.household
+    head, spouse = list(household.residents.order_by("-is_head", "pk"))
+    head.birth_date = years_ago(40)
+    head.save()
+    spouse.birth_date = years_ago(70)
+    spouse.save()
+    child = ResidentFactory(
+        household=household, full_name="Nguyễn Văn Cường", birth_date=years_ago(10)
+    )
+    youth = ResidentFactory(
+        household=household, full_name="Nguyễn Thị Dung", birth_date=years_ago(16)
+    )
+    return {"household": household, "head": head, "elder": spouse, "child": child, "youth": youth}
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+from datetime import date, timedelta
+
 import factory
 from django.utils import timezone
 
@@ -6,6 +8,15 @@ from accounts.roles import COMMUNE_ROLES, Role
 from households.models import Commune, Household, Lane, Province, Resident, Village
 
 PASSWORD = "mat-khau-thu-nghiem-2026"
+
+
+def years_ago(years: int, days: int = 0) -> date:
+    today = timezone.localdate()
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:
+        day = today.replace(year=today.year - years, day=28)
+    return day - timedelta(days=days)
 
 
 class ProvinceFactory(factory.django.DjangoModelFactory):

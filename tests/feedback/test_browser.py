@@ -6,33 +6,9 @@ from typing import Any
 import pytest
 
 from feedback.models import Photo, Report
-from tests.browser.conftest import CHROMIUM
 from tests.feedback.conftest import jpeg_with_gps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-# Module scope: Playwright's event loop must be gone before other tests use async_to_sync.
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    yield context.new_page()
-    context.close()
 
 
 def test_a_resident_reports_with_a_pin_and_a_photo_and_the_head_acknowledges_it(

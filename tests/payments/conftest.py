@@ -1,4 +1,4 @@
-"""Fixtures of the adoption tests: a household with members of every age group."""
+"""Fixtures of the adoption tests: shops and business histories (``family`` is shared)."""
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -10,34 +10,7 @@ from households import registry
 from households.history import record, triggers_active
 from households.models import Household, HouseholdEvent
 from payments.models import Observation
-from tests.factories import HouseholdFactory, ResidentFactory
-
-
-def years_ago(years: int, days: int = 0) -> date:
-    today = timezone.localdate()
-    try:
-        day = today.replace(year=today.year - years)
-    except ValueError:
-        day = today.replace(year=today.year - years, day=28)
-    return day - timedelta(days=days)
-
-
-@pytest.fixture
-def family(world: Any) -> dict[str, Any]:
-    """World's household 5A: a head of 40, a grandmother of 70, a child of 10, a youth of 16."""
-    household = world.household
-    head, spouse = list(household.residents.order_by("-is_head", "pk"))
-    head.birth_date = years_ago(40)
-    head.save()
-    spouse.birth_date = years_ago(70)
-    spouse.save()
-    child = ResidentFactory(
-        household=household, full_name="Nguyễn Văn Cường", birth_date=years_ago(10)
-    )
-    youth = ResidentFactory(
-        household=household, full_name="Nguyễn Thị Dung", birth_date=years_ago(16)
-    )
-    return {"household": household, "head": head, "elder": spouse, "child": child, "youth": youth}
+from tests.factories import HouseholdFactory, ResidentFactory, years_ago
 
 
 @pytest.fixture

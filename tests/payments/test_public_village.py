@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from payments import services
 from payments.models import Item, Method, Value
-from tests.factories import HouseholdFactory, ResidentFactory
-from tests.payments.conftest import years_ago
+from tests.factories import HouseholdFactory, ResidentFactory, years_ago
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,33 +6,14 @@ from typing import Any
 import pytest
 
 from payments.models import Observation, Visit
-from tests.browser.conftest import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Any:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless=new", "--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    page = context.new_page()
-    yield page
-    context.close()
+def browser_locale() -> str:
+    """The digital team's phones are set to Vietnamese."""
+    return "vi-VN"
 
 
 def test_the_team_finds_a_household_by_its_door_plate_and_saves_a_visit_once(

@@ -1,7 +1,6 @@
 """The camera map and list in Chromium, on a phone-sized screen."""
 
 import os
-import shutil
 
 import pytest
 
@@ -9,32 +8,6 @@ from cameras.models import CameraState, Status
 from tests.cameras.factories import CameraFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_the_map_colours_cameras_by_status_without_tiles(

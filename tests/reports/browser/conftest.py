@@ -1,1 +1,0 @@
-from tests.browser.conftest import browser, page  # noqa: F401 - the shared Chromium fixtures
