@@ -1,6 +1,6 @@
-"""Import and export of the camera list (.xlsx/.csv), on the registry's import machinery.
+"""Import and export of the camera list (.xlsx/.csv), on the shared spreadsheet reader.
 
-The upload is checked by the registry's reader (format, size, encoding, header row, cell
+The upload is checked by ``villageportal.spreadsheets`` (format, size, encoding, header row, cell
 cleaning), every row is validated by the same service as the form, and the result is shown
 before anything is written. Confirming writes every camera or, if anything has changed
 meanwhile, none. Credentials in the file (their own columns or inside an address) are
@@ -9,7 +9,6 @@ encrypted during the check; the export never writes them.
 
 import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,19 +23,12 @@ from django.utils.translation import gettext as _
 from cameras import crypto, services
 from cameras.models import Camera, ImportJob
 from households import exports
-from households import imports as registry
 from households.models import Household, Lane, Village
+from villageportal import spreadsheets
+from villageportal.spreadsheets import Column
 from villageportal.xlsx_stream import xlsx_stream
 
 MAX_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -62,7 +54,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("enabled", "Đang dùng", False, ("Hoạt động",)),
 )
 HEADERS = [c.header for c in COLUMNS]
-HEADER_KEYS = {registry._key(n): c.key for c in COLUMNS for n in (c.header, *c.aliases)}
+HEADER_KEYS = spreadsheets.header_keys(COLUMNS)
 KIND_WORDS = {Camera.Kind.PUBLIC: "Công cộng", Camera.Kind.HOUSEHOLD: "Hộ gia đình"}
 KINDS = {"cong cong": Camera.Kind.PUBLIC, "public": Camera.Kind.PUBLIC}
 KINDS |= {"ho gia dinh": Camera.Kind.HOUSEHOLD, "ho": Camera.Kind.HOUSEHOLD}
@@ -78,15 +70,15 @@ class CheckError(Exception):
 
 def _header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[int, dict[str, int]]:
     for number, cells in rows:
-        if registry._blank(cells):
+        if spreadsheets.blank(cells):
             continue
         indexes: dict[str, int] = {}
         problems = []
         for index, cell in enumerate(cells):
-            text = registry._text(cell)
-            if not text or registry._key(text) in registry.IGNORED_KEYS:
+            text = spreadsheets.cell_text(cell)
+            if not text or spreadsheets.key(text) in spreadsheets.IGNORED_KEYS:
                 continue
-            key = HEADER_KEYS.get(registry._key(text))
+            key = HEADER_KEYS.get(spreadsheets.key(text))
             if key is None:
                 problems.append(_("Unknown column “%(header)s”.") % {"header": text[:60]})
             elif key in indexes:
@@ -111,18 +103,20 @@ def _cell(cells: Sequence[Any], indexes: dict[str, int], key: str) -> Any:
 
 def _date(value: Any, today: date) -> date | None:
     try:
-        return registry._clean_date(value, today)
-    except registry.CellError as exc:
+        return spreadsheets.clean_date(value, today)
+    except spreadsheets.CellError as exc:
         if exc.code == "future_date":
             raise ValidationError(_("The date is in the future.")) from exc
-        raise ValidationError(registry.error_text(registry.error(exc.code, **exc.params))) from exc
+        raise ValidationError(
+            spreadsheets.error_text(spreadsheets.error(exc.code, **exc.params))
+        ) from exc
 
 
 def _choice(value: Any, words: dict[str, str], label: str) -> str | None:
-    text = registry._text(value)
+    text = spreadsheets.cell_text(value)
     if not text:
         return None
-    found = words.get(registry._words(text))
+    found = words.get(spreadsheets.words(text))
     if found is None:
         raise ValidationError(
             _("Unknown %(what)s “%(value)s”.") % {"what": label, "value": text[:40]}
@@ -145,32 +139,32 @@ def _parse_row(
     def take(key: str, clean: Any) -> None:
         try:
             data[key] = clean(_cell(cells, indexes, key))
-        except (ValidationError, registry.CellError) as exc:
-            if isinstance(exc, registry.CellError):
-                message = registry.error_text(registry.error(exc.code, **exc.params))
+        except (ValidationError, spreadsheets.CellError) as exc:
+            if isinstance(exc, spreadsheets.CellError):
+                message = spreadsheets.error_text(spreadsheets.error(exc.code, **exc.params))
             else:
                 message = " ".join(exc.messages)
             errors[key] = message
 
     def text(limit: int) -> Any:
-        return lambda v: registry._plain_text(v, max_length=limit)
+        return lambda v: spreadsheets.plain_text(v, max_length=limit)
 
     take("name", text(100))
     take("kind", lambda v: _choice(v, KINDS, _("kind")) or Camera.Kind.PUBLIC)
     take("lane", lambda v: _lane(lanes, v))
     take("consent_on", lambda v: _date(v, today))
-    take("latitude", lambda v: registry._clean_decimal(v, 90, "latitude_range"))
-    take("longitude", lambda v: registry._clean_decimal(v, 180, "longitude_range"))
+    take("latitude", lambda v: spreadsheets.clean_decimal(v, 90, "latitude_range"))
+    take("longitude", lambda v: spreadsheets.clean_decimal(v, 180, "longitude_range"))
     for key, limit in (("facing", 150), ("make", 60), ("model", 60)):
         take(key, text(limit))
     for key in services.ADDRESS_FIELDS:
-        take(key, lambda v: registry._no_formula(v)[:600])
+        take(key, lambda v: spreadsheets.no_formula(v)[:600])
     take("username", text(100))
-    take("password", lambda v: registry._text(v)[:200])
+    take("password", lambda v: spreadsheets.cell_text(v)[:200])
     take("importance", lambda v: _choice(v, IMPORTANCE, _("importance")) or "normal")
     take("installed_on", lambda v: _date(v, today))
-    take("enabled", lambda v: registry._clean_yes_no(v) is not False)
-    number = registry._text(_cell(cells, indexes, "house_number"))
+    take("enabled", lambda v: spreadsheets.clean_yes_no(v) is not False)
+    number = spreadsheets.cell_text(_cell(cells, indexes, "house_number"))
     if data.get("kind") == Camera.Kind.HOUSEHOLD:
         lane = data.get("lane")
         household = households.get((lane.pk if lane else None, number))
@@ -185,10 +179,10 @@ def _parse_row(
 
 
 def _lane(lanes: dict[str, Lane], value: Any) -> Lane | None:
-    text = registry._plain_text(value, max_length=100)
+    text = spreadsheets.plain_text(value, max_length=100)
     if not text:
         return None
-    lane = lanes.get(registry._fold(text))
+    lane = lanes.get(spreadsheets.fold(text))
     if lane is None:
         raise ValidationError(_("The village has no lane “%(value)s”.") % {"value": text[:60]})
     return lane
@@ -234,14 +228,14 @@ def _data(row: dict[str, Any], village: Village) -> dict[str, Any]:
 
 def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJob:
     """Read and validate an upload; store the checked rows (or the errors), write no camera."""
-    registry.validate_upload(upload)
+    spreadsheets.validate_upload(upload)
     job = ImportJob(village=village, created_by=by, original_name=(upload.name or "")[:255])
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     labels = _labels()
     today = timezone.localdate()
     lanes = {
-        registry._fold(lane.name): lane for lane in Lane.objects.alive().filter(village=village)
+        spreadsheets.fold(lane.name): lane for lane in Lane.objects.alive().filter(village=village)
     }
     households = {
         (h.lane_id, h.house_number): h for h in Household.objects.active().filter(village=village)
@@ -250,10 +244,12 @@ def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJo
     keys: dict[str, int] = {}
     try:
         upload.seek(0)
-        with registry.open_source(upload, name=upload.name or "", size=upload.size or 0) as source:
+        with spreadsheets.open_source(
+            upload, name=upload.name or "", size=upload.size or 0, header_keys=HEADER_KEYS
+        ) as source:
             _header_row, indexes = _header(source.rows)
             for number, cells in source.rows:
-                if registry._blank(cells):
+                if spreadsheets.blank(cells):
                     continue
                 if len(rows) + len(errors) >= MAX_ROWS:
                     raise CheckError([_("At most %(max)d cameras per file.") % {"max": MAX_ROWS}])
@@ -295,9 +291,13 @@ def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJo
                 row = _stored(camera, data)
                 row["row"] = number
                 rows.append(row)
-    except registry.ImportFileError as exc:
+    except spreadsheets.ImportFileError as exc:
         errors = [
-            {"row": e.get("row"), "column": e.get("column", ""), "message": registry.error_text(e)}
+            {
+                "row": e.get("row"),
+                "column": e.get("column", ""),
+                "message": spreadsheets.error_text(e),
+            }
             for e in exc.errors
         ]
         rows = []
@@ -397,7 +397,7 @@ def _cells(camera: Camera) -> list[Any]:
         "",  # password: never exported
         IMPORTANCE_WORDS.get(camera.importance, camera.importance),
         camera.installed_on,
-        registry.YES_WORD if camera.enabled else registry.NO_WORD,
+        spreadsheets.YES_WORD if camera.enabled else spreadsheets.NO_WORD,
     ]
 
 
