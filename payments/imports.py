@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +34,7 @@ from payments.models import (
 )
 from payments.population import business_flags
 from villageportal import spreadsheets
+from villageportal.jobs import enqueue
 
 MAX_ROWS = 20_000
 MAX_ERRORS = 1000
@@ -439,25 +439,18 @@ def import_confirm(*, job: AdoptionImport, by: Any, mode: str | None = None) -> 
         job.progress = 0
         job.confirmed_by = by if getattr(by, "is_authenticated", False) else None
         job.save(update_fields=["status", "mode", "progress", "confirmed_by"])
-        job_id = str(job.pk)
-        transaction.on_commit(lambda: import_run_task.delay(job_id))
+        enqueue(import_run_task, job)
     return job
-
-
-def _progress_key(job: AdoptionImport) -> str:
-    return f"payments:import-progress:{job.pk}"
 
 
 def _set_progress(job: AdoptionImport, done: int, total: int) -> None:
     # The rows are written in one transaction: the progress travels through the cache, which
     # the job's page reads while the job runs.
-    cache.set(_progress_key(job), min(99, int(100 * done / max(total, 1))), timeout=3600)
+    job.report_progress(done, max(total, 1))
 
 
 def job_progress(job: AdoptionImport) -> int:
-    if job.status == AdoptionImport.Status.RUNNING:
-        return int(cache.get(_progress_key(job), job.progress))
-    return 100 if job.status == AdoptionImport.Status.DONE else job.progress
+    return 100 if job.status == AdoptionImport.Status.DONE else job.current_progress
 
 
 @dataclass
@@ -576,13 +569,13 @@ def import_run(*, job: AdoptionImport) -> AdoptionImport:
         logger.exception("Adoption import %s failed", job.pk)
         message = _("The import failed: nothing was written. Try again later.")
         failure = [{"row": None, "column": "", "message": message}]
-    cache.delete(_progress_key(job))
+    job.forget_progress()
     if failure:
-        AdoptionImport.objects.filter(pk=job.pk, status=AdoptionImport.Status.RUNNING).update(
+        job.finish(
             status=AdoptionImport.Status.FAILED,
+            only_from=[AdoptionImport.Status.RUNNING],
             errors=failure,
             progress=100,
-            finished_at=timezone.now(),
         )
         job.refresh_from_db()
     return job

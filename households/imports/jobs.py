@@ -6,17 +6,16 @@ uploaded file is kept only while the job needs it and removed when it ends.
 """
 
 import logging
+from datetime import timedelta
 from typing import Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from households.imports.fileformat import error
 from households.models import ImportJob, Village
+from villageportal.jobs import enqueue
 from villageportal.spreadsheets import validate_upload
 
 logger = logging.getLogger(__name__)
@@ -27,25 +26,17 @@ STALE_AFTER_HOURS = 24
 
 
 def set_progress(job: ImportJob, fraction: float) -> None:
-    percent = max(0, min(99, int(fraction * 100)))
-    cache.set(_progress_key(job), percent, timeout=3600)
-    if job.status == ImportJob.Status.CHECKING:
-        ImportJob.objects.filter(pk=job.pk, status=job.status).update(progress=percent)
-
-
-def _progress_key(job: ImportJob) -> str:
-    return f"households:import-progress:{job.pk}"
+    """Report ``fraction`` done; while checking, on the row too (no transaction holds it)."""
+    job.report_progress(fraction, store=job.status == ImportJob.Status.CHECKING)
 
 
 def forget_progress(job: ImportJob) -> None:
-    cache.delete(_progress_key(job))
+    job.forget_progress()
 
 
 def job_progress(job: ImportJob) -> int:
     """The percentage done; while writing, it lives in the cache (the job row is locked in)."""
-    if job.status in (ImportJob.Status.CHECKING, ImportJob.Status.RUNNING):
-        return int(cache.get(_progress_key(job), job.progress))
-    return job.progress
+    return job.current_progress
 
 
 def delete_stored(name: str) -> None:
@@ -68,13 +59,9 @@ def finish_job(
     job: ImportJob, *, status: str, errors: list[dict] | None = None, **fields: Any
 ) -> None:
     discard_file(job)
-    forget_progress(job)
-    update = {"status": status, "finished_at": timezone.now(), **fields}
     if errors is not None:
-        update["errors"] = errors
-    ImportJob.objects.filter(pk=job.pk).update(**update)
-    for name, value in update.items():
-        setattr(job, name, value)
+        fields["errors"] = errors
+    job.finish(status=status, **fields)
 
 
 def import_start(
@@ -99,7 +86,7 @@ def import_start(
         return import_check(job=job)
     from households.tasks import import_check_task
 
-    transaction.on_commit(lambda: import_check_task.delay(str(job.pk)))
+    enqueue(import_check_task, job)
     return job
 
 
@@ -131,7 +118,7 @@ def import_confirm(*, job: ImportJob, by: Any, mode: str | None = None) -> Impor
         )
     from households.tasks import import_run_task
 
-    transaction.on_commit(lambda: import_run_task.delay(str(job.pk)))
+    enqueue(import_run_task, job)
     job.refresh_from_db()
     return job
 
@@ -139,35 +126,30 @@ def import_confirm(*, job: ImportJob, by: Any, mode: str | None = None) -> Impor
 def import_cancel(*, job: ImportJob, by: Any) -> ImportJob:
     """Drop a job that is being checked or waits for confirmation; its file is removed."""
     waiting = (ImportJob.Status.CHECKING, ImportJob.Status.CHECKED)
-    if job.status not in waiting:
-        raise ValidationError(gettext("This import can no longer be cancelled."), code="too_late")
-    updated = ImportJob.objects.filter(pk=job.pk, status__in=waiting).update(
+    if job.status not in waiting or not job.finish(
         status=ImportJob.Status.FAILED,
-        finished_at=timezone.now(),
+        only_from=waiting,
         errors=[error("cancelled"), *job.errors],
-    )
-    if not updated:
+    ):
         raise ValidationError(gettext("This import can no longer be cancelled."), code="too_late")
     discard_file(job)
-    forget_progress(job)
     job.refresh_from_db()
     return job
 
 
 def imports_expire(*, older_than_hours: int = STALE_AFTER_HOURS) -> int:
     """End jobs left unconfirmed for a day, so that no uploaded file stays behind."""
-    limit = timezone.now() - timezone.timedelta(hours=older_than_hours)
-    stale = ImportJob.objects.filter(
-        status__in=(ImportJob.Status.CHECKING, ImportJob.Status.CHECKED), created_at__lt=limit
+    stale = ImportJob.stale(
+        statuses=(ImportJob.Status.CHECKING, ImportJob.Status.CHECKED),
+        older_than=timedelta(hours=older_than_hours),
     )
     count = 0
     for job in stale.iterator():
-        updated = ImportJob.objects.filter(pk=job.pk, status=job.status).update(
+        if job.finish(
             status=ImportJob.Status.FAILED,
-            finished_at=timezone.now(),
+            only_from=[job.status],
             errors=[error("expired"), *job.errors],
-        )
-        if updated:
+        ):
             discard_file(job)
             count += 1
     return count
