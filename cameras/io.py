@@ -8,6 +8,7 @@ encrypted during the check; the export never writes them.
 """
 
 import io
+import logging
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -25,10 +26,17 @@ from cameras.models import Camera, ImportJob
 from households import exports
 from households.models import Household, Lane, Village
 from villageportal import spreadsheets
+from villageportal.jobs import enqueue
 from villageportal.spreadsheets import Column
 from villageportal.xlsx_stream import xlsx_stream
 
 MAX_ROWS = 5000
+# Lists up to this many cameras are written during the confirming request; longer ones by a
+# worker, whose progress the job's page shows.
+INLINE_WRITE_MAX_ROWS = 50
+PROGRESS_EVERY = 20  # cameras between two progress reports
+
+logger = logging.getLogger(__name__)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -313,32 +321,51 @@ def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJo
     return job
 
 
-@transaction.atomic
 def import_confirm(*, job: ImportJob, by: Any) -> ImportJob:
-    """Write every checked camera, or none if any of them is no longer valid."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status != ImportJob.Status.CHECKED or job.errors:
-        raise ValidationError(_("This import cannot be confirmed."))
-    village = job.village
-    written = 0
+    """Write every checked camera, or none if any of them is no longer valid.
+
+    A list of up to ``INLINE_WRITE_MAX_ROWS`` cameras is written now; a longer one is queued
+    (``cameras.tasks.import_run_task``) in the transaction that moves the job to RUNNING, so
+    a second confirmation finds it no longer waiting and queues nothing.
+    """
+    from cameras.tasks import import_run_task
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.CHECKED or job.errors:
+            raise ValidationError(_("This import cannot be confirmed."))
+        job.claim(
+            from_status=ImportJob.Status.CHECKED,
+            to_status=ImportJob.Status.RUNNING,
+            progress=0,
+            confirmed_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        if len(job.rows) > INLINE_WRITE_MAX_ROWS:
+            enqueue(import_run_task, job)
+            return job
+    return import_run(job=job)
+
+
+def import_run(*, job: ImportJob) -> ImportJob:
+    """Write the cameras of a confirmed job, all or none, reporting the progress.
+
+    A no-op unless the job is RUNNING; the job leaves RUNNING in the transaction that writes
+    the cameras, so a task delivered twice writes once.
+    """
     try:
         with transaction.atomic():
-            for row in job.rows:
-                credentials = crypto.decrypt(row.get("credentials", ""))
-                try:
-                    services.camera_create(
-                        village=village,
-                        by=by,
-                        username=credentials.username,
-                        password=credentials.password,
-                        **{k: v for k, v in _data(row, village).items() if k in services.FIELDS},
-                    )
-                except ValidationError as exc:
-                    raise _RowFailed(row["row"], exc) from exc
-                written += 1
+            locked = (
+                ImportJob.objects.select_for_update(of=("self",))
+                .select_related("village", "confirmed_by", "created_by")
+                .filter(pk=job.pk)
+                .first()
+            )
+            if locked is None or locked.status != ImportJob.Status.RUNNING:
+                return locked or job
+            job = locked
+            _write(job)
     except _RowFailed as failure:
-        job.status = ImportJob.Status.FAILED
-        job.errors = [
+        errors = [
             {"row": failure.row, "column": "", "message": m} for m in failure.error.messages
         ] + [
             {
@@ -347,13 +374,53 @@ def import_confirm(*, job: ImportJob, by: Any) -> ImportJob:
                 "message": _("The registry changed since the check: nothing was written."),
             }
         ]
-        job.save()
+        job.finish(
+            status=ImportJob.Status.FAILED,
+            only_from=[ImportJob.Status.RUNNING],
+            errors=errors,
+            progress=100,
+        )
         return job
-    job.status = ImportJob.Status.DONE
-    job.written = written
-    job.rows = [{k: v for k, v in row.items() if k != "credentials"} for row in job.rows]
-    job.save()
+    except Exception:
+        # Anything else (the time limit, a lost connection): rolled back, nothing written.
+        logger.exception("Camera import %s failed", job.pk)
+        message = _("The import failed: nothing was written. Try again later.")
+        job.finish(
+            status=ImportJob.Status.FAILED,
+            only_from=[ImportJob.Status.RUNNING],
+            errors=[{"row": None, "column": "", "message": message}],
+            progress=100,
+        )
+        return job
+    job.forget_progress()
     return job
+
+
+def _write(job: ImportJob) -> None:
+    """Create the checked cameras and end the job, in the caller's transaction."""
+    village = job.village
+    by = job.confirmed_by or job.created_by
+    total = len(job.rows)
+    for index, row in enumerate(job.rows, start=1):
+        credentials = crypto.decrypt(row.get("credentials", ""))
+        try:
+            services.camera_create(
+                village=village,
+                by=by,
+                username=credentials.username,
+                password=credentials.password,
+                **{k: v for k, v in _data(row, village).items() if k in services.FIELDS},
+            )
+        except ValidationError as exc:
+            raise _RowFailed(row["row"], exc) from exc
+        if index % PROGRESS_EVERY == 0 or index == total:
+            job.report_progress(index, total)
+    job.status = ImportJob.Status.DONE
+    job.written = total
+    job.rows = [{k: v for k, v in row.items() if k != "credentials"} for row in job.rows]
+    job.progress = 100
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "written", "rows", "progress", "finished_at"])
 
 
 class _RowFailed(Exception):

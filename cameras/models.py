@@ -296,6 +296,9 @@ class View(models.Model):
 class ImportJob(Job):
     """A camera list upload: checked and shown first, written only on confirmation.
 
+    A short list is written during the confirming request, a longer one by a worker, whose
+    progress the job's page shows.
+
     The checked rows are kept as JSON with credentials already encrypted, so nothing secret
     sits in plain text while the job waits.
     """
@@ -315,6 +318,15 @@ class ImportJob(Job):
     rows = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
     written = models.PositiveIntegerField(default=0)
+    # The cameras are written on this user's behalf, perhaps by a worker after the request.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
 
     objects = VillageOwnedQuerySet.as_manager()
 
