@@ -1,6 +1,6 @@
-"""Import and export of the camera list (.xlsx/.csv), on the registry's import machinery.
+"""Import and export of the camera list (.xlsx/.csv), on the shared spreadsheet reader.
 
-The upload is checked by the registry's reader (format, size, encoding, header row, cell
+The upload is checked by ``villageportal.spreadsheets`` (format, size, encoding, header row, cell
 cleaning), every row is validated by the same service as the form, and the result is shown
 before anything is written. Confirming writes every camera or, if anything has changed
 meanwhile, none. Credentials in the file (their own columns or inside an address) are
@@ -8,8 +8,8 @@ encrypted during the check; the export never writes them.
 """
 
 import io
+import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,19 +24,19 @@ from django.utils.translation import gettext as _
 from cameras import crypto, services
 from cameras.models import Camera, ImportJob
 from households import exports
-from households import imports as registry
 from households.models import Household, Lane, Village
+from villageportal import spreadsheets
+from villageportal.jobs import enqueue
+from villageportal.spreadsheets import Column
 from villageportal.xlsx_stream import xlsx_stream
 
 MAX_ROWS = 5000
+# Lists up to this many cameras are written during the confirming request; longer ones by a
+# worker, whose progress the job's page shows.
+INLINE_WRITE_MAX_ROWS = 50
+PROGRESS_EVERY = 20  # cameras between two progress reports
 
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool = False
-    aliases: tuple[str, ...] = ()
+logger = logging.getLogger(__name__)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -62,7 +62,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("enabled", "Đang dùng", False, ("Hoạt động",)),
 )
 HEADERS = [c.header for c in COLUMNS]
-HEADER_KEYS = {registry._key(n): c.key for c in COLUMNS for n in (c.header, *c.aliases)}
+HEADER_KEYS = spreadsheets.header_keys(COLUMNS)
 KIND_WORDS = {Camera.Kind.PUBLIC: "Công cộng", Camera.Kind.HOUSEHOLD: "Hộ gia đình"}
 KINDS = {"cong cong": Camera.Kind.PUBLIC, "public": Camera.Kind.PUBLIC}
 KINDS |= {"ho gia dinh": Camera.Kind.HOUSEHOLD, "ho": Camera.Kind.HOUSEHOLD}
@@ -78,15 +78,15 @@ class CheckError(Exception):
 
 def _header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[int, dict[str, int]]:
     for number, cells in rows:
-        if registry._blank(cells):
+        if spreadsheets.blank(cells):
             continue
         indexes: dict[str, int] = {}
         problems = []
         for index, cell in enumerate(cells):
-            text = registry._text(cell)
-            if not text or registry._key(text) in registry.IGNORED_KEYS:
+            text = spreadsheets.cell_text(cell)
+            if not text or spreadsheets.key(text) in spreadsheets.IGNORED_KEYS:
                 continue
-            key = HEADER_KEYS.get(registry._key(text))
+            key = HEADER_KEYS.get(spreadsheets.key(text))
             if key is None:
                 problems.append(_("Unknown column “%(header)s”.") % {"header": text[:60]})
             elif key in indexes:
@@ -111,18 +111,20 @@ def _cell(cells: Sequence[Any], indexes: dict[str, int], key: str) -> Any:
 
 def _date(value: Any, today: date) -> date | None:
     try:
-        return registry._clean_date(value, today)
-    except registry.CellError as exc:
+        return spreadsheets.clean_date(value, today)
+    except spreadsheets.CellError as exc:
         if exc.code == "future_date":
             raise ValidationError(_("The date is in the future.")) from exc
-        raise ValidationError(registry.error_text(registry.error(exc.code, **exc.params))) from exc
+        raise ValidationError(
+            spreadsheets.error_text(spreadsheets.error(exc.code, **exc.params))
+        ) from exc
 
 
 def _choice(value: Any, words: dict[str, str], label: str) -> str | None:
-    text = registry._text(value)
+    text = spreadsheets.cell_text(value)
     if not text:
         return None
-    found = words.get(registry._words(text))
+    found = words.get(spreadsheets.words(text))
     if found is None:
         raise ValidationError(
             _("Unknown %(what)s “%(value)s”.") % {"what": label, "value": text[:40]}
@@ -145,32 +147,32 @@ def _parse_row(
     def take(key: str, clean: Any) -> None:
         try:
             data[key] = clean(_cell(cells, indexes, key))
-        except (ValidationError, registry.CellError) as exc:
-            if isinstance(exc, registry.CellError):
-                message = registry.error_text(registry.error(exc.code, **exc.params))
+        except (ValidationError, spreadsheets.CellError) as exc:
+            if isinstance(exc, spreadsheets.CellError):
+                message = spreadsheets.error_text(spreadsheets.error(exc.code, **exc.params))
             else:
                 message = " ".join(exc.messages)
             errors[key] = message
 
     def text(limit: int) -> Any:
-        return lambda v: registry._plain_text(v, max_length=limit)
+        return lambda v: spreadsheets.plain_text(v, max_length=limit)
 
     take("name", text(100))
     take("kind", lambda v: _choice(v, KINDS, _("kind")) or Camera.Kind.PUBLIC)
     take("lane", lambda v: _lane(lanes, v))
     take("consent_on", lambda v: _date(v, today))
-    take("latitude", lambda v: registry._clean_decimal(v, 90, "latitude_range"))
-    take("longitude", lambda v: registry._clean_decimal(v, 180, "longitude_range"))
+    take("latitude", lambda v: spreadsheets.clean_decimal(v, 90, "latitude_range"))
+    take("longitude", lambda v: spreadsheets.clean_decimal(v, 180, "longitude_range"))
     for key, limit in (("facing", 150), ("make", 60), ("model", 60)):
         take(key, text(limit))
     for key in services.ADDRESS_FIELDS:
-        take(key, lambda v: registry._no_formula(v)[:600])
+        take(key, lambda v: spreadsheets.no_formula(v)[:600])
     take("username", text(100))
-    take("password", lambda v: registry._text(v)[:200])
+    take("password", lambda v: spreadsheets.cell_text(v)[:200])
     take("importance", lambda v: _choice(v, IMPORTANCE, _("importance")) or "normal")
     take("installed_on", lambda v: _date(v, today))
-    take("enabled", lambda v: registry._clean_yes_no(v) is not False)
-    number = registry._text(_cell(cells, indexes, "house_number"))
+    take("enabled", lambda v: spreadsheets.clean_yes_no(v) is not False)
+    number = spreadsheets.cell_text(_cell(cells, indexes, "house_number"))
     if data.get("kind") == Camera.Kind.HOUSEHOLD:
         lane = data.get("lane")
         household = households.get((lane.pk if lane else None, number))
@@ -185,10 +187,10 @@ def _parse_row(
 
 
 def _lane(lanes: dict[str, Lane], value: Any) -> Lane | None:
-    text = registry._plain_text(value, max_length=100)
+    text = spreadsheets.plain_text(value, max_length=100)
     if not text:
         return None
-    lane = lanes.get(registry._fold(text))
+    lane = lanes.get(spreadsheets.fold(text))
     if lane is None:
         raise ValidationError(_("The village has no lane “%(value)s”.") % {"value": text[:60]})
     return lane
@@ -234,14 +236,14 @@ def _data(row: dict[str, Any], village: Village) -> dict[str, Any]:
 
 def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJob:
     """Read and validate an upload; store the checked rows (or the errors), write no camera."""
-    registry.validate_upload(upload)
+    spreadsheets.validate_upload(upload)
     job = ImportJob(village=village, created_by=by, original_name=(upload.name or "")[:255])
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     labels = _labels()
     today = timezone.localdate()
     lanes = {
-        registry._fold(lane.name): lane for lane in Lane.objects.alive().filter(village=village)
+        spreadsheets.fold(lane.name): lane for lane in Lane.objects.alive().filter(village=village)
     }
     households = {
         (h.lane_id, h.house_number): h for h in Household.objects.active().filter(village=village)
@@ -250,10 +252,12 @@ def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJo
     keys: dict[str, int] = {}
     try:
         upload.seek(0)
-        with registry.open_source(upload, name=upload.name or "", size=upload.size or 0) as source:
+        with spreadsheets.open_source(
+            upload, name=upload.name or "", size=upload.size or 0, header_keys=HEADER_KEYS
+        ) as source:
             _header_row, indexes = _header(source.rows)
             for number, cells in source.rows:
-                if registry._blank(cells):
+                if spreadsheets.blank(cells):
                     continue
                 if len(rows) + len(errors) >= MAX_ROWS:
                     raise CheckError([_("At most %(max)d cameras per file.") % {"max": MAX_ROWS}])
@@ -295,9 +299,13 @@ def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJo
                 row = _stored(camera, data)
                 row["row"] = number
                 rows.append(row)
-    except registry.ImportFileError as exc:
+    except spreadsheets.ImportFileError as exc:
         errors = [
-            {"row": e.get("row"), "column": e.get("column", ""), "message": registry.error_text(e)}
+            {
+                "row": e.get("row"),
+                "column": e.get("column", ""),
+                "message": spreadsheets.error_text(e),
+            }
             for e in exc.errors
         ]
         rows = []
@@ -313,32 +321,51 @@ def import_check(*, village: Village, by: Any, upload: UploadedFile) -> ImportJo
     return job
 
 
-@transaction.atomic
 def import_confirm(*, job: ImportJob, by: Any) -> ImportJob:
-    """Write every checked camera, or none if any of them is no longer valid."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status != ImportJob.Status.CHECKED or job.errors:
-        raise ValidationError(_("This import cannot be confirmed."))
-    village = job.village
-    written = 0
+    """Write every checked camera, or none if any of them is no longer valid.
+
+    A list of up to ``INLINE_WRITE_MAX_ROWS`` cameras is written now; a longer one is queued
+    (``cameras.tasks.import_run_task``) in the transaction that moves the job to RUNNING, so
+    a second confirmation finds it no longer waiting and queues nothing.
+    """
+    from cameras.tasks import import_run_task
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportJob.Status.CHECKED or job.errors:
+            raise ValidationError(_("This import cannot be confirmed."))
+        job.claim(
+            from_status=ImportJob.Status.CHECKED,
+            to_status=ImportJob.Status.RUNNING,
+            progress=0,
+            confirmed_by=by if getattr(by, "is_authenticated", False) else None,
+        )
+        if len(job.rows) > INLINE_WRITE_MAX_ROWS:
+            enqueue(import_run_task, job)
+            return job
+    return import_run(job=job)
+
+
+def import_run(*, job: ImportJob) -> ImportJob:
+    """Write the cameras of a confirmed job, all or none, reporting the progress.
+
+    A no-op unless the job is RUNNING; the job leaves RUNNING in the transaction that writes
+    the cameras, so a task delivered twice writes once.
+    """
     try:
         with transaction.atomic():
-            for row in job.rows:
-                credentials = crypto.decrypt(row.get("credentials", ""))
-                try:
-                    services.camera_create(
-                        village=village,
-                        by=by,
-                        username=credentials.username,
-                        password=credentials.password,
-                        **{k: v for k, v in _data(row, village).items() if k in services.FIELDS},
-                    )
-                except ValidationError as exc:
-                    raise _RowFailed(row["row"], exc) from exc
-                written += 1
+            locked = (
+                ImportJob.objects.select_for_update(of=("self",))
+                .select_related("village", "confirmed_by", "created_by")
+                .filter(pk=job.pk)
+                .first()
+            )
+            if locked is None or locked.status != ImportJob.Status.RUNNING:
+                return locked or job
+            job = locked
+            _write(job)
     except _RowFailed as failure:
-        job.status = ImportJob.Status.FAILED
-        job.errors = [
+        errors = [
             {"row": failure.row, "column": "", "message": m} for m in failure.error.messages
         ] + [
             {
@@ -347,13 +374,53 @@ def import_confirm(*, job: ImportJob, by: Any) -> ImportJob:
                 "message": _("The registry changed since the check: nothing was written."),
             }
         ]
-        job.save()
+        job.finish(
+            status=ImportJob.Status.FAILED,
+            only_from=[ImportJob.Status.RUNNING],
+            errors=errors,
+            progress=100,
+        )
         return job
-    job.status = ImportJob.Status.DONE
-    job.written = written
-    job.rows = [{k: v for k, v in row.items() if k != "credentials"} for row in job.rows]
-    job.save()
+    except Exception:
+        # Anything else (the time limit, a lost connection): rolled back, nothing written.
+        logger.exception("Camera import %s failed", job.pk)
+        message = _("The import failed: nothing was written. Try again later.")
+        job.finish(
+            status=ImportJob.Status.FAILED,
+            only_from=[ImportJob.Status.RUNNING],
+            errors=[{"row": None, "column": "", "message": message}],
+            progress=100,
+        )
+        return job
+    job.forget_progress()
     return job
+
+
+def _write(job: ImportJob) -> None:
+    """Create the checked cameras and end the job, in the caller's transaction."""
+    village = job.village
+    by = job.confirmed_by or job.created_by
+    total = len(job.rows)
+    for index, row in enumerate(job.rows, start=1):
+        credentials = crypto.decrypt(row.get("credentials", ""))
+        try:
+            services.camera_create(
+                village=village,
+                by=by,
+                username=credentials.username,
+                password=credentials.password,
+                **{k: v for k, v in _data(row, village).items() if k in services.FIELDS},
+            )
+        except ValidationError as exc:
+            raise _RowFailed(row["row"], exc) from exc
+        if index % PROGRESS_EVERY == 0 or index == total:
+            job.report_progress(index, total)
+    job.status = ImportJob.Status.DONE
+    job.written = total
+    job.rows = [{k: v for k, v in row.items() if k != "credentials"} for row in job.rows]
+    job.progress = 100
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "written", "rows", "progress", "finished_at"])
 
 
 class _RowFailed(Exception):
@@ -397,7 +464,7 @@ def _cells(camera: Camera) -> list[Any]:
         "",  # password: never exported
         IMPORTANCE_WORDS.get(camera.importance, camera.importance),
         camera.installed_on,
-        registry.YES_WORD if camera.enabled else registry.NO_WORD,
+        spreadsheets.YES_WORD if camera.enabled else spreadsheets.NO_WORD,
     ]
 
 

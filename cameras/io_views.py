@@ -72,6 +72,7 @@ def camera_import_job(request: HttpRequest, pk: int) -> HttpResponse:
         "cameras/import_job.html",
         {
             "job": job,
+            "progress": job.current_progress,
             "preview": job.rows[:PREVIEW_ROWS],
             "more": max(0, len(job.rows) - PREVIEW_ROWS),
         },

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from households.models import Household, Lane, Village, VillageOwnedQuerySet
+from villageportal.jobs import Job
 
 
 class Status(models.TextChoices):
@@ -292,8 +293,11 @@ class View(models.Model):
         return f"{self.user_name} → {self.camera_name}"
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     """A camera list upload: checked and shown first, written only on confirmation.
+
+    A short list is written during the confirming request, a longer one by a worker, whose
+    progress the job's page shows.
 
     The checked rows are kept as JSON with credentials already encrypted, so nothing secret
     sits in plain text while the job waits.
@@ -301,27 +305,34 @@ class ImportJob(models.Model):
 
     class Status(models.TextChoices):
         CHECKED = "checked", _("Checked, waiting for confirmation")
+        RUNNING = "running", _("Importing")
         DONE = "done", _("Done")
         FAILED = "failed", _("Refused")
         CANCELLED = "cancelled", _("Cancelled")
 
+    ACTIVE_STATUSES = (Status.RUNNING,)
+
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
     original_name = models.CharField(_("file name"), max_length=255)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKED)
     rows = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
     written = models.PositiveIntegerField(default=0)
+    # The cameras are written on this user's behalf, perhaps by a worker after the request.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
 
     objects = VillageOwnedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("camera import")
         verbose_name_plural = _("camera imports")
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.original_name

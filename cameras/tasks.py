@@ -1,9 +1,10 @@
-"""The periodic probe of every enabled camera."""
+"""Background jobs of the camera app: the periodic probe, and writing a long camera list."""
 
 from celery import shared_task
 from django.core.cache import cache
 
-from cameras import conf, status
+from cameras import conf, io, status
+from cameras.models import ImportJob
 
 LOCK = "cameras:probe:running"
 
@@ -18,3 +19,12 @@ def cameras_probe_task() -> dict:
         return status.probe_cameras()
     finally:
         cache.delete(LOCK)
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=28 * 60)
+def import_run_task(job_id: str) -> str:
+    """Write a confirmed camera list; a no-op once the job has left RUNNING, so it may run twice."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None:
+        return ""
+    return io.import_run(job=job).status

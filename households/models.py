@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
+from villageportal.jobs import Job
 
 
 class DivisionType(models.TextChoices):
@@ -558,7 +559,7 @@ class Resident(SoftDeleted):
         return self.full_name
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     """An upload of households and residents: checked first, then written as a job.
 
     The uploaded file is kept only while the job needs it and removed when it ends, whether
@@ -572,6 +573,8 @@ class ImportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    ACTIVE_STATUSES = (Status.CHECKING, Status.RUNNING)
+
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", _("All rows or none")
         VALID_ONLY = "valid", _("Only the valid rows")
@@ -580,15 +583,6 @@ class ImportJob(models.Model):
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="import_jobs", verbose_name=_("village")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="imports/", blank=True)
     original_name = models.CharField(_("file name"), max_length=255)
     mode = models.CharField(
@@ -597,7 +591,6 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.CHECKING
     )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)
     households_written = models.PositiveIntegerField(_("households written"), default=0)
@@ -607,15 +600,9 @@ class ImportJob(models.Model):
 
     objects = VillageOwnedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__lte=100), name="households_importjob_progress_percent"
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import access_object, require_roles
-from households import imports as registry_imports
 from households.models import ImportJob
 from payments import imports
 from payments.imports import PREVIEW_ROWS
 from payments.models import AdoptionImport
 from payments.views import RECORDER_ROLES, recorder_required
+from villageportal import spreadsheets
 
 
 class UploadForm(forms.Form):
@@ -46,7 +46,7 @@ class UploadForm(forms.Form):
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        registry_imports.validate_upload(upload)
+        spreadsheets.validate_upload(upload)
         return upload
 
     def clean_observed_on(self) -> Any:

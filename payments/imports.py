@@ -1,6 +1,6 @@
-"""Import of adoption status from official lists (.xlsx/.csv), on the registry's reader.
+"""Import of adoption status from official lists (.xlsx/.csv), on the shared spreadsheet reader.
 
-The file is read with the registry import's machinery (upload checks, xlsx/csv reader with
+The file is read with ``villageportal.spreadsheets`` (upload checks, xlsx/csv reader with
 the Vietnamese encodings, cell cleaning); its rows name a person by CCCD number or a
 household by its door-plate code or digital address, then one column per item. A check
 stores the parsed rows and every error (row, column, message); confirming queues a background
@@ -15,13 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households import imports as registry_imports
 from households import visibility
 from households.models import Household, ImportJob, Resident
 from payments import services
@@ -35,7 +33,8 @@ from payments.models import (
     Value,
 )
 from payments.population import business_flags
-from villageportal import public_cache
+from villageportal import public_cache, spreadsheets
+from villageportal.jobs import enqueue
 
 MAX_ROWS = 20_000
 MAX_ERRORS = 1000
@@ -116,24 +115,23 @@ class Header:
 def _header(rows: Any) -> tuple[Header, list]:
     seen: list = []
     for number, cells in rows:
-        if registry_imports._blank(cells):
+        if spreadsheets.blank(cells):
             continue
-        keys = [HEADERS.get(registry_imports._key(registry_imports._text(c))) for c in cells]
+        keys = [HEADERS.get(spreadsheets.key(spreadsheets.cell_text(c))) for c in cells]
         if any(keys):
             unknown = [
-                registry_imports._text(c)
+                spreadsheets.cell_text(c)
                 for c, k in zip(cells, keys, strict=True)
                 if k is None
-                and registry_imports._text(c)
-                and registry_imports._key(registry_imports._text(c))
-                not in ("stt", "hoten", "sonha")
+                and spreadsheets.cell_text(c)
+                and spreadsheets.key(spreadsheets.cell_text(c)) not in ("stt", "hoten", "sonha")
             ]
             if unknown:
                 raise ImportRefused(
                     [_("Unknown column “%(header)s”.") % {"header": h} for h in unknown]
                 )
             columns = {k: i for i, k in enumerate(keys) if k}
-            labels = {k: registry_imports._text(cells[i]) for k, i in columns.items()}
+            labels = {k: spreadsheets.cell_text(cells[i]) for k, i in columns.items()}
             if "national_id" not in columns and "household_code" not in columns:
                 raise ImportRefused([_("The list needs a “Số CCCD” column or a “Mã hộ” column.")])
             if not any(k in Item.values for k in columns):
@@ -142,15 +140,15 @@ def _header(rows: Any) -> tuple[Header, list]:
         seen.append(number)
         if len(seen) >= 10:
             break
-    raise ImportRefused([str(registry_imports.MESSAGES["no_header"])])
+    raise ImportRefused([str(spreadsheets.MESSAGES["no_header"])])
 
 
 def _value(item: str, cell: Any) -> str | None:
-    text = registry_imports._text(cell)
+    text = spreadsheets.cell_text(cell)
     if not text:
         return None
     if item == Item.VNEID:
-        value = VNEID_WORDS.get(registry_imports._key(text))
+        value = VNEID_WORDS.get(spreadsheets.key(text))
         if value is None:
             raise ValidationError(
                 _("Write “Mức 2”, “Mức 1” or “Chưa có” for VNeID, not “%(value)s”.")
@@ -158,8 +156,8 @@ def _value(item: str, cell: Any) -> str | None:
             )
         return value
     try:
-        yes = registry_imports._clean_yes_no(cell)
-    except registry_imports.CellError as exc:
+        yes = spreadsheets.clean_yes_no(cell)
+    except spreadsheets.CellError as exc:
         raise ValidationError(
             _("Write “Có” or “Không”, not “%(value)s”.") % {"value": text[:40]}
         ) from exc
@@ -188,7 +186,7 @@ def check(
     # error), asked about all at once after the reading.
     business: list[tuple[int, int, date, list[str], bool]] = []
     try:
-        with registry_imports.open_source(fileobj, name=name, size=size) as source:
+        with spreadsheets.open_source(fileobj, name=name, size=size, header_keys=HEADERS) as source:
             header, _skipped = _header(source.rows)
             if "national_id" in header.columns and not by_national_id:
                 # A role that does not see ID numbers does not look people up by them either:
@@ -216,7 +214,7 @@ def check(
                 if h.digital_address:
                     households[h.digital_address] = h
             for number, cells in source.rows:
-                if registry_imports._blank(cells):
+                if spreadsheets.blank(cells):
                     continue
                 if len(out_rows) + bad_rows > MAX_ROWS:
                     raise ImportRefused([_("The list is too long (at most 20,000 rows).")])
@@ -234,8 +232,8 @@ def check(
                 elif row:
                     row["row"] = number
                     out_rows.append(row)
-    except registry_imports.ImportFileError as exc:
-        raise ImportRefused([registry_imports.error_text(e) for e in exc.errors]) from exc
+    except spreadsheets.ImportFileError as exc:
+        raise ImportRefused([spreadsheets.error_text(e) for e in exc.errors]) from exc
     if business:
         refused = _check_business(business, header, errors)
         bad_rows += len(refused)
@@ -290,8 +288,8 @@ def _check_row(
     cols = header.columns
     problems: list[tuple[str | None, str]] = []
     resident = None
-    national_id = registry_imports._text(_cell(cells, cols.get("national_id")))
-    code = registry_imports._text(_cell(cells, cols.get("household_code")))
+    national_id = spreadsheets.cell_text(_cell(cells, cols.get("national_id")))
+    code = spreadsheets.cell_text(_cell(cells, cols.get("household_code")))
     if national_id:
         resident = residents.get(national_id)
         if resident is None:
@@ -309,8 +307,8 @@ def _check_row(
     observed_on = default_date
     if "date" in cols:
         try:
-            parsed = registry_imports._clean_date(_cell(cells, cols["date"]), today)
-        except registry_imports.CellError:
+            parsed = spreadsheets.clean_date(_cell(cells, cols["date"]), today)
+        except spreadsheets.CellError:
             return [("date", _("The date is not valid or is in the future."))], None, None
         observed_on = parsed or default_date
     entries = []
@@ -377,7 +375,7 @@ def import_check(
     by: Any,
     mode: str = ImportJob.Mode.ALL_OR_NOTHING,
 ) -> AdoptionImport:
-    registry_imports.validate_upload(upload)
+    spreadsheets.validate_upload(upload)
     if mode not in ImportJob.Mode.values:
         mode = ImportJob.Mode.ALL_OR_NOTHING
     try:
@@ -441,25 +439,18 @@ def import_confirm(*, job: AdoptionImport, by: Any, mode: str | None = None) -> 
         job.progress = 0
         job.confirmed_by = by if getattr(by, "is_authenticated", False) else None
         job.save(update_fields=["status", "mode", "progress", "confirmed_by"])
-        job_id = str(job.pk)
-        transaction.on_commit(lambda: import_run_task.delay(job_id))
+        enqueue(import_run_task, job)
     return job
-
-
-def _progress_key(job: AdoptionImport) -> str:
-    return f"payments:import-progress:{job.pk}"
 
 
 def _set_progress(job: AdoptionImport, done: int, total: int) -> None:
     # The rows are written in one transaction: the progress travels through the cache, which
     # the job's page reads while the job runs.
-    cache.set(_progress_key(job), min(99, int(100 * done / max(total, 1))), timeout=3600)
+    job.report_progress(done, max(total, 1))
 
 
 def job_progress(job: AdoptionImport) -> int:
-    if job.status == AdoptionImport.Status.RUNNING:
-        return int(cache.get(_progress_key(job), job.progress))
-    return 100 if job.status == AdoptionImport.Status.DONE else job.progress
+    return 100 if job.status == AdoptionImport.Status.DONE else job.current_progress
 
 
 @dataclass
@@ -578,13 +569,13 @@ def import_run(*, job: AdoptionImport) -> AdoptionImport:
         logger.exception("Adoption import %s failed", job.pk)
         message = _("The import failed: nothing was written. Try again later.")
         failure = [{"row": None, "column": "", "message": message}]
-    cache.delete(_progress_key(job))
+    job.forget_progress()
     if failure:
-        AdoptionImport.objects.filter(pk=job.pk, status=AdoptionImport.Status.RUNNING).update(
+        job.finish(
             status=AdoptionImport.Status.FAILED,
+            only_from=[AdoptionImport.Status.RUNNING],
             errors=failure,
             progress=100,
-            finished_at=timezone.now(),
         )
         job.refresh_from_db()
     return job

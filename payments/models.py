@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, ImportJob, Resident, Village, VillageOwnedQuerySet
+from villageportal.jobs import Job
 
 
 class Item(models.TextChoices):
@@ -291,7 +292,7 @@ class PaymentCode(models.Model):
         return self.shop_name
 
 
-class AdoptionImport(models.Model):
+class AdoptionImport(Job):
     """An official list uploaded for import: checked rows kept until the user confirms."""
 
     class Status(models.TextChoices):
@@ -301,18 +302,12 @@ class AdoptionImport(models.Model):
         FAILED = "failed", _("Refused")
         CANCELLED = "cancelled", _("Cancelled")
 
+    ACTIVE_STATUSES = (Status.RUNNING,)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     village = models.ForeignKey(
         Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     original_name = models.CharField(_("file name"), max_length=255)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     # The registry import's choice, with its words: all rows or none, or only the valid rows.
@@ -327,7 +322,6 @@ class AdoptionImport(models.Model):
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     written = models.PositiveIntegerField(_("observations written"), default=0)
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -336,14 +330,12 @@ class AdoptionImport(models.Model):
         related_name="+",
         verbose_name=_("confirmed by"),
     )
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = VillageOwnedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("adoption import")
         verbose_name_plural = _("adoption imports")
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.original_name

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Lane, Village, VillageOwnedQuerySet
+from villageportal.jobs import Job
 
 # Crockford's base32 without the letters people confuse (I, L, O, U): a code read aloud or
 # typed from the printed text survives a misread 0/O or 1/I when normalised.
@@ -275,7 +276,7 @@ class UnknownScan(models.Model):
         return f"{self.code or '?'} {self.day}: {self.count}"
 
 
-class SheetJob(models.Model):
+class SheetJob(Job):
     """A print-ready PDF of many signs, built by a background job with progress."""
 
     class Status(models.TextChoices):
@@ -283,6 +284,8 @@ class SheetJob(models.Model):
         RUNNING = "running", _("Building")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
 
     class Layout(models.IntegerChoices):
         ONE = 1, _("One sign per A4 page (lane and heritage signs)")
@@ -308,31 +311,15 @@ class SheetJob(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
     )
-    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     total = models.PositiveIntegerField(_("signs"), default=0)
     file = models.FileField(_("file"), upload_to="signsheets/", blank=True)
     error = models.CharField(_("error"), max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = VillageOwnedQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("sign sheet")
         verbose_name_plural = _("sign sheets")
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__lte=100), name="qrsigns_sheetjob_progress_percent"
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -30,6 +30,7 @@ from qrsigns.models import (
 )
 from villageportal import public_cache
 from villageportal.images import clean_image
+from villageportal.jobs import enqueue
 
 KIND_LANE = (Sign.Kind.LANE_START, Sign.Kind.LANE_END)
 KIND_TARGET = {
@@ -349,7 +350,7 @@ def sheet_job_create(
     )
     from qrsigns.tasks import sheet_build_task
 
-    transaction.on_commit(lambda: sheet_build_task.delay(str(job.pk)))
+    enqueue(sheet_build_task, job)
     return job
 
 
@@ -382,10 +383,7 @@ def sheet_build(*, job: SheetJob) -> SheetJob:
     """Build the PDF of a queued job; a no-op for a job that already ran (idempotent)."""
     from qrsigns.printing import sheet_pdf
 
-    claimed = SheetJob.objects.filter(pk=job.pk, status=SheetJob.Status.QUEUED).update(
-        status=SheetJob.Status.RUNNING
-    )
-    if not claimed:
+    if not job.claim(from_status=SheetJob.Status.QUEUED, to_status=SheetJob.Status.RUNNING):
         return SheetJob.objects.get(pk=job.pk)
     job.refresh_from_db()
     signs = _sheet_signs(village_id=job.village_id, kinds=job.kinds, lane=job.lane)
@@ -394,23 +392,15 @@ def sheet_build(*, job: SheetJob) -> SheetJob:
     def progress(done: int, total: int) -> None:
         percent = min(99, done * 100 // max(total, 1))
         if percent >= last[0] + 5:
-            last[0] = percent
-            SheetJob.objects.filter(pk=job.pk).update(progress=percent)
+            last[0] = job.report_progress(done, max(total, 1), store=True)
 
     try:
         pdf = sheet_pdf(list(signs), per_page=job.per_page, progress=progress)
     except Exception as exc:
-        SheetJob.objects.filter(pk=job.pk).update(
-            status=SheetJob.Status.FAILED, error=str(exc)[:255], finished_at=timezone.now()
-        )
+        job.finish(status=SheetJob.Status.FAILED, error=str(exc)[:255])
         raise
     job.file.save(f"bien-qr-{job.pk}.pdf", ContentFile(pdf), save=False)
-    SheetJob.objects.filter(pk=job.pk).update(
-        file=job.file.name,
-        status=SheetJob.Status.DONE,
-        progress=100,
-        finished_at=timezone.now(),
-    )
+    job.finish(status=SheetJob.Status.DONE, file=job.file.name, progress=100)
     job.refresh_from_db()
     return job
 

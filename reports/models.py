@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from villageportal.jobs import Job
+
 
 class CriteriaSet(models.Model):
     """A set of smart-village criteria: national (no province) or a province's own.
@@ -440,7 +442,7 @@ class PeriodEvent(models.Model):
         return f"{self.get_action_display()} · {self.by_name}"
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
     """A report export written in the background, with its progress and the file when done."""
 
     class Status(models.TextChoices):
@@ -448,6 +450,8 @@ class ExportJob(models.Model):
         RUNNING = "running", _("Writing")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.RUNNING)
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "Excel (.xlsx)"
@@ -469,21 +473,16 @@ class ExportJob(models.Model):
     as_of = models.DateField()
     fmt = models.CharField(_("format"), max_length=4, choices=Format.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
-    progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to="reports/exports/", blank=True)
     error = models.CharField(max_length=255, blank=True)
+    # An export belongs to the one who asked for it: it goes with the account.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(Job.Meta):
         constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__lte=100), name="reports_exportjob_progress_percent"
-            ),
+            *Job.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(commune__isnull=False) | Q(province__isnull=False),
                 name="reports_exportjob_has_scope",

@@ -1,15 +1,19 @@
 """Writes of the reports app: criteria sets and versions, attestations, snapshots, periods."""
 
 import calendar
+import io
+import tempfile
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import override
 
 from households.models import Commune, Village
 from reports import engine, frozen
@@ -19,6 +23,7 @@ from reports.models import (
     CriteriaSet,
     CriteriaSetEvent,
     Criterion,
+    ExportJob,
     Indicator,
     PeriodClose,
     PeriodEvent,
@@ -27,6 +32,7 @@ from reports.models import (
 from reports.registry import MEASURES
 from villageportal import public_cache
 from villageportal.images import clean_image
+from villageportal.jobs import enqueue
 
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EVIDENCE_TYPES = {
@@ -416,13 +422,82 @@ def period_reopen(*, period: PeriodClose, reason: str, by: Any) -> PeriodClose:
 
 # Export files ---------------------------------------------------------------------------------
 
+
+def export_create(*, by: Any, **fields: Any) -> ExportJob:
+    """Record an export to write (format, criteria set, date, scope) and queue its writing."""
+    from reports.tasks import export_run_task
+
+    with transaction.atomic():
+        job = ExportJob.objects.create(created_by=by, **fields)
+        enqueue(export_run_task, job)
+    return job
+
+
+def _export_source(job: ExportJob) -> Any:
+    """A closed period's frozen figures, else the figures computed as of the job's date."""
+    from reports import exports
+
+    if job.commune_id:
+        place = f"{job.commune.name}, {job.commune.province.name}"
+        if job.period_id:
+            return exports.for_period(job.period, place=place)
+        villages = Village.objects.filter(commune=job.commune)
+    else:
+        place = job.province.name
+        villages = Village.objects.filter(commune__province=job.province)
+    return exports.live(
+        criteria_set=job.criteria_set, villages=villages, as_of=job.as_of, place=place
+    )
+
+
+def export_run(*, job_id: Any) -> ExportJob | None:
+    """Write an export job's file; a no-op once the job has left PENDING, so it may run twice.
+
+    On an error the job is marked failed and the error raised again, for the worker's log.
+    """
+    from reports import exports
+
+    job = (
+        ExportJob.objects.select_related(
+            "commune__province", "province", "criteria_set", "period__commune"
+        )
+        .filter(pk=job_id)
+        .first()
+    )
+    if job is None or not job.claim(
+        from_status=ExportJob.Status.PENDING, to_status=ExportJob.Status.RUNNING
+    ):
+        return job
+
+    def progress(done: int, total: int) -> None:
+        job.report_progress(done, total, store=True)
+
+    try:
+        with override("vi"), tempfile.TemporaryFile() as handle:
+            source = _export_source(job)
+            if job.fmt == "csv":
+                text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+                exports.write_csv(text, source=source, progress=progress)
+                text.flush()
+                text.detach()
+            else:
+                writer = exports.write_xlsx if job.fmt == "xlsx" else exports.write_pdf
+                writer(handle, source=source, progress=progress)
+            handle.seek(0)
+            name = f"bao-cao-thon-thong-minh-{job.as_of:%Y%m%d}.{job.fmt}"
+            job.file.save(name, File(handle), save=False)
+    except Exception as exc:
+        job.finish(status=ExportJob.Status.FAILED, error=str(exc)[:255])
+        raise
+    job.finish(status=ExportJob.Status.DONE, file=job.file.name, progress=100)
+    return job
+
+
 EXPORT_KEEP_DAYS = 7
 
 
 def exports_purge(*, now: Any = None) -> int:
     """Remove export jobs older than a week, with their files; the count removed."""
-    from reports.models import ExportJob
-
     cutoff = (now or timezone.now()) - timedelta(days=EXPORT_KEEP_DAYS)
     removed = 0
     for job in ExportJob.objects.filter(created_at__lt=cutoff).iterator():

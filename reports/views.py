@@ -41,7 +41,6 @@ from reports.models import (
     PeriodClose,
 )
 from reports.registry import MEASURES
-from reports.tasks import export_run_task
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -768,8 +767,7 @@ def _start_export(request: HttpRequest, **scope: Any) -> HttpResponse:
 
 
 def _queue_export(request: HttpRequest, **fields: Any) -> HttpResponse:
-    job = ExportJob.objects.create(created_by=request.user, **fields)
-    transaction.on_commit(lambda: export_run_task.delay(str(job.pk)))
+    job = services.export_create(by=request.user, **fields)
     return redirect("reports_export_job", pk=job.pk)
 
 
@@ -793,8 +791,7 @@ def province_export(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def export_job(request: HttpRequest, pk: Any) -> HttpResponse:
     job = access.access_export_job(user=request.user, pk=pk)
-    refresh = job.status in (ExportJob.Status.PENDING, ExportJob.Status.RUNNING)
-    return render(request, "reports/export_job.html", {"job": job, "refresh": refresh})
+    return render(request, "reports/export_job.html", {"job": job})
 
 
 @login_required

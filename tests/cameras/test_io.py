@@ -182,3 +182,74 @@ def test_the_export_goes_back_in_and_never_holds_credentials(security_officer, w
         "rtsp://10.20.0.11/s1",
     )
     assert imported.credentials == ""
+
+
+def test_a_long_list_is_written_by_a_background_job_that_shows_its_progress(
+    security_officer, world, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    from cameras.tasks import import_run_task
+
+    monkeypatch.setattr(camera_io, "INLINE_WRITE_MAX_ROWS", 1)
+    client = _client(security_officer)
+    client.post(
+        reverse("camera_import"),
+        {
+            "file": _csv(
+                "Một,Công cộng,,,,,,rtsp://10.20.0.11/s1,mk-1",
+                "Hai,Công cộng,,,,,,rtsp://10.20.0.12/s1,",
+            )
+        },
+    )
+    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(reverse("camera_import_confirm", args=[job.pk]))
+    assert response.status_code == 302 and len(queued) == 1
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.RUNNING and job.confirmed_by == security_officer
+    assert not Camera.objects.exists()
+
+    job.report_progress(1, 2)
+    page = client.get(reverse("camera_import_job", args=[job.pk])).content.decode()
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert '<progress id="progress" max="100" value="50">' in page
+    assert 'data-testid="confirm"' not in page
+    # A second tap while it runs queues nothing and changes nothing.
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        client.post(reverse("camera_import_confirm", args=[job.pk]))
+    assert again == []
+
+    queued[0]()  # the worker (in-process) writes the list
+    job.refresh_from_db()
+    assert (job.status, job.written, job.progress) == (ImportJob.Status.DONE, 2, 100)
+    assert job.finished_at is not None and "credentials" not in job.rows[0]
+    assert set(Camera.objects.values_list("name", flat=True)) == {"Một", "Hai"}
+    page = client.get(reverse("camera_import_job", args=[job.pk])).content.decode()
+    assert 'http-equiv="refresh"' not in page and "<progress" not in page
+
+    # Delivered twice, the task writes once.
+    assert import_run_task(str(job.pk)) == ImportJob.Status.DONE
+    assert Camera.objects.count() == 2
+
+
+def test_a_background_write_that_finds_the_registry_changed_writes_nothing(
+    security_officer, world, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    monkeypatch.setattr(camera_io, "INLINE_WRITE_MAX_ROWS", 1)
+    client = _client(security_officer)
+    client.post(
+        reverse("camera_import"),
+        {
+            "file": _csv(
+                "Một,Công cộng,,,,,,rtsp://10.20.0.11/s1,",
+                "Hai,Công cộng,,,,,,rtsp://10.20.0.12/s1,",
+            )
+        },
+    )
+    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        CameraFactory(village=world.village, name="Hai", stream_url="rtsp://10.20.0.99/s")
+        client.post(reverse("camera_import_confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and job.finished_at is not None
+    assert any("nothing was written" in e["message"] for e in job.errors)
+    assert Camera.objects.count() == 1

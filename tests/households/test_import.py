@@ -15,9 +15,11 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from households import imports
+from households.imports import fileformat
 from households.models import Household, ImportJob, Resident
 from households.tasks import import_check_task, imports_expire_task
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
+from villageportal import spreadsheets
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
@@ -358,7 +360,7 @@ def test_the_templates_hold_the_headers_and_an_example_that_imports(head_client,
 def test_a_large_file_is_checked_by_a_background_job_with_progress(
     head_client, monkeypatch, django_capture_on_commit_callbacks
 ) -> None:
-    monkeypatch.setattr(imports, "INLINE_CHECK_MAX_BYTES", 10)
+    monkeypatch.setattr(imports.jobs, "INLINE_CHECK_MAX_BYTES", 10)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         upload(head_client, csv_bytes(good_rows()), "ho.csv")
     job = last_job()
@@ -411,7 +413,7 @@ def test_the_page_refreshes_itself_while_writing(head_client, world) -> None:
     ],
 )
 def test_relationships_are_read_in_vietnamese(word: str, relationship: str) -> None:
-    assert imports._clean_relationship(word) == relationship
+    assert fileformat.clean_relationship(word) == relationship
 
 
 @pytest.mark.parametrize(
@@ -427,13 +429,13 @@ def test_relationships_are_read_in_vietnamese(word: str, relationship: str) -> N
     ],
 )
 def test_dates_as_people_write_them(value: Any, expected: date | None) -> None:
-    assert imports._clean_date(value, date(2026, 1, 1)) == expected
+    assert spreadsheets.clean_date(value, date(2026, 1, 1)) == expected
 
 
 @pytest.mark.parametrize("value", ["31/02/1990", "1985", 1985, "25/03/85", "03/25/1985"])
 def test_dates_that_are_not(value: Any) -> None:
     with pytest.raises(imports.CellError):
-        imports._clean_date(value, date(2026, 1, 1))
+        spreadsheets.clean_date(value, date(2026, 1, 1))
 
 
 # ---------------------------------------------------------------------------------------

@@ -98,12 +98,12 @@ def test_every_registry_operation_keeps_the_rule(world) -> None:
 
 def test_an_import_checks_each_batch_in_one_statement(world) -> None:
     """The import sets the per-row triggers aside for its transaction and checks batches."""
-    from households.imports import _Writer
+    from households.imports.write import Writer
     from households.models import ImportJob
 
     job = ImportJob.objects.create(village=world.village, original_name="ho.csv")
     headless = HouseholdFactory(village=world.village, lane=world.lane, house_number="77")
-    writer = _Writer(job)
+    writer = Writer(job)
     writer._check_heads([world.household.pk])  # has its head: fine
     with pytest.raises(IntegrityError, match="exactly one head"):
         writer._check_heads([world.household.pk, headless.pk])
