@@ -21,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import access_object, require_roles, roles_in_village, staff_required
 from accounts.access import village_role_required as role_required
-from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
-from households import registry
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
+from households import registry, services
 from households.forms import (
     ChangeHeadForm,
     ConsentForm,
@@ -207,13 +207,13 @@ def household_open(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why you open this record."))
         return redirect("household_detail", pk=household.pk)
-    RecordAccess.objects.create(
-        household=household,
-        user=request.user,
-        user_name=request.user.full_name,
-        role=Role.COMMUNE_OFFICIAL,
-        reason=form.cleaned_data["reason"],
-    )
+    try:
+        services.record_open(
+            household=household, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("household_detail", pk=household.pk)
     opened = request.session.get(OPENED_SESSION_KEY, {})
     until = timezone.now() + timedelta(minutes=OPEN_RECORD_MINUTES)
     opened[str(household.pk)] = until.isoformat()

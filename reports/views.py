@@ -35,13 +35,13 @@ from reports.models import (
     CommuneCriteria,
     CriteriaSet,
     CriteriaSetEvent,
-    Criterion,
     ExportJob,
     Indicator,
     PeriodClose,
 )
 from reports.registry import MEASURES
 from reports.tasks import export_run_task
+from villageportal.forms import form_call
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -369,25 +369,6 @@ def _initial_rows(criteria_set: CriteriaSet) -> list[dict[str, Any]]:
     ]
 
 
-@transaction.atomic
-def _save_rows(criteria_set: CriteriaSet, formset: Any) -> None:
-    criteria_set.criteria.all().delete()
-    by_number: dict[int, Criterion] = {}
-    for order, form in enumerate(formset.forms):
-        data = form.cleaned_data
-        if not data or formset._should_delete_form(form):
-            continue
-        number = data["criterion_number"]
-        if number not in by_number:
-            by_number[number] = Criterion.objects.create(
-                criteria_set=criteria_set, number=number, title=data["criterion_title"].strip()
-            )
-        indicator: Indicator = data["indicator"]
-        indicator.criterion = by_number[number]
-        indicator.order = order
-        indicator.save()
-
-
 def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> HttpResponse:
     scope = {
         "user": request.user,
@@ -399,16 +380,17 @@ def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> Ht
         form = CriteriaSetForm(request.POST, instance=criteria_set, **scope)
         formset = IndicatorFormSet(request.POST, prefix="rows")
         if form.is_valid() and formset.is_valid():
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                if criteria_set is None:
-                    saved.created_by = request.user
-                saved.save()
-                _save_rows(saved, formset)
-                if criteria_set is None:
-                    services.criteria_set_created(criteria_set=saved, by=request.user)
-            messages.success(request, _("The criteria set is saved as a draft."))
-            return redirect("reports_set_detail", pk=saved.pk)
+            deleted = formset.deleted_forms
+            rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and f not in deleted]
+            ok, saved = form_call(
+                form,
+                lambda: services.criteria_set_save(
+                    criteria_set=form.save(commit=False), rows=rows, by=request.user
+                ),
+            )
+            if ok:
+                messages.success(request, _("The criteria set is saved as a draft."))
+                return redirect("reports_set_detail", pk=saved.pk)
         status = 400
     else:
         form = CriteriaSetForm(instance=criteria_set, **scope)
