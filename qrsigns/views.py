@@ -24,6 +24,7 @@ from qrsigns import printing, selectors, services
 from qrsigns.forms import HeritageImageForm, HeritageSiteForm, RetargetForm, SheetForm
 from qrsigns.models import HeritageImage, HeritageSite, SheetJob, Sign, normalise_code
 from qrsigns.public_views import target_url
+from villageportal.charts import bar_chart
 from villageportal.forms import attach_errors, form_page
 
 editor_required = role_required(EDITOR_ROLES)
@@ -142,7 +143,7 @@ def _detail_page(
             "form": form,
             "short_url": printing.short_url(sign),
             "opens": target_url(sign),
-            "chart": selectors.bar_chart(selectors.scans_per_day(village=sign.village, sign=sign)),
+            "chart": bar_chart(selectors.scans_per_day(village=sign.village, sign=sign)),
             "can_edit": _can_edit(request, sign.village),
         },
         status=status,
@@ -222,7 +223,7 @@ def scans(request: HttpRequest) -> HttpResponse:
         "qrsigns/scans.html",
         {
             "village": village,
-            "chart": selectors.bar_chart(selectors.scans_per_day(village=village)),
+            "chart": bar_chart(selectors.scans_per_day(village=village)),
             "top": top,
             "unknown": selectors.unknown_codes(),
         },

@@ -41,6 +41,7 @@ from reports.models import (
 )
 from reports.registry import MEASURES
 from reports.tasks import export_run_task
+from villageportal.charts import sparkline
 from villageportal.forms import form_call
 
 
@@ -58,22 +59,6 @@ def _chosen_set(request: HttpRequest, village: Village | None = None) -> Criteri
     if village is not None:
         return engine.set_for_village(village)
     return CriteriaSet.objects.filter(status=CriteriaSet.Status.IN_USE).first()
-
-
-def sparkline(points: list[float | None], width: int = 120, height: int = 24) -> str:
-    """An SVG polyline's points for a series of percentages or counts."""
-    values = [p for p in points if p is not None]
-    if len(values) < 2:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    step = width / (len(points) - 1)
-    coords = [
-        f"{i * step:.1f},{height - (p - low) / span * height:.1f}"
-        for i, p in enumerate(points)
-        if p is not None
-    ]
-    return " ".join(coords)
 
 
 def _trend_for(report: engine.VillageReport) -> dict[int, dict[str, Any]]:
