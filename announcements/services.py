@@ -150,6 +150,47 @@ def setting_bool(name: str) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
+def announcement_create(
+    *,
+    village: Any,
+    by: Any,
+    lanes: Iterable[Any] = (),
+    groups: Iterable[Group] = (),
+    submit: bool = True,
+    **fields: Any,
+) -> Announcement:
+    """Save a composed announcement with its audience; unless it is a draft, submit it too.
+
+    A refused submission leaves nothing behind: the row is rolled back and the attachment,
+    which the storage wrote on save, is deleted.
+    """
+    lanes, groups = list(lanes), list(groups)
+    household = fields.get("household")
+    if any(lane.village_id != village.pk for lane in lanes) or any(
+        group.village_id != village.pk for group in groups
+    ):
+        raise ValidationError(_("Choose lanes and groups of this village."))
+    if household is not None and household.village_id != village.pk:
+        raise ValidationError(_("Choose a household of this village."))
+    announcement = Announcement(village=village, created_by=by, **fields)
+    # A draft may have no channel yet; the submission checks them.
+    announcement.full_clean(exclude=["channels"])
+    try:
+        with transaction.atomic():
+            announcement.save()
+            announcement.lanes.set(lanes)
+            announcement.groups.set(groups)
+            if submit:
+                announcement = announcement_submit(
+                    announcement=announcement, by=by, at=fields.get("send_at")
+                )
+    except ValidationError:
+        if announcement.attachment:
+            announcement.attachment.delete(save=False)
+        raise
+    return announcement
+
+
 @transaction.atomic
 def announcement_submit(
     *, announcement: Announcement, by: Any, at: datetime | None = None
@@ -821,3 +862,14 @@ def group_save(
     else:
         group.members.set([m for m in members if m.household.village_id == village.pk])
     return group
+
+
+@transaction.atomic
+def group_delete(*, group: Group) -> None:
+    """Remove a group no announcement was addressed to; one in use is kept for the record."""
+    group = Group.objects.select_for_update().get(pk=group.pk)
+    if group.announcements.exists():
+        raise ValidationError(
+            _("Announcements were addressed to this group, so it is kept for the record.")
+        )
+    group.delete()

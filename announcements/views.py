@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,13 +27,10 @@ from announcements.gateways import GATEWAYS, signature_valid
 from announcements.models import Acknowledgement, Announcement, Group, Preference, SpeakerCluster
 from households.models import Lane, Village
 from villageportal.atom import AtomFeed, absolute_url
+from villageportal.forms import error_text, form_call
 
 WRITER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 writer_required = village_role_required(WRITER_ROLES)
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 # Staff -------------------------------------------------------------------------------------------
@@ -76,25 +72,21 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
         if action == "count":
             count = services.audience_count(residents=residents, channels=data["channels"])
         else:
-            announcement = form.save(commit=False)
-            announcement.village = village
-            announcement.created_by = request.user
-            announcement.channels = data["channels"]
-            try:
-                with transaction.atomic():
-                    announcement.save()
-                    form.save_m2m()
-                    if action != "draft":
-                        announcement = services.announcement_submit(
-                            announcement=announcement, by=request.user, at=data.get("send_at")
-                        )
-            except ValidationError as exc:
-                if announcement.attachment:
-                    announcement.attachment.delete(save=False)
-                form.add_error(None, _errors(exc))
-            else:
-                messages.success(request, _status_message(announcement))
-                return redirect("announcement_detail", pk=announcement.pk)
+            fields = {k: v for k, v in data.items() if k not in ("lanes", "groups")}
+            ok, created = form_call(
+                form,
+                lambda: services.announcement_create(
+                    village=village,
+                    by=request.user,
+                    lanes=data.get("lanes") or [],
+                    groups=data.get("groups") or [],
+                    submit=action != "draft",
+                    **fields,
+                ),
+            )
+            if ok:
+                messages.success(request, _status_message(created))
+                return redirect("announcement_detail", pk=created.pk)
     return render(
         request,
         "announcements/announcement_form.html",
@@ -166,7 +158,7 @@ def announcement_submit(request: HttpRequest, pk: int) -> HttpResponse:
         announcement = services.announcement_submit(announcement=announcement, by=request.user)
         messages.success(request, _status_message(announcement))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect("announcement_detail", pk=pk)
 
 
@@ -178,7 +170,7 @@ def announcement_approve(request: HttpRequest, pk: int) -> HttpResponse:
         announcement = services.announcement_approve(announcement=announcement, by=request.user)
         messages.success(request, _status_message(announcement))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect("announcement_detail", pk=pk)
 
 
@@ -196,7 +188,7 @@ def announcement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.success(request, _("The announcement is withdrawn."))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect("announcement_detail", pk=pk)
 
 
@@ -213,7 +205,7 @@ def announcement_correct(request: HttpRequest, pk: int) -> HttpResponse:
                 announcement=announcement, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, _("The correction is being sent to those who got it."))
             return redirect("announcement_detail", pk=correction.pk)
@@ -236,7 +228,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
             try:
                 services.group_save(village=village, **form.cleaned_data)
             except ValidationError as exc:
-                form.add_error("name", _errors(exc))
+                form.add_error("name", error_text(exc))
             else:
                 messages.success(request, _("The group is saved."))
                 return redirect("announcement_group_list")
@@ -259,7 +251,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.group_save(village=group.village, group=group, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error("name", _errors(exc))
+            form.add_error("name", error_text(exc))
         else:
             messages.success(request, _("The group is saved."))
             return redirect("announcement_group_list")
@@ -275,13 +267,11 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a group no announcement was addressed to; one in use is kept for the record."""
     group = access_object(Group.objects, user=request.user, pk=pk)
     require_roles(user=request.user, village=group.village, roles=WRITER_ROLES)
-    if group.announcements.exists():
-        messages.error(
-            request,
-            _("Announcements were addressed to this group, so it is kept for the record."),
-        )
+    try:
+        services.group_delete(group=group)
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
     else:
-        group.delete()
         messages.success(request, _("The group was removed."))
     return redirect("announcement_group_list")
 
@@ -566,7 +556,7 @@ def my_announcement_answer(request: HttpRequest, code: str) -> HttpResponse:
         )
         messages.success(request, _("Thank you, your answer is recorded."))
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
     return redirect("my_announcements")
 
 

@@ -5,7 +5,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from cameras.forms import CameraForm
 from cameras.models import Camera, Status, View
 from households.history import entries_for
 from households.models import Lane
+from villageportal.forms import form_page
 
 PAGE_SIZE = 50
 
@@ -163,79 +163,62 @@ def _history(camera: Camera) -> list[Any]:
 # Writing
 
 
-def _form_page(
-    request: HttpRequest, form: CameraForm, title: str, status: int = 200
-) -> HttpResponse:
-    return render(
-        request, "cameras/camera_form.html", {"form": form, "title": title}, status=status
-    )
-
-
-def _attach(form: CameraForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @require_http_methods(["GET", "POST"])
 @manager_required
 def camera_create(request: HttpRequest) -> HttpResponse:
     village = request.village  # type: ignore[attr-defined]
-    title = _("New camera")
-    if request.method != "POST":
-        return _form_page(request, CameraForm(village=village), title)
-    form = CameraForm(request.POST, village=village)
-    if form.is_valid():
-        try:
-            camera = services.camera_create(
-                village=village,
-                by=request.user,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-                **form.service_data(),
-            )
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            messages.success(request, _("The camera was added."))
-            return redirect("camera_detail", pk=camera.pk)
-    return _form_page(request, form, title, status=400)
+    form = CameraForm(request.POST or None, village=village)
+    return form_page(
+        request,
+        form=form,
+        template="cameras/camera_form.html",
+        title=_("New camera"),
+        perform=lambda data: services.camera_create(
+            village=village,
+            by=request.user,
+            username=data["username"],
+            password=data["password"],
+            **form.service_data(),
+        ),
+        success=lambda camera: reverse("camera_detail", args=[camera.pk]),
+        done=_("The camera was added."),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def camera_edit(request: HttpRequest, pk: int) -> HttpResponse:
     camera = _camera(request, pk, roles=MANAGER_ROLES)
-    title = _("Edit %(name)s") % {"name": camera.name}
-    if request.method != "POST":
+    if request.method == "POST":
+        form = CameraForm(request.POST, village=camera.village, camera=camera)
+    else:
         initial = {name: getattr(camera, name) for name in services.FIELDS}
         initial["username"] = ""
         form = CameraForm(village=camera.village, camera=camera, initial=initial)
-        return _form_page(request, form, title)
-    form = CameraForm(request.POST, village=camera.village, camera=camera)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data.get("clear_credentials"):
-                username, password = "", ""
-            else:
-                username = data["username"] or services.KEEP
-                password = data["password"] or services.KEEP
-            camera = services.camera_update(
-                camera=camera,
-                by=request.user,
-                username=username,
-                password=password,
-                **form.service_data(),
-            )
-        except ValidationError as exc:
-            _attach(form, exc)
+
+    def perform(data: dict[str, Any]) -> Camera:
+        if data.get("clear_credentials"):
+            username, password = "", ""
         else:
-            messages.success(request, _("The camera was saved."))
-            return redirect("camera_detail", pk=camera.pk)
-    return _form_page(request, form, title, status=400)
+            username = data["username"] or services.KEEP
+            password = data["password"] or services.KEEP
+        return services.camera_update(
+            camera=camera,
+            by=request.user,
+            username=username,
+            password=password,
+            **form.service_data(),
+        )
+
+    return form_page(
+        request,
+        form=form,
+        template="cameras/camera_form.html",
+        title=_("Edit %(name)s") % {"name": camera.name},
+        perform=perform,
+        success=lambda saved: reverse("camera_detail", args=[saved.pk]),
+        done=_("The camera was saved."),
+    )
 
 
 @require_POST

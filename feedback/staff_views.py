@@ -28,6 +28,7 @@ from feedback import selectors, services
 from feedback.forms import TextForm, TransitionForm
 from feedback.models import ApiKey, Category, Photo, Report, ResponseTemplate, Status
 from households import visibility
+from villageportal.forms import error_text, form_call
 
 # Who handles reports; the community digital team reads them only.
 HANDLER_ROLES = frozenset(
@@ -138,8 +139,9 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
             original = Report.objects.filter(
                 village=report.village, tracking_code=data["duplicate_of"].strip().upper()
             ).first()
-        try:
-            services.report_transition(
+        ok, _event = form_call(
+            form,
+            lambda: services.report_transition(
                 report=report,
                 to_status=data["status"],
                 by=request.user,
@@ -148,10 +150,9 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 forwarded_on=data["forwarded_on"],
                 duplicate_of=original,
                 result_photo=data["result_photo"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, _("The status was changed."))
             return redirect("feedback_detail", pk=report.pk)
     return _detail(request, report, status=400, transition_form=form)
@@ -163,11 +164,13 @@ def report_reply(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(request, pk, HANDLER_ROLES)
     form = TextForm(request.POST)
     if form.is_valid():
-        try:
-            services.report_reply(report=report, text=form.cleaned_data["text"], by=request.user)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        ok, _reply = form_call(
+            form,
+            lambda: services.report_reply(
+                report=report, text=form.cleaned_data["text"], by=request.user
+            ),
+        )
+        if ok:
             messages.success(request, _("The reply was published."))
             return redirect("feedback_detail", pk=report.pk)
     return _detail(request, report, status=400, reply_form=form)
@@ -200,7 +203,7 @@ def report_assign(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.report_assign(report=report, assignee=assignee, by=request.user)
     except ValidationError as exc:
-        return _detail(request, report, status=400, error=" ".join(exc.messages))
+        return _detail(request, report, status=400, error=error_text(exc))
     messages.success(request, _("The assignment was saved."))
     return redirect("feedback_detail", pk=report.pk)
 
@@ -215,7 +218,7 @@ def report_moderate(request: HttpRequest, pk: int) -> HttpResponse:
             report=report, hidden=hide, reason=request.POST.get("reason", ""), by=request.user
         )
     except ValidationError as exc:
-        return _detail(request, report, status=400, error=" ".join(exc.messages))
+        return _detail(request, report, status=400, error=error_text(exc))
     messages.success(request, _("The report is hidden.") if hide else _("The report is shown."))
     return redirect("feedback_detail", pk=report.pk)
 
@@ -241,7 +244,7 @@ def sender_block(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.sender_block(report=report, reason=request.POST.get("reason", ""), by=request.user)
     except ValidationError as exc:
-        return _detail(request, report, status=400, error=" ".join(exc.messages))
+        return _detail(request, report, status=400, error=error_text(exc))
     messages.success(request, _("Reports from this sender will be refused."))
     return redirect("feedback_detail", pk=report.pk)
 
@@ -281,7 +284,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            error = error_text(exc)
             status = 400
         else:
             if raw_key is None:

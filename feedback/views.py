@@ -21,6 +21,7 @@ from feedback import limits, selectors, services
 from feedback.forms import RateForm, ReportForm, TextForm
 from feedback.models import CODE_ALPHABET, Category, Photo, Report, contact_hash
 from households.models import Lane, Village
+from villageportal.forms import form_call
 from villageportal.inputs import finite_decimal
 
 
@@ -115,18 +116,18 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
                 form.add_error(None, _("Too many reports from this contact. Try again later."))
                 status = 429
             else:
-                try:
-                    report = services.report_submit(
+                ok, report = form_call(
+                    form,
+                    lambda: services.report_submit(
                         village=village,
                         submission=submission,
                         photos=form.cleaned_data.get("photos") or [],
                         user=request.user,
                         sender_hash=ip_digest,
                         contact_hash=contact_digest,
-                    )
-                except ValidationError as exc:
-                    form.add_error(None, exc)
-                else:
+                    ),
+                )
+                if ok:
                     request.session["feedback_last_code"] = report.tracking_code
                     response = redirect(
                         reverse("feedback_sent", kwargs={"code": report.tracking_code})
@@ -288,15 +289,15 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     report = _by_code(code)
     form = RateForm(request.POST)
     if form.is_valid():
-        try:
-            services.report_rate(
+        ok, _rated = form_call(
+            form,
+            lambda: services.report_rate(
                 report=report,
                 satisfied=form.cleaned_data["satisfied"],
                 comment=form.cleaned_data["comment"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+            ),
+        )
+        if ok:
             messages.success(request, _("Thank you for your rating."))
             return redirect("feedback_status", code=code)
     return _status_page(request, report, rate_form=form, status=400)
@@ -307,11 +308,10 @@ def reopen(request: HttpRequest, code: str) -> HttpResponse:
     report = _by_code(code)
     form = TextForm(request.POST)
     if form.is_valid():
-        try:
-            services.report_reopen(report=report, text=form.cleaned_data["text"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        ok, _reopened = form_call(
+            form, lambda: services.report_reopen(report=report, text=form.cleaned_data["text"])
+        )
+        if ok:
             messages.success(request, _("The report is open again."))
             return redirect("feedback_status", code=code)
     return _status_page(request, report, reopen_form=form, status=400)

@@ -1,7 +1,6 @@
 """Staff pages of the household registry: list, household page, forms and operations."""
 
 import json
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,8 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import access_object, require_roles, roles_in_village, staff_required
 from accounts.access import village_role_required as role_required
-from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
-from households import registry
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
+from households import registry, services
 from households.forms import (
     ChangeHeadForm,
     ConsentForm,
@@ -48,6 +47,7 @@ from households.visibility import (
     can_edit,
     resident_fields,
 )
+from villageportal.forms import error_text, form_page
 from villageportal.images import clean_image
 
 editor_required = role_required(EDITOR_ROLES)
@@ -207,13 +207,13 @@ def household_open(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why you open this record."))
         return redirect("household_detail", pk=household.pk)
-    RecordAccess.objects.create(
-        household=household,
-        user=request.user,
-        user_name=request.user.full_name,
-        role=Role.COMMUNE_OFFICIAL,
-        reason=form.cleaned_data["reason"],
-    )
+    try:
+        services.record_open(
+            household=household, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("household_detail", pk=household.pk)
     opened = request.session.get(OPENED_SESSION_KEY, {})
     until = timezone.now() + timedelta(minutes=OPEN_RECORD_MINUTES)
     opened[str(household.pk)] = until.isoformat()
@@ -230,51 +230,15 @@ def household_open(request: HttpRequest, pk: int) -> HttpResponse:
 # Writing
 
 
-def _form_page(
-    request: HttpRequest,
-    *,
-    form: forms.Form,
-    title: str,
-    perform: Callable[[dict[str, Any]], Any],
-    success: Callable[[Any], str],
-    done: str,
-    context: dict[str, Any] | None = None,
-    extra_forms: tuple[forms.Form, ...] = (),
-) -> HttpResponse:
-    """GET shows the form; POST validates, calls the service and redirects, or shows errors."""
-    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
-        try:
-            result = perform(form.cleaned_data)
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(success(result))
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "households/form_page.html",
-        {"form": form, "extra_forms": extra_forms, "title": title, **(context or {})},
-        status=status,
-    )
-
-
-def _attach(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 @require_http_methods(["GET", "POST"])
 @editor_required
 def household_create(request: HttpRequest) -> HttpResponse:
     village = request.village  # type: ignore[attr-defined]
     form = HouseholdForm(request.POST or None, village=village)
     head = ResidentForm(request.POST or None, head=True, prefix="head")
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=form,
         extra_forms=(head,),
         title=_("New household"),
@@ -291,8 +255,9 @@ def household_create(request: HttpRequest) -> HttpResponse:
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
     form = HouseholdForm(request.POST or None, instance=household, village=household.village)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=form,
         title=_("Edit household %(number)s") % {"number": household.house_number},
         perform=lambda data: registry.household_update(
@@ -309,8 +274,9 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def household_status(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
     form = StatusForm(request.POST or None, initial={"status": household.status})
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=form,
         title=_("Status of household %(number)s") % {"number": household.house_number},
         perform=lambda data: registry.household_set_status(
@@ -329,8 +295,9 @@ def household_consent(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(
         request.POST or None, initial={"consent": "1" if household.head_name_public else "0"}
     )
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=form,
         title=_("Consent to show the head's name"),
         perform=lambda data: registry.household_record_consent(
@@ -346,8 +313,9 @@ def household_consent(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=ReasonForm(request.POST or None),
         title=_("Delete household %(number)s") % {"number": household.house_number},
         perform=lambda data: registry.household_delete(
@@ -363,8 +331,9 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_change_head(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=ChangeHeadForm(request.POST or None, household=household),
         title=_("Change the head of household %(number)s") % {"number": household.house_number},
         perform=lambda data: registry.household_change_head(
@@ -380,8 +349,9 @@ def household_change_head(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_split(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=SplitForm(request.POST or None, household=household),
         title=_("Split household %(number)s") % {"number": household.house_number},
         perform=lambda data: registry.household_split(
@@ -402,8 +372,9 @@ def household_split(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=MergeForm(request.POST or None, household=household),
         title=_("Merge household %(number)s into another") % {"number": household.house_number},
         perform=lambda data: registry.household_merge(
@@ -419,8 +390,9 @@ def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
     household = _household(request, pk, EDITOR_ROLES)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=ResidentForm(request.POST or None),
         title=_("Add a member to household %(number)s") % {"number": household.house_number},
         perform=lambda data: registry.resident_add(household=household, by=request.user, **data),
@@ -434,8 +406,9 @@ def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=ResidentForm(request.POST or None, instance=resident, head=resident.is_head),
         title=_("Edit %(name)s") % {"name": resident.full_name},
         perform=lambda data: registry.resident_update(resident=resident, by=request.user, **data),
@@ -449,8 +422,9 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_leave(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=LeaveForm(request.POST or None, resident=resident),
         title=_("%(name)s no longer lives here") % {"name": resident.full_name},
         perform=lambda data: registry.resident_leave(
@@ -466,8 +440,9 @@ def resident_leave(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=MoveForm(request.POST or None, resident=resident),
         title=_("Move %(name)s to another household") % {"name": resident.full_name},
         perform=lambda data: registry.resident_move(
@@ -487,8 +462,9 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=ReasonForm(request.POST or None),
         title=_("Delete the record of %(name)s") % {"name": resident.full_name},
         perform=lambda data: registry.resident_delete(
@@ -556,8 +532,9 @@ def lane_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "geometry": json.dumps(lane.geometry) if lane.geometry else "",
     }
     form = LaneEditForm(request.POST or None, request.FILES or None, initial=initial)
-    return _form_page(
+    return form_page(
         request,
+        template="households/form_page.html",
         form=form,
         title=_("Edit lane %(name)s") % {"name": lane.name},
         perform=lambda data: registry.lane_update(lane=lane, by=request.user, **data),
@@ -609,7 +586,7 @@ def lane_create(request: HttpRequest) -> HttpResponse:
                 sort_order=form.cleaned_data["sort_order"] or 0,
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("The lane was added."))
     else:
@@ -625,7 +602,7 @@ def lane_rename(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         registry.lane_rename(lane=lane, by=request.user, name=request.POST.get("name", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("The lane was renamed."))
     return redirect("lane_list")

@@ -4,9 +4,12 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from households.models import Village
+from accounts.roles import Role
+from households.models import Household, RecordAccess, Village
 
 
 def village_group_name(village_id: Any) -> str:
@@ -81,3 +84,24 @@ def territory_load() -> tuple[int, int]:
         update_fields=["province", "name", "division_type", "codename"],
     )
     return len(provinces), len(communes)
+
+
+@transaction.atomic
+def record_open(*, household: Household, by: Any, reason: str) -> RecordAccess:
+    """Log that a commune official opened a household's personal record, and why.
+
+    The caller has checked the role; the log line keeps the name as it was, so renaming or
+    deleting the account does not rewrite who looked.
+    """
+    access = RecordAccess(
+        household=household,
+        user=by,
+        user_name=by.full_name,
+        role=Role.COMMUNE_OFFICIAL,
+        reason=reason.strip(),
+    )
+    if not access.reason:
+        raise ValidationError({"reason": _("Say why you open this record.")})
+    access.full_clean()
+    access.save()
+    return access

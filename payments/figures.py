@@ -5,7 +5,7 @@ active households), each row annotated with its latest observation of the item o
 the date, counted by village (or by lane) with and without adoption.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -106,6 +106,27 @@ class FigureSpec:
             .annotate(total=Count("pk"), yes=Count("pk", filter=Q(adopted=True)))
         )
         return {row[field]: (row["yes"], row["total"]) for row in rows}
+
+    def series(self, days: Sequence[date], *, village: Any) -> list[tuple[int, int]]:
+        """[(adopted, population)] for one village on each of ``days``, in one query.
+
+        Each day has its own population and latest observations, so each is its own
+        aggregate; UNION ALL sends them together and the database answers once.
+        """
+        parts = [
+            self.annotated(day)
+            .filter(**{self.village_field: village})
+            .order_by()
+            .annotate(point=Value(index))
+            .values("point")
+            .annotate(total=Count("pk"), yes=Count("pk", filter=Q(adopted=True)))
+            .values_list("point", "yes", "total")
+            for index, day in enumerate(days)
+        ]
+        if not parts:
+            return []
+        counts = {point: (yes, total) for point, yes, total in parts[0].union(*parts[1:], all=True)}
+        return [counts.get(index, (0, 0)) for index in range(len(days))]
 
     def _counts_distinct_on(
         self, population: QuerySet, field: str, day: date, villages: Any

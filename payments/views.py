@@ -45,6 +45,7 @@ from payments.models import (
     values_for,
 )
 from payments.population import age_on, with_latest
+from villageportal.charts import percent_line_chart
 
 RECORDER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER, Role.DIGITAL_TEAM})
 recorder_required = village_role_required(RECORDER_ROLES)
@@ -383,37 +384,15 @@ def _spec(code: str) -> Any:
 
 
 def _chart(spec: Any, village: Any, day: date) -> dict[str, Any]:
-    """Monthly points over the year before ``day``, as an SVG polyline."""
-    points = []
-    for months_back in range(12, -1, -1):
-        point_day = day - timedelta(days=round(months_back * 30.44))
-        yes, total = spec.counts(point_day, villages=[village.pk]).get(village.pk, (0, 0))
-        points.append((point_day, yes, total, 100 * yes / total if total else None))
-    width, height, left, top = 600, 200, 40, 10
-    inner_w, inner_h = width - left - 10, height - top - 30
-    coords = []
-    for i, (_day, _yes, _total, pct) in enumerate(points):
-        if pct is None:
-            continue
-        x = left + inner_w * i / (len(points) - 1)
-        y = top + inner_h * (1 - pct / 100)
-        coords.append({"x": round(x, 1), "y": round(y, 1), "pct": round(pct, 1), "day": _day})
-    return {
-        "points": points,
-        "coords": coords,
-        "polyline": " ".join(f"{c['x']},{c['y']}" for c in coords),
-        "width": width,
-        "height": height,
-        "left": left,
-        "top": top,
-        "bottom": top + inner_h,
-        "right": left + inner_w,
-        "grid": [
-            {"y": round(top + inner_h * (1 - p / 100), 1), "label": p} for p in (0, 25, 50, 75, 100)
-        ],
-        "first": points[0][0],
-        "last": points[-1][0],
-    }
+    """Monthly points over the year before ``day``, as an SVG line: one query."""
+    days = [day - timedelta(days=round(months_back * 30.44)) for months_back in range(12, -1, -1)]
+    counts = spec.series(days, village=village.pk)
+    return percent_line_chart(
+        [
+            (d, 100 * yes / total if total else None)
+            for d, (yes, total) in zip(days, counts, strict=True)
+        ]
+    )
 
 
 @require_GET

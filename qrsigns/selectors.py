@@ -156,47 +156,6 @@ def sign_counts(*, village: Village) -> dict[str, int]:
     return counts
 
 
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    day: date
-    count: int
-
-
-def bar_chart(
-    series: list[tuple[date, int]], width: int = 600, height: int = 160
-) -> dict[str, Any]:
-    """Bars for an inline SVG chart (no JavaScript): one per day, scaled to the maximum."""
-    top = max((n for _d, n in series), default=0) or 1
-    gap = 2.0
-    bar_w = (width - gap * (len(series) + 1)) / max(len(series), 1)
-    plot_h = height - 20
-    bars = []
-    for i, (day, n) in enumerate(series):
-        h = plot_h * n / top
-        bars.append(
-            Bar(
-                round(gap + i * (bar_w + gap), 1),
-                round(plot_h - h, 1),
-                round(bar_w, 1),
-                round(h, 1),
-                day,
-                n,
-            )
-        )
-    return {
-        "bars": bars,
-        "width": width,
-        "height": height,
-        "max": top if any(n for _d, n in series) else 0,
-        "total": sum(n for _d, n in series),
-        "axis_y": plot_h,
-    }
-
-
 def decimal_or_none(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value)) if value not in (None, "") else None

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +24,8 @@ from qrsigns import printing, selectors, services
 from qrsigns.forms import HeritageImageForm, HeritageSiteForm, RetargetForm, SheetForm
 from qrsigns.models import HeritageImage, HeritageSite, SheetJob, Sign, normalise_code
 from qrsigns.public_views import target_url
+from villageportal.charts import bar_chart
+from villageportal.forms import attach_errors, form_page
 
 editor_required = role_required(EDITOR_ROLES)
 PAGE_SIZE = 100
@@ -52,10 +55,6 @@ def _site(request: HttpRequest, pk: int, roles: frozenset[str] = EDITOR_ROLES) -
     site = access_object(HeritageSite.objects.select_related("village"), user=request.user, pk=pk)
     require_roles(user=request.user, village=site.village, roles=roles)
     return site
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 # ---------------------------------------------------------------------------------------
@@ -144,7 +143,7 @@ def _detail_page(
             "form": form,
             "short_url": printing.short_url(sign),
             "opens": target_url(sign),
-            "chart": selectors.bar_chart(selectors.scans_per_day(village=sign.village, sign=sign)),
+            "chart": bar_chart(selectors.scans_per_day(village=sign.village, sign=sign)),
             "can_edit": _can_edit(request, sign.village),
         },
         status=status,
@@ -160,8 +159,7 @@ def sign_retarget(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.sign_retarget(sign=sign, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The code now opens the new target."))
             return redirect("qrsigns_sign_detail", code=sign.code)
@@ -225,7 +223,7 @@ def scans(request: HttpRequest) -> HttpResponse:
         "qrsigns/scans.html",
         {
             "village": village,
-            "chart": selectors.bar_chart(selectors.scans_per_day(village=village)),
+            "chart": bar_chart(selectors.scans_per_day(village=village)),
             "top": top,
             "unknown": selectors.unknown_codes(),
         },
@@ -276,7 +274,7 @@ def sheet_create(request: HttpRequest) -> HttpResponse:
                 lane=form.cleaned_data["lane"],
             )
         except ValidationError as exc:
-            form.add_error(None, _errors(exc))
+            attach_errors(form, exc)
         else:
             return redirect("qrsigns_sheet_detail", pk=job.pk)
     return render(
@@ -348,31 +346,16 @@ def heritage_list(request: HttpRequest) -> HttpResponse:
 @editor_required
 def heritage_create(request: HttpRequest) -> HttpResponse:
     village = request.village  # type: ignore[attr-defined]
-    form = HeritageSiteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            site = services.heritage_site_save(
-                village=village, by=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            _attach(form, exc)
-        else:
-            messages.success(request, _("The heritage site was added."))
-            return redirect("qrsigns_heritage_edit", pk=site.pk)
-    return render(
+    return form_page(
         request,
-        "qrsigns/heritage_form.html",
-        {"form": form, "site": None},
-        status=400 if request.method == "POST" else 200,
+        form=HeritageSiteForm(request.POST or None),
+        template="qrsigns/heritage_form.html",
+        title=_("New heritage site"),
+        perform=lambda data: services.heritage_site_save(village=village, by=request.user, **data),
+        success=lambda site: reverse("qrsigns_heritage_edit", args=[site.pk]),
+        done=_("The heritage site was added."),
+        context={"site": None},
     )
-
-
-def _attach(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @require_http_methods(["GET", "POST"])
@@ -388,7 +371,7 @@ def heritage_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     village=site.village, site=site, by=request.user, **form.cleaned_data
                 )
             except ValidationError as exc:
-                _attach(form, exc)
+                attach_errors(form, exc)
             else:
                 messages.success(request, _("The page was saved."))
                 return redirect("qrsigns_heritage_edit", pk=site.pk)
@@ -421,7 +404,7 @@ def heritage_image_add(request: HttpRequest, pk: int) -> HttpResponse:
                 alt_text=form.cleaned_data["alt_text"],
             )
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("The photo was added."))
             return redirect("qrsigns_heritage_edit", pk=site.pk)

@@ -3,6 +3,7 @@
 import calendar
 import io
 import tempfile
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
@@ -110,6 +111,42 @@ def _require_reason(reason: str) -> str:
     if not reason:
         raise ValidationError(_("Give the reason for this change."))
     return reason
+
+
+@transaction.atomic
+def criteria_set_save(
+    *, criteria_set: CriteriaSet, rows: Iterable[dict[str, Any]], by: Any
+) -> CriteriaSet:
+    """Save a draft set and rebuild its criteria and indicators from the edit page's rows.
+
+    Each row has criterion_number, criterion_title and an unsaved indicator, in page order;
+    rows with the same number share one criterion. Only a draft is edited: a set in use keeps
+    what reports were computed with.
+    """
+    created = criteria_set.pk is None
+    if created:
+        criteria_set.created_by = by
+    else:
+        ensure_editable(CriteriaSet.objects.select_for_update().get(pk=criteria_set.pk))
+    criteria_set.save()
+    criteria_set.criteria.all().delete()
+    by_number: dict[int, Criterion] = {}
+    for order, row in enumerate(rows):
+        number = row["criterion_number"]
+        if number not in by_number:
+            title = row["criterion_title"].strip()
+            if not title:
+                raise ValidationError(_("Criterion %(number)s has no title.") % {"number": number})
+            by_number[number] = Criterion.objects.create(
+                criteria_set=criteria_set, number=number, title=title
+            )
+        indicator: Indicator = row["indicator"]
+        indicator.criterion = by_number[number]
+        indicator.order = order
+        indicator.save()
+    if created:
+        criteria_set_created(criteria_set=criteria_set, by=by)
+    return criteria_set
 
 
 def criteria_set_created(*, criteria_set: CriteriaSet, by: Any) -> None:

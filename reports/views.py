@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,12 +34,13 @@ from reports.models import (
     CommuneCriteria,
     CriteriaSet,
     CriteriaSetEvent,
-    Criterion,
     ExportJob,
     Indicator,
     PeriodClose,
 )
 from reports.registry import MEASURES
+from villageportal.charts import sparkline
+from villageportal.forms import form_call
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -57,22 +57,6 @@ def _chosen_set(request: HttpRequest, village: Village | None = None) -> Criteri
     if village is not None:
         return engine.set_for_village(village)
     return CriteriaSet.objects.filter(status=CriteriaSet.Status.IN_USE).first()
-
-
-def sparkline(points: list[float | None], width: int = 120, height: int = 24) -> str:
-    """An SVG polyline's points for a series of percentages or counts."""
-    values = [p for p in points if p is not None]
-    if len(values) < 2:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1
-    step = width / (len(points) - 1)
-    coords = [
-        f"{i * step:.1f},{height - (p - low) / span * height:.1f}"
-        for i, p in enumerate(points)
-        if p is not None
-    ]
-    return " ".join(coords)
 
 
 def _trend_for(report: engine.VillageReport) -> dict[int, dict[str, Any]]:
@@ -368,25 +352,6 @@ def _initial_rows(criteria_set: CriteriaSet) -> list[dict[str, Any]]:
     ]
 
 
-@transaction.atomic
-def _save_rows(criteria_set: CriteriaSet, formset: Any) -> None:
-    criteria_set.criteria.all().delete()
-    by_number: dict[int, Criterion] = {}
-    for order, form in enumerate(formset.forms):
-        data = form.cleaned_data
-        if not data or formset._should_delete_form(form):
-            continue
-        number = data["criterion_number"]
-        if number not in by_number:
-            by_number[number] = Criterion.objects.create(
-                criteria_set=criteria_set, number=number, title=data["criterion_title"].strip()
-            )
-        indicator: Indicator = data["indicator"]
-        indicator.criterion = by_number[number]
-        indicator.order = order
-        indicator.save()
-
-
 def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> HttpResponse:
     scope = {
         "user": request.user,
@@ -398,16 +363,17 @@ def _set_form_page(request: HttpRequest, criteria_set: CriteriaSet | None) -> Ht
         form = CriteriaSetForm(request.POST, instance=criteria_set, **scope)
         formset = IndicatorFormSet(request.POST, prefix="rows")
         if form.is_valid() and formset.is_valid():
-            with transaction.atomic():
-                saved = form.save(commit=False)
-                if criteria_set is None:
-                    saved.created_by = request.user
-                saved.save()
-                _save_rows(saved, formset)
-                if criteria_set is None:
-                    services.criteria_set_created(criteria_set=saved, by=request.user)
-            messages.success(request, _("The criteria set is saved as a draft."))
-            return redirect("reports_set_detail", pk=saved.pk)
+            deleted = formset.deleted_forms
+            rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and f not in deleted]
+            ok, saved = form_call(
+                form,
+                lambda: services.criteria_set_save(
+                    criteria_set=form.save(commit=False), rows=rows, by=request.user
+                ),
+            )
+            if ok:
+                messages.success(request, _("The criteria set is saved as a draft."))
+                return redirect("reports_set_detail", pk=saved.pk)
         status = 400
     else:
         form = CriteriaSetForm(instance=criteria_set, **scope)
