@@ -164,6 +164,9 @@ def _check_resident_unique(resident: Resident) -> None:
             )
 
 
+# The fields staff edit, one declaration per model. The forms (households.forms), the API's
+# write serializers (households.registry_api) and the services below all follow it, so a
+# field cannot be accepted by one of them and silently dropped by another.
 HOUSEHOLD_FIELDS = (
     "lane",
     "house_number",
@@ -188,6 +191,14 @@ RESIDENT_FIELDS = (
 
 
 def _apply(instance: Any, fields: Iterable[str], data: dict[str, Any]) -> None:
+    """Copy the declared ``fields`` given in ``data``; any other key is a programming error."""
+    fields = tuple(fields)
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise TypeError(
+            f"{type(instance).__name__} fields not in the registry's declaration: "
+            f"{', '.join(sorted(unknown))}"
+        )
     for name in fields:
         if name in data:
             setattr(instance, name, data[name])

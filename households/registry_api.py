@@ -134,20 +134,7 @@ class HouseholdField(_ContextRelatedField):
         return Household.objects.visible_to(context["request"].user).alive()
 
 
-RESIDENT_OUTPUT = [
-    "id",
-    "household",
-    "full_name",
-    "gender",
-    "birth_date",
-    "age",
-    "national_id",
-    "phone",
-    "relationship",
-    "is_head",
-    "joined_on",
-    "left_on",
-]
+RESIDENT_OUTPUT = ["id", "household", *registry.RESIDENT_FIELDS, "age", "is_head", "left_on"]
 
 
 class ResidentSerializer(serializers.ModelSerializer):
@@ -174,18 +161,24 @@ class ResidentSerializer(serializers.ModelSerializer):
         return data
 
 
-class ResidentWriteSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150)
-    gender = serializers.ChoiceField(choices=Resident.Gender.choices)
-    birth_date = serializers.DateField(required=False, allow_null=True)
-    national_id = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    relationship = serializers.ChoiceField(choices=Resident.Relationship.choices, required=False)
-    joined_on = serializers.DateField(required=False, allow_null=True)
+class ResidentWriteSerializer(serializers.ModelSerializer):
+    # The editable fields as ``registry.RESIDENT_FIELDS`` declares them.
+    class Meta:
+        model = Resident
+        fields = registry.RESIDENT_FIELDS
+        extra_kwargs = {
+            # Spaces are allowed and removed by the service; it also checks uniqueness.
+            "national_id": {"max_length": 20, "validators": []},
+            "phone": {"max_length": 30},
+        }
+        validators: list[Any] = []
 
 
 class ResidentCreateSerializer(ResidentWriteSerializer):
     household = HouseholdField()
+
+    class Meta(ResidentWriteSerializer.Meta):
+        fields = ("household", *registry.RESIDENT_FIELDS)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -200,21 +193,12 @@ class HouseholdSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "village",
-            "lane",
-            "house_number",
-            "digital_address",
-            "latitude",
-            "longitude",
+            *registry.HOUSEHOLD_FIELDS,
             "status",
             "status_changed_on",
-            "established_on",
-            "is_business",
-            "business_name",
-            "business_kind",
             "head_name_public",
             "consent_recorded_on",
             "public_code",
-            "notes",
             "head",
             "member_count",
         ]
@@ -235,41 +219,32 @@ class HouseholdSerializer(serializers.ModelSerializer):
         return {"full_name": head} if head else None
 
 
-class HouseholdWriteSerializer(serializers.Serializer):
+class HouseholdWriteSerializer(serializers.ModelSerializer):
+    # The editable fields as ``registry.HOUSEHOLD_FIELDS`` declares them.
     lane = LaneField()
-    house_number = serializers.CharField(max_length=20)
-    digital_address = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    latitude = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=7,
-        required=False,
-        allow_null=True,
-        min_value=-90,
-        max_value=90,
-    )
-    longitude = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=7,
-        required=False,
-        allow_null=True,
-        min_value=-180,
-        max_value=180,
-    )
-    established_on = serializers.DateField(required=False, allow_null=True)
-    is_business = serializers.BooleanField(required=False)
-    business_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    business_kind = serializers.ChoiceField(
-        choices=Household.BusinessKind.choices, required=False, allow_blank=True
-    )
-    notes = serializers.CharField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Household
+        fields = registry.HOUSEHOLD_FIELDS
+        extra_kwargs = {
+            "latitude": {"min_value": -90, "max_value": 90},
+            "longitude": {"min_value": -180, "max_value": 180},
+            # The service checks uniqueness, with clearer messages.
+            "digital_address": {"validators": []},
+        }
+        validators: list[Any] = []
 
 
 class VillageRefSerializer(serializers.Serializer):
     village = serializers.UUIDField(error_messages={"invalid": _("Not a valid village id.")})
 
 
-class HouseholdCreateSerializer(VillageRefSerializer, HouseholdWriteSerializer):
+class HouseholdCreateSerializer(HouseholdWriteSerializer):
+    village = serializers.UUIDField(error_messages={"invalid": _("Not a valid village id.")})
     head = ResidentWriteSerializer()
+
+    class Meta(HouseholdWriteSerializer.Meta):
+        fields = ("village", *registry.HOUSEHOLD_FIELDS, "head")
 
 
 class LaneWriteSerializer(serializers.Serializer):
