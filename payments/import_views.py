@@ -17,9 +17,9 @@ from accounts.access import access_object, require_roles
 from households import imports as registry_imports
 from households.models import ImportJob
 from payments import imports
+from payments.access import RECORDER_ROLES, recorder_required
 from payments.imports import PREVIEW_ROWS
 from payments.models import AdoptionImport
-from payments.views import RECORDER_ROLES, recorder_required
 
 
 class UploadForm(forms.Form):
