@@ -523,7 +523,7 @@ def worker_copy(path: str, mode: str) -> dict[str, Any]:
 
     from households.imports import INSERT_TRIGGERS, RELATIONSHIP_WORDS
     from households.models import natural_key
-    from households.registry import fold
+    from villageportal.text import fold
 
     village, head = village_and_head()
     lanes = dict(village.lanes.values_list("name", "pk"))

@@ -40,8 +40,8 @@ from feedback.models import (
 from feedback.photos import ProcessedPhoto
 from feedback.workhours import add_working_hours
 from households.models import Lane, Village
-from households.registry import fold
 from villageportal.public_cache import bump
+from villageportal.text import fold
 
 MAX_PHOTOS = 5
 DEFAULT_CATEGORIES = [

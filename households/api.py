@@ -1,10 +1,8 @@
-import uuid
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -69,12 +67,18 @@ class VillageViewSet(viewsets.ReadOnlyModelViewSet):
         return villages_with_counts(user=self.request.user)
 
 
+class LaneFilterSerializer(serializers.Serializer):
+    village = serializers.UUIDField(
+        required=False,
+        help_text="Only this village's lanes",
+        error_messages={"invalid": _("Not a valid village id.")},
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Lanes of the caller's villages",
-        parameters=[
-            OpenApiParameter("village", OpenApiTypes.UUID, description="Only this village's lanes")
-        ],
+        parameters=[LaneFilterSerializer],
     ),
     retrieve=extend_schema(summary="One lane; 404 when it is not in the caller's villages"),
 )
@@ -126,10 +130,9 @@ class LaneViewSet(
             .alive()
             .order_by("village", "sort_order", "pk")
         )
-        village = self.request.query_params.get("village")
-        if village:
-            try:
-                lanes = lanes.filter(village_id=uuid.UUID(village))
-            except ValueError as exc:
-                raise ValidationError({"village": _("Not a valid village id.")}) from exc
+        if self.action == "list":
+            params = LaneFilterSerializer(data=self.request.query_params)
+            params.is_valid(raise_exception=True)
+            if "village" in params.validated_data:
+                lanes = lanes.filter(village_id=params.validated_data["village"])
         return lanes

@@ -5,7 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import VietnamesePhoneField
 from households.models import Household, Lane, Resident
-from households.registry import clean_digital_address, clean_national_id
+from households.registry import (
+    HOUSEHOLD_FIELDS,
+    RESIDENT_FIELDS,
+    clean_digital_address,
+    clean_national_id,
+)
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -13,18 +18,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household
-        fields = [
-            "lane",
-            "house_number",
-            "digital_address",
-            "latitude",
-            "longitude",
-            "established_on",
-            "is_business",
-            "business_name",
-            "business_kind",
-            "notes",
-        ]
+        fields = HOUSEHOLD_FIELDS
         widgets = {"established_on": DATE_INPUT, "notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, village: Any, **kwargs: Any) -> None:
@@ -44,15 +38,7 @@ class ResidentForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "full_name",
-            "gender",
-            "birth_date",
-            "national_id",
-            "phone",
-            "relationship",
-            "joined_on",
-        ]
+        fields = RESIDENT_FIELDS
         widgets = {"birth_date": DATE_INPUT, "joined_on": DATE_INPUT}
 
     def __init__(self, *args: Any, head: bool = False, **kwargs: Any) -> None:

@@ -30,10 +30,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import access_object, staff_required, village_role_required
 from households import exports, imports
 from households.models import ImportJob
-from households.registry import fold
 from households.selectors import households_filtered
 from households.visibility import EDITOR_ROLES, resident_fields
 from villageportal.inputs import reads_its_upload, refusal_for
+from villageportal.text import fold
 
 editor_required = village_role_required(EDITOR_ROLES)
 

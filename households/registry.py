@@ -8,8 +8,6 @@ the households it touches up to date.
 import functools
 import json
 import re
-import sys
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -24,26 +22,10 @@ from django.utils.translation import gettext as _
 from accounts.phones import normalize_phone
 from households.history import record
 from households.models import Household, Lane, Resident, Village
+from villageportal.text import fold
 
 # ---------------------------------------------------------------------------------------
 # Search
-
-
-@functools.cache
-def _without_marks() -> dict[int, None]:
-    """A ``str.translate`` table that drops every combining mark (built once, in 0.1 s)."""
-    return {c: None for c in range(sys.maxunicode + 1) if unicodedata.combining(chr(c))}
-
-
-_SPACES = re.compile(r"\s+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, without diacritics: "Nguyễn Văn Ân, Ngõ 3" -> "nguyen van an, ngo 3"."""
-    text = (text or "").replace("đ", "d").replace("Đ", "D")
-    if not text.isascii():
-        text = unicodedata.normalize("NFD", text).translate(_without_marks())
-    return _SPACES.sub(" ", text).strip().lower()
 
 
 def search_text(address: Iterable[str], names: Iterable[str]) -> str:
@@ -164,6 +146,9 @@ def _check_resident_unique(resident: Resident) -> None:
             )
 
 
+# The fields staff edit, one declaration per model. The forms (households.forms), the API's
+# write serializers (households.registry_api) and the services below all follow it, so a
+# field cannot be accepted by one of them and silently dropped by another.
 HOUSEHOLD_FIELDS = (
     "lane",
     "house_number",
@@ -188,6 +173,14 @@ RESIDENT_FIELDS = (
 
 
 def _apply(instance: Any, fields: Iterable[str], data: dict[str, Any]) -> None:
+    """Copy the declared ``fields`` given in ``data``; any other key is a programming error."""
+    fields = tuple(fields)
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise TypeError(
+            f"{type(instance).__name__} fields not in the registry's declaration: "
+            f"{', '.join(sorted(unknown))}"
+        )
     for name in fields:
         if name in data:
             setattr(instance, name, data[name])

@@ -1,17 +1,15 @@
 """API of the household registry: the same selectors, services and field policy as the pages."""
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -79,20 +77,64 @@ def _require_editor(request: Request, village_id: Any) -> None:
 # ---------------------------------------------------------------------------------------
 # Serializers
 
-RESIDENT_OUTPUT = [
-    "id",
-    "household",
-    "full_name",
-    "gender",
-    "birth_date",
-    "age",
-    "national_id",
-    "phone",
-    "relationship",
-    "is_head",
-    "joined_on",
-    "left_on",
-]
+
+class _DateField(serializers.DateField):
+    default_error_messages = {"invalid": _("Use the format YYYY-MM-DD.")}
+
+
+class _ContextRelatedField(serializers.PrimaryKeyRelatedField):
+    """An id among the rows that ``rows(context)`` allows, with a translated message."""
+
+    model: type[Any]
+    unknown = _("Unknown record.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        # The queryset only types the id in the schema: ``get_queryset`` decides what is found.
+        super().__init__(queryset=self.model.objects.none(), **kwargs)
+        self.error_messages["does_not_exist"] = self.unknown
+        self.error_messages["incorrect_type"] = self.unknown
+
+    def rows(self, context: dict[str, Any]) -> QuerySet[Any]:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.rows(self.context)
+
+
+class MemberField(_ContextRelatedField):
+    """A current member of ``context["household"]``, other than ``context["resident"]``."""
+
+    model = Resident
+    unknown = _("Not a current member of this household.")
+
+    def rows(self, context: dict[str, Any]) -> QuerySet[Any]:
+        members = Resident.objects.current().filter(household=context["household"])
+        if context.get("resident") is not None:
+            members = members.exclude(pk=context["resident"].pk)
+        return members
+
+
+class LaneField(_ContextRelatedField):
+    """A lane of ``context["village"]``."""
+
+    model = Lane
+    unknown = _("Unknown lane in this village.")
+
+    def rows(self, context: dict[str, Any]) -> QuerySet[Any]:
+        return Lane.objects.alive().filter(village=context["village"])
+
+
+class HouseholdField(_ContextRelatedField):
+    """A household the caller may see."""
+
+    model = Household
+    unknown = _("Unknown household.")
+
+    def rows(self, context: dict[str, Any]) -> QuerySet[Any]:
+        return Household.objects.visible_to(context["request"].user).alive()
+
+
+RESIDENT_OUTPUT = ["id", "household", *registry.RESIDENT_FIELDS, "age", "is_head", "left_on"]
 
 
 class ResidentSerializer(serializers.ModelSerializer):
@@ -119,18 +161,24 @@ class ResidentSerializer(serializers.ModelSerializer):
         return data
 
 
-class ResidentWriteSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150)
-    gender = serializers.ChoiceField(choices=Resident.Gender.choices)
-    birth_date = serializers.DateField(required=False, allow_null=True)
-    national_id = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=30)
-    relationship = serializers.ChoiceField(choices=Resident.Relationship.choices, required=False)
-    joined_on = serializers.DateField(required=False, allow_null=True)
+class ResidentWriteSerializer(serializers.ModelSerializer):
+    # The editable fields as ``registry.RESIDENT_FIELDS`` declares them.
+    class Meta:
+        model = Resident
+        fields = registry.RESIDENT_FIELDS
+        extra_kwargs = {
+            # Spaces are allowed and removed by the service; it also checks uniqueness.
+            "national_id": {"max_length": 20, "validators": []},
+            "phone": {"max_length": 30},
+        }
+        validators: list[Any] = []
 
 
 class ResidentCreateSerializer(ResidentWriteSerializer):
-    household = serializers.IntegerField()
+    household = HouseholdField()
+
+    class Meta(ResidentWriteSerializer.Meta):
+        fields = ("household", *registry.RESIDENT_FIELDS)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -145,21 +193,12 @@ class HouseholdSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "village",
-            "lane",
-            "house_number",
-            "digital_address",
-            "latitude",
-            "longitude",
+            *registry.HOUSEHOLD_FIELDS,
             "status",
             "status_changed_on",
-            "established_on",
-            "is_business",
-            "business_name",
-            "business_kind",
             "head_name_public",
             "consent_recorded_on",
             "public_code",
-            "notes",
             "head",
             "member_count",
         ]
@@ -180,38 +219,32 @@ class HouseholdSerializer(serializers.ModelSerializer):
         return {"full_name": head} if head else None
 
 
-class HouseholdWriteSerializer(serializers.Serializer):
-    lane = serializers.IntegerField()
-    house_number = serializers.CharField(max_length=20)
-    digital_address = serializers.CharField(required=False, allow_blank=True, max_length=32)
-    latitude = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=7,
-        required=False,
-        allow_null=True,
-        min_value=-90,
-        max_value=90,
-    )
-    longitude = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=7,
-        required=False,
-        allow_null=True,
-        min_value=-180,
-        max_value=180,
-    )
-    established_on = serializers.DateField(required=False, allow_null=True)
-    is_business = serializers.BooleanField(required=False)
-    business_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
-    business_kind = serializers.ChoiceField(
-        choices=Household.BusinessKind.choices, required=False, allow_blank=True
-    )
-    notes = serializers.CharField(required=False, allow_blank=True)
+class HouseholdWriteSerializer(serializers.ModelSerializer):
+    # The editable fields as ``registry.HOUSEHOLD_FIELDS`` declares them.
+    lane = LaneField()
+
+    class Meta:
+        model = Household
+        fields = registry.HOUSEHOLD_FIELDS
+        extra_kwargs = {
+            "latitude": {"min_value": -90, "max_value": 90},
+            "longitude": {"min_value": -180, "max_value": 180},
+            # The service checks uniqueness, with clearer messages.
+            "digital_address": {"validators": []},
+        }
+        validators: list[Any] = []
+
+
+class VillageRefSerializer(serializers.Serializer):
+    village = serializers.UUIDField(error_messages={"invalid": _("Not a valid village id.")})
 
 
 class HouseholdCreateSerializer(HouseholdWriteSerializer):
-    village = serializers.UUIDField()
+    village = serializers.UUIDField(error_messages={"invalid": _("Not a valid village id.")})
     head = ResidentWriteSerializer()
+
+    class Meta(HouseholdWriteSerializer.Meta):
+        fields = ("village", *registry.HOUSEHOLD_FIELDS, "head")
 
 
 class LaneWriteSerializer(serializers.Serializer):
@@ -220,37 +253,110 @@ class LaneWriteSerializer(serializers.Serializer):
     sort_order = serializers.IntegerField(required=False, min_value=0)
 
 
-REASON = inline_serializer("Reason", {"reason": serializers.CharField(max_length=255)})
+class ChangeHeadSerializer(serializers.Serializer):
+    new_head = MemberField()
+
+
+class SplitSerializer(serializers.Serializer):
+    members = serializers.ListField(child=MemberField(), allow_empty=False)
+    new_head = MemberField()
+    lane = LaneField(required=False, allow_null=True)
+    house_number = serializers.CharField(max_length=20)
+
+
+class MergeSerializer(serializers.Serializer):
+    target = HouseholdField()
+
+
+class HouseholdStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(Household.Status.choices)
+    on = _DateField(required=False, allow_null=True)
+
+
+class ConsentSerializer(serializers.Serializer):
+    consent = serializers.BooleanField(error_messages={"invalid": _("Answer true or false.")})
+
+
+class ReasonSerializer(serializers.Serializer):
+    # Blank passes here: the service says why a reason is needed.
+    reason = serializers.CharField(max_length=255, allow_blank=True)
+
+
+# Named in the schema by settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].
+MEMBER_RELATIONSHIPS = [
+    c for c in Resident.Relationship.choices if c[0] != Resident.Relationship.HEAD
+]
+
+
+class MoveSerializer(serializers.Serializer):
+    to_household = HouseholdField()
+    relationship = serializers.ChoiceField(
+        MEMBER_RELATIONSHIPS, default=Resident.Relationship.OTHER
+    )
+    new_head = MemberField(required=False, allow_null=True)
+
+
+class LeaveSerializer(serializers.Serializer):
+    on = _DateField(required=False, allow_null=True)
+    new_head = MemberField(required=False, allow_null=True)
+
+
+def _valid(
+    serializer_class: type[serializers.Serializer], data: Any, partial: bool = False, **context: Any
+) -> Any:
+    """The validated input, or a 400 answer with the serializer's messages."""
+    serializer = serializer_class(data=data, partial=partial, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class HouseholdFilterSerializer(serializers.Serializer):
+    """The household list's query parameters: a bad value is a 400, not silently ignored."""
+
+    village = serializers.UUIDField(
+        required=False,
+        help_text="Only this village",
+        error_messages={"invalid": _("Not a valid village id.")},
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Search ignoring case and diacritics: names, house numbers, digital "
+        "addresses, lane names; ID numbers for roles that may see them.",
+    )
+    lane = serializers.IntegerField(required=False, min_value=1, help_text="Lane id")
+    status = serializers.ChoiceField(
+        [*Household.Status.choices, ("all", _("All"))],
+        required=False,
+        help_text="Active by default",
+    )
+    business = serializers.ChoiceField(
+        [("1", _("Yes"))], required=False, help_text="Business households only"
+    )
+    missing = serializers.ChoiceField(
+        [("address", _("Digital address")), ("location", _("Location"))], required=False
+    )
+
+
+class ResidentFilterSerializer(serializers.Serializer):
+    household = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Only this household",
+        error_messages={"invalid": _("A household id.")},
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # Views
 
-FILTER_PARAMETERS = [
-    OpenApiParameter("village", OpenApiTypes.UUID, description="Only this village"),
-    OpenApiParameter(
-        "q",
-        str,
-        description="Search ignoring case and diacritics: names, house numbers, digital "
-        "addresses, lane names; ID numbers for roles that may see them.",
-        examples=[OpenApiExample("Name without diacritics", value="nguyen van an")],
-    ),
-    OpenApiParameter("lane", int, description="Lane id"),
-    OpenApiParameter("status", str, enum=[*Household.Status.values, "all"]),
-    OpenApiParameter("business", str, enum=["1"], description="Business households only"),
-    OpenApiParameter("missing", str, enum=["address", "location"]),
-]
-
-
-def _lane_of(village: Village, lane_id: Any) -> Lane:
-    lane = Lane.objects.alive().filter(village=village, pk=lane_id).first()
-    if lane is None:
-        raise ValidationError({"lane": ["Unknown lane in this village."]})
-    return lane
-
 
 @extend_schema_view(
-    list=extend_schema(summary="Households of the caller's villages", parameters=FILTER_PARAMETERS),
+    list=extend_schema(
+        summary="Households of the caller's villages",
+        parameters=[HouseholdFilterSerializer],
+    ),
     retrieve=extend_schema(summary="One household; 404 when it is not in the caller's villages"),
     create=extend_schema(
         summary="Register a household with its head",
@@ -297,17 +403,16 @@ class HouseholdViewSet(
             .values("n")
         )
         if self.action == "list":
-            village_id = self.request.query_params.get("village")
-            if village_id:
-                village = access_village(user=user, village_id=village_id)
-                households = households_filtered(
-                    user=user,
-                    village=village,
-                    roles=roles_in_village(user=user, village=village),
-                    params=self.request.query_params,
-                )
-            else:
-                households = Household.objects.visible_to(user).active().order_by("pk")
+            params = _valid(HouseholdFilterSerializer, self.request.query_params)
+            village = None
+            if "village" in params:
+                village = access_village(user=user, village_id=params["village"])
+            households = households_filtered(
+                user=user,
+                village=village,
+                roles=roles_in_village(user=user, village=village) if village else frozenset(),
+                params={name: str(value) for name, value in params.items()},
+            )
         else:
             households = Household.objects.visible_to(user).alive()
         head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
@@ -317,12 +422,11 @@ class HouseholdViewSet(
         )
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = HouseholdCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        village = access_village(user=request.user, village_id=values.pop("village"))
+        village_id = _valid(VillageRefSerializer, request.data)["village"]
+        village = access_village(user=request.user, village_id=village_id)
         _require_editor(request, village.pk)
-        values["lane"] = _lane_of(village, values["lane"])
+        values = dict(_valid(HouseholdCreateSerializer, request.data, village=village))
+        del values["village"]
         household = _service(registry.household_create, request, village=village, **values)
         return Response(
             HouseholdSerializer(
@@ -334,11 +438,9 @@ class HouseholdViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         household = self.get_object()
         _require_editor(request, household.village_id)
-        data = HouseholdWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        if "lane" in values:
-            values["lane"] = _lane_of(household.village, values["lane"])
+        values = _valid(
+            HouseholdWriteSerializer, request.data, partial=True, village=household.village
+        )
         _service(registry.household_update, request, household=household, **values)
         return self.retrieve(request, *args, **kwargs)
 
@@ -361,74 +463,35 @@ class HouseholdViewSet(
             ).data
         )
 
-    def _member(self, household: Household, resident_id: Any, field: str) -> Resident:
-        member = Resident.objects.current().filter(household=household, pk=resident_id).first()
-        if member is None:
-            raise ValidationError({field: ["Not a current member of this household."]})
-        return member
-
-    @extend_schema(
-        summary="Make another member the head",
-        request=inline_serializer("ChangeHead", {"new_head": serializers.IntegerField()}),
-    )
+    @extend_schema(summary="Make another member the head", request=ChangeHeadSerializer)
     @action(detail=True, methods=["post"], url_path="change-head")
     def change_head(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         household = self._editable()
-        new_head = self._member(household, request.data.get("new_head"), "new_head")
-        return self._operate(request, registry.household_change_head, new_head=new_head)
+        data = _valid(ChangeHeadSerializer, request.data, household=household)
+        return self._operate(request, registry.household_change_head, new_head=data["new_head"])
 
-    @extend_schema(
-        summary="Some members start a household of their own",
-        request=inline_serializer(
-            "Split",
-            {
-                "members": serializers.ListField(child=serializers.IntegerField()),
-                "new_head": serializers.IntegerField(),
-                "lane": serializers.IntegerField(required=False),
-                "house_number": serializers.CharField(max_length=20),
-            },
-        ),
-    )
+    @extend_schema(summary="Some members start a household of their own", request=SplitSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         household = self._editable()
-        ids = request.data.get("members") or []
-        if not isinstance(ids, list):
-            raise ValidationError({"members": ["A list of member ids."]})
-        members = [self._member(household, i, "members") for i in ids]
-        new_head = self._member(household, request.data.get("new_head"), "new_head")
-        lane = household.lane
-        if request.data.get("lane"):
-            lane = _lane_of(household.village, request.data.get("lane"))
+        data = _valid(SplitSerializer, request.data, household=household, village=household.village)
         return self._operate(
             request,
             registry.household_split,
-            residents=members,
-            new_head=new_head,
-            lane=lane,
-            house_number=str(request.data.get("house_number") or ""),
+            residents=data["members"],
+            new_head=data["new_head"],
+            lane=data.get("lane") or household.lane,
+            house_number=data["house_number"],
         )
 
     @extend_schema(
         summary="Merge this household into another; this one is dissolved",
-        request=inline_serializer("Merge", {"target": serializers.IntegerField()}),
+        request=MergeSerializer,
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         source = self._editable()
-        target = (
-            Household.objects.visible_to(request.user)
-            .alive()
-            .filter(
-                pk=request.data.get("target")
-                if str(request.data.get("target", "")).isdigit()
-                else 0
-            )
-            .first()
-        )
-        if target is None:
-            raise ValidationError({"target": ["Unknown household."]})
-        _require_editor(request, source.village_id)
+        target = _valid(MergeSerializer, request.data, request=request)["target"]
         result = _service(registry.household_merge, request, source=source, target=target)
         return Response(
             HouseholdSerializer(
@@ -436,58 +499,37 @@ class HouseholdViewSet(
             ).data
         )
 
-    @extend_schema(
-        summary="Set the household's status",
-        request=inline_serializer(
-            "HouseholdStatus",
-            {
-                "status": serializers.ChoiceField(Household.Status.choices),
-                "on": serializers.DateField(required=False),
-            },
-        ),
-    )
+    @extend_schema(summary="Set the household's status", request=HouseholdStatusSerializer)
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         self._editable()
-        on = request.data.get("on")
-        try:
-            on = date.fromisoformat(on) if on else None
-        except (TypeError, ValueError) as exc:
-            raise ValidationError({"on": ["Use the format YYYY-MM-DD."]}) from exc
+        data = _valid(HouseholdStatusSerializer, request.data)
         return self._operate(
-            request, registry.household_set_status, status=request.data.get("status"), on=on
+            request, registry.household_set_status, status=data["status"], on=data.get("on")
         )
 
     @extend_schema(
-        summary="Record whether the head's name may be shown publicly",
-        request=inline_serializer("Consent", {"consent": serializers.BooleanField()}),
+        summary="Record whether the head's name may be shown publicly", request=ConsentSerializer
     )
     @action(detail=True, methods=["post"])
     def consent(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         self._editable()
-        value = request.data.get("consent")
-        if not isinstance(value, bool):
-            raise ValidationError({"consent": ["true or false."]})
-        return self._operate(request, registry.household_record_consent, consent=value)
+        data = _valid(ConsentSerializer, request.data)
+        return self._operate(request, registry.household_record_consent, consent=data["consent"])
 
-    @extend_schema(summary="Mark the household deleted, with a reason", request=REASON)
+    @extend_schema(summary="Mark the household deleted, with a reason", request=ReasonSerializer)
     @action(detail=True, methods=["post"])
     def delete(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
-        household = self.get_object()
-        _require_editor(request, household.village_id)
-        _service(
-            registry.household_delete,
-            request,
-            household=household,
-            reason=str(request.data.get("reason") or ""),
-        )
+        household = self._editable()
+        data = _valid(ReasonSerializer, request.data)
+        _service(registry.household_delete, request, household=household, reason=data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Current residents of the caller's villages",
-        parameters=[OpenApiParameter("household", int, description="Only this household")],
+        parameters=[ResidentFilterSerializer],
     ),
     retrieve=extend_schema(summary="One resident; 404 when not in the caller's villages"),
     create=extend_schema(summary="Add a member to a household", request=ResidentCreateSerializer),
@@ -510,25 +552,15 @@ class ResidentViewSet(
             .select_related("household")
             .order_by("household_id", "-is_head", "pk")
         )
-        household = self.request.query_params.get("household")
-        if household:
-            if not household.isdigit():
-                raise ValidationError({"household": ["A household id."]})
-            residents = residents.filter(household_id=int(household))
+        if self.action == "list":
+            params = _valid(ResidentFilterSerializer, self.request.query_params)
+            if "household" in params:
+                residents = residents.filter(household_id=params["household"])
         return residents
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = ResidentCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        household = (
-            Household.objects.visible_to(request.user)
-            .alive()
-            .filter(pk=values.pop("household"))
-            .first()
-        )
-        if household is None:
-            raise ValidationError({"household": ["Unknown household."]})
+        values = dict(_valid(ResidentCreateSerializer, request.data, request=request))
+        household = values.pop("household")
         _require_editor(request, household.village_id)
         resident = _service(registry.resident_add, request, household=household, **values)
         return Response(
@@ -547,96 +579,56 @@ class ResidentViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.partial_update(request, *args, **kwargs)
 
-    def _successor(self, resident: Resident) -> Resident | None:
-        value = self.request.data.get("new_head")
-        if value in (None, ""):
-            return None
-        successor = (
-            Resident.objects.current()
-            .filter(household_id=resident.household_id, pk=value if str(value).isdigit() else 0)
-            .exclude(pk=resident.pk)
-            .first()
-        )
-        if successor is None:
-            raise ValidationError({"new_head": ["Not a current member of this household."]})
-        return successor
-
     @extend_schema(
         summary="Move the person to another household of the same village",
-        request=inline_serializer(
-            "Move",
-            {
-                "to_household": serializers.IntegerField(),
-                "relationship": serializers.ChoiceField(
-                    Resident.Relationship.choices, required=False
-                ),
-                "new_head": serializers.IntegerField(required=False),
-            },
-        ),
+        request=MoveSerializer,
     )
     @action(detail=True, methods=["post"])
     def move(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         resident = self.get_object()
         _require_editor(request, resident.household.village_id)
-        target_id = request.data.get("to_household")
-        target = (
-            Household.objects.visible_to(request.user)
-            .alive()
-            .filter(pk=target_id if str(target_id or "").isdigit() else 0)
-            .first()
+        data = _valid(
+            MoveSerializer,
+            request.data,
+            request=request,
+            household=resident.household,
+            resident=resident,
         )
-        if target is None:
-            raise ValidationError({"to_household": ["Unknown household."]})
-        relationship = request.data.get("relationship") or Resident.Relationship.OTHER
-        if relationship not in Resident.Relationship.values or relationship == "head":
-            raise ValidationError({"relationship": ["Not a valid relationship."]})
         moved = _service(
             registry.resident_move,
             request,
             resident=resident,
-            to_household=target,
-            relationship=relationship,
-            new_head=self._successor(resident),
+            to_household=data["to_household"],
+            relationship=data["relationship"],
+            new_head=data.get("new_head"),
         )
         return Response(ResidentSerializer(moved, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="The person no longer lives in the household",
-        request=inline_serializer(
-            "Leave",
-            {
-                "on": serializers.DateField(required=False),
-                "new_head": serializers.IntegerField(required=False),
-            },
-        ),
+        request=LeaveSerializer,
     )
     @action(detail=True, methods=["post"])
     def leave(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         resident = self.get_object()
         _require_editor(request, resident.household.village_id)
-        on = request.data.get("on")
-        try:
-            on = date.fromisoformat(on) if on else None
-        except (TypeError, ValueError) as exc:
-            raise ValidationError({"on": ["Use the format YYYY-MM-DD."]}) from exc
+        data = _valid(
+            LeaveSerializer, request.data, household=resident.household, resident=resident
+        )
         left = _service(
             registry.resident_leave,
             request,
             resident=resident,
-            on=on,
-            new_head=self._successor(resident),
+            on=data.get("on"),
+            new_head=data.get("new_head"),
         )
         return Response(ResidentSerializer(left, context=self.get_serializer_context()).data)
 
-    @extend_schema(summary="Mark the record deleted, with a reason", request=REASON)
+    @extend_schema(summary="Mark the record deleted, with a reason", request=ReasonSerializer)
     @action(detail=True, methods=["post"])
     def delete(self, request: Request, pk: Any = None, **kwargs: Any) -> Response:
         resident = self.get_object()
         _require_editor(request, resident.household.village_id)
-        _service(
-            registry.resident_delete,
-            request,
-            resident=resident,
-            reason=str(request.data.get("reason") or ""),
-        )
+        data = _valid(ReasonSerializer, request.data)
+        _service(registry.resident_delete, request, resident=resident, reason=data["reason"])
         return Response(status=status.HTTP_204_NO_CONTENT)

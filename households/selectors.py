@@ -1,16 +1,17 @@
 """Reads of the territory and the registry that depend on who asks."""
 
 import re
+from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
-from accounts.roles import STAFF_ROLES
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
 from households.models import Household, Lane, Resident, Village
-from households.registry import fold
 from households.visibility import can_search_names, can_search_national_id
+from villageportal.text import fold
 
 
 def _count(queryset: QuerySet, village_lookup: str = "village") -> Coalesce:
@@ -46,7 +47,7 @@ FILTERS = ("q", "lane", "status", "business", "missing")
 
 
 def households_filtered(
-    *, user: Any, village: Village, roles: frozenset[str], params: Mapping[str, str]
+    *, user: Any, village: Village | None, roles: frozenset[str], params: Mapping[str, str]
 ) -> QuerySet[Household]:
     """The staff household list of ``village``: search and filters from ``params``.
 
@@ -55,13 +56,19 @@ def households_filtered(
     ID numbers, for roles that may see them. ``lane`` (id), ``status`` (a status value or
     "all"; active by default), ``business`` ("1"), ``missing`` ("address" or "location").
     Invalid values are ignored rather than failing the page.
+
+    With ``village`` None the list covers every village the user may see, and what ``q``
+    matches in each village follows the user's roles there (``roles`` is then unused).
     """
-    households = (
-        Household.objects.visible_to(user)
-        .alive()
-        .filter(village=village)
-        .select_related("lane")
-        .order_by("lane__sort_order", "lane__name", "house_number_key", "pk")
+    households = Household.objects.visible_to(user).alive().select_related("lane")
+    if village is not None:
+        households = households.filter(village=village)
+    households = households.order_by(
+        *(() if village is not None else ("village_id",)),
+        "lane__sort_order",
+        "lane__name",
+        "house_number_key",
+        "pk",
     )
     status = params.get("status") or Household.Status.ACTIVE
     if status in Household.Status.values:
@@ -77,13 +84,56 @@ def households_filtered(
     elif missing == "location":
         households = households.filter(Q(latitude__isnull=True) | Q(longitude__isnull=True))
     query = (params.get("q") or "").strip()[:100]
-    if query:
-        households = households.filter(
-            _search_condition(query, village=village, roles=roles, superuser=user.is_superuser)
+    if not query:
+        return households
+    superuser = user.is_superuser
+    if village is not None:
+        groups = {(village.pk,): roles}
+    elif superuser:
+        groups = {None: frozenset()}
+    else:
+        groups = _villages_by_search_rights(user)
+    condition = Q(pk__in=[])
+    names_everywhere = True
+    for village_ids, group_roles in groups.items():
+        found = _search_condition(
+            query, village_ids=village_ids, roles=group_roles, superuser=superuser
         )
-        if can_search_names(roles, superuser=user.is_superuser):
-            households = _best_matches_first(households, query)
+        if village_ids is not None:
+            found &= Q(village_id__in=village_ids)
+        condition |= found
+        names_everywhere &= can_search_names(group_roles, superuser=superuser)
+    households = households.filter(condition)
+    if names_everywhere:
+        households = _best_matches_first(households, query)
     return households
+
+
+def _villages_by_search_rights(user: Any) -> dict[tuple[Any, ...], frozenset[str]]:
+    """The user's villages grouped by what a search may match there, with a group's roles.
+
+    Roles as ``accounts.access.roles_in_village`` counts them, in two queries for all villages.
+    """
+    by_village: dict[Any, set[str]] = defaultdict(set)
+    by_commune: dict[Any, set[str]] = defaultdict(set)
+    for role, village_id, commune_id in user.memberships.values_list(
+        "role", "village_id", "commune_id"
+    ):
+        if village_id is not None:
+            by_village[village_id].add(role)
+        elif commune_id is not None and role in COMMUNE_ROLES:
+            by_commune[commune_id].add(role)
+    if by_commune:
+        for village_id, commune_id in Village.objects.filter(commune_id__in=by_commune).values_list(
+            "pk", "commune_id"
+        ):
+            by_village[village_id] |= by_commune[commune_id]
+    grouped: dict[tuple[bool, bool], tuple[list[Any], frozenset[str]]] = {}
+    for village_id, village_roles in by_village.items():
+        key = (can_search_names(village_roles), can_search_national_id(village_roles))
+        ids, _roles = grouped.setdefault(key, ([], frozenset(village_roles)))
+        ids.append(village_id)
+    return {tuple(ids): group_roles for ids, group_roles in grouped.values()}
 
 
 def search_words(query: str) -> list[str]:
@@ -122,7 +172,9 @@ def _best_matches_first(households: QuerySet[Household], query: str) -> QuerySet
     return households.annotate(search_rank=rank).order_by("search_rank", *ordering)
 
 
-def _search_condition(query: str, *, village: Village, roles: frozenset[str], superuser: bool) -> Q:
+def _search_condition(
+    query: str, *, village_ids: tuple[Any, ...] | None, roles: frozenset[str], superuser: bool
+) -> Q:
     if not can_search_names(roles, superuser=superuser):
         return _search_without_names(query)
     words = search_words(query)
@@ -139,9 +191,9 @@ def _search_condition(query: str, *, village: Village, roles: frozenset[str], su
         and len(digits) >= len(query.replace(" ", "")) - 1
         and (can_search_national_id(roles, superuser=superuser))
     ):
-        by_id = Resident.objects.alive().filter(
-            household__village=village, national_id__startswith=digits
-        )
+        by_id = Resident.objects.alive().filter(national_id__startswith=digits)
+        if village_ids is not None:
+            by_id = by_id.filter(household__village_id__in=village_ids)
         return text | Q(pk__in=by_id.values("household_id"))
     return text
 

@@ -13,35 +13,21 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts.access import access_village, require_roles, villages_visible_to
+from accounts.access import access_village, villages_visible_to
 from households.models import Household, Resident
 from payments import services, vietqr
+from payments.access import RECORDER_ROLES, access_household
 from payments.figures import SPECS
 from payments.models import Item, Method, Observation, PaymentCode, Reason, Value, Visit
-from payments.views import RECORDER_ROLES
 
 
 def _raise(exc: DjangoValidationError) -> None:
     raise ValidationError({"non_field_errors": exc.messages}) from exc
-
-
-def _household_for_write(request: Request, pk: Any) -> Household:
-    household = (
-        Household.objects.visible_to(request.user, RECORDER_ROLES)
-        .alive()
-        .select_related("village")
-        .filter(pk=pk)
-        .first()
-    )
-    if household is None:
-        raise NotFound
-    require_roles(user=request.user, village=household.village, roles=RECORDER_ROLES)
-    return household
 
 
 class EntrySerializer(serializers.Serializer):
@@ -154,7 +140,7 @@ class VisitViewSet(
         data = VisitWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        household = _household_for_write(request, values["household"])
+        household = access_household(user=request.user, pk=values["household"])
         try:
             outcome = services.adoption_record(
                 household=household,
@@ -215,7 +201,7 @@ class ObservationViewSet(
         data = ObservationWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        household = _household_for_write(request, values["household"])
+        household = access_household(user=request.user, pk=values["household"])
         try:
             outcome = services.adoption_record(
                 household=household,
@@ -357,7 +343,9 @@ class PaymentCodeViewSet(
             user=request.user, village_id=values["village_id"], roles=RECORDER_ROLES
         )
         household_id = values.get("household_id")
-        household = None if household_id is None else _household_for_write(request, household_id)
+        household = (
+            None if household_id is None else access_household(user=request.user, pk=household_id)
+        )
         try:
             code = services.payment_code_create(
                 village=village,

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import access_object, require_roles
 from households.models import ImportJob
 from payments import imports
+from payments.access import RECORDER_ROLES, recorder_required
 from payments.imports import PREVIEW_ROWS
 from payments.models import AdoptionImport
-from payments.views import RECORDER_ROLES, recorder_required
 from villageportal import spreadsheets
 
 

@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import access_object, require_roles
 from households.models import Household
 from payments import services, vietqr
+from payments.access import access_payment_code, recorder_required
 from payments.models import PaymentCode
-from payments.views import RECORDER_ROLES, recorder_required
 from villageportal.pdf import VIETNAMESE_FONTS as FONTS
 
 
@@ -62,14 +61,6 @@ class AmountForm(forms.Form):
 
     def clean_purpose(self) -> str:
         return vietqr.clean_purpose(self.cleaned_data.get("purpose", ""))
-
-
-def _code(request: HttpRequest, pk: int) -> PaymentCode:
-    code = access_object(
-        PaymentCode.objects.select_related("village", "household__lane"), user=request.user, pk=pk
-    )
-    require_roles(user=request.user, village=code.village, roles=RECORDER_ROLES)
-    return code
 
 
 def _payload(code: PaymentCode, params: Any) -> tuple[str | None, AmountForm]:
@@ -130,7 +121,7 @@ def code_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def code_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    code = _code(request, pk)
+    code = access_payment_code(user=request.user, pk=pk)
     text, form = _payload(code, request.GET)
     query = request.GET.urlencode() if text else ""
     return render(
@@ -150,7 +141,7 @@ def code_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _image(request: HttpRequest, pk: int) -> tuple[PaymentCode, str | None, AmountForm]:
-    code = _code(request, pk)
+    code = access_payment_code(user=request.user, pk=pk)
     text, form = _payload(code, request.GET)
     return code, text, form
 

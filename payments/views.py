@@ -26,14 +26,13 @@ from accounts.access import (
     access_object,
     require_roles,
     staff_required,
-    village_role_required,
     villages_visible_to,
 )
-from accounts.roles import Role
 from households.models import Household, Lane, Resident
 from households.selectors import households_filtered
 from households.visibility import NAME_ROLES
 from payments import camera_link, services
+from payments.access import RECORDER_ROLES, access_household, recorder_required
 from payments.figures import SPEC_BY_CODE, SPECS, village_rows
 from payments.models import (
     RESIDENT_ITEMS,
@@ -47,19 +46,9 @@ from payments.models import (
 from payments.population import age_on, with_latest
 from villageportal.charts import percent_line_chart
 
-RECORDER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER, Role.DIGITAL_TEAM})
-recorder_required = village_role_required(RECORDER_ROLES)
 WORK_LISTS = ("vneid_level2_14plus", "epayment_working_age", "cashless_business")
 PAGE_SIZE = 100
 CODE_IN_TEXT = re.compile(r"[A-Za-z0-9_-]{6,16}")
-
-
-def _household(request: HttpRequest, pk: int) -> Household:
-    household = access_object(
-        Household.objects.alive().select_related("lane", "village"), user=request.user, pk=pk
-    )
-    require_roles(user=request.user, village=household.village, roles=RECORDER_ROLES)
-    return household
 
 
 def _as_of(request: HttpRequest) -> date:
@@ -287,7 +276,7 @@ def _value_label(value: str) -> str:
 @require_GET
 @login_required
 def checklist(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk)
+    household = access_household(user=request.user, pk=pk)
     return render(request, "payments/checklist.html", _checklist_context(request, household))
 
 
@@ -314,7 +303,7 @@ def _entries_from_post(request: HttpRequest, household: Household) -> list[servi
 @require_POST
 @login_required
 def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk)
+    household = access_household(user=request.user, pk=pk)
     errors: list[str] = []
     try:
         token = uuid.UUID(request.POST.get("token", ""))

@@ -19,11 +19,24 @@ def _private(name: str) -> bool:
     return name.startswith("_") and not name.startswith("__")
 
 
+def _source(module: str) -> Path | None:
+    """The module's file, found without importing it (a package may need Django's apps)."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    base = Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def _violations(module: str, roots: set[str]) -> list[tuple[int, str]]:
-    spec = importlib.util.find_spec(module)
-    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+    path = _source(module)
+    if path is None:
         return []
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"), filename=spec.origin)
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     own = module.split(".")[0]
     foreign: dict[str, str] = {}  # local name -> the other package's dotted name it stands for
     found: list[tuple[int, str]] = []

@@ -285,7 +285,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     # One name for a choice set used by several fields.
-    "ENUM_NAME_OVERRIDES": {"AdoptionItemEnum": "payments.models.Item"},
+    "ENUM_NAME_OVERRIDES": {
+        "AdoptionItemEnum": "payments.models.Item",
+        "RelationshipEnum": "households.models.Resident.Relationship",
+        "MemberRelationshipEnum": "households.registry_api.MEMBER_RELATIONSHIPS",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

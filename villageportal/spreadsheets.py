@@ -34,8 +34,8 @@ from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
 
-from households.registry import fold as _registry_fold
 from villageportal.inputs import has_forbidden_characters
+from villageportal.text import fold as _plain_fold
 
 # ---------------------------------------------------------------------------------------
 # Messages
@@ -296,7 +296,7 @@ def _csv_encoding(fileobj: IO[bytes]) -> str:
 # Comparing words
 
 
-fold = lru_cache(maxsize=8192)(_registry_fold)
+fold = lru_cache(maxsize=8192)(_plain_fold)
 fold.__doc__ = """Lower-case, without diacritics (cached): "Ngõ Đình" -> "ngo dinh"."""
 
 

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from households.models import Commune, Household, Lane, Resident, Village, natural_key
-from households.registry import fold
+from villageportal.text import fold
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,9 @@ import json
 import pytest
 from django.test import Client
 
+from accounts.roles import Role
 from households.models import Household, Resident
+from tests.factories import membership
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("enforce_head_check")]
 
@@ -171,3 +173,70 @@ def test_api_writes_are_attributed_in_the_history(officer, world) -> None:
     event = world.household.events.filter(notes="Ghi chú mới").select_related("pgh_context").get()
     assert event.pgh_context.metadata["user"] == officer.pk
     assert event.pgh_context.metadata["source"] == "api"
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["results"]]
+
+
+def test_list_filters_apply_without_a_village(officer, world) -> None:
+    from households.registry import households_reindex
+
+    households_reindex([world.household.pk])
+    client = _api(officer)
+    assert _ids(client.get("/api/v1/households/", {"q": "zzzzqq"})) == []
+    assert _ids(client.get("/api/v1/households/", {"q": "nguyen van an"})) == [world.household.pk]
+    assert _ids(client.get("/api/v1/households/", {"lane": world.lane.pk})) == [world.household.pk]
+    assert _ids(client.get("/api/v1/households/", {"missing": "location", "business": "1"})) == []
+    other_lane = world.other_village.lanes.get()
+    assert _ids(client.get("/api/v1/households/", {"lane": other_lane.pk})) == []
+
+
+def test_a_search_over_all_villages_follows_the_role_in_each(officer, world) -> None:
+    """Names are searched only where the caller's role there may see names."""
+    from households.registry import households_reindex
+
+    membership(officer, Role.COMMUNE_OFFICIAL, world.other_village)
+    households_reindex(Household.objects.values_list("pk", flat=True))
+    client = _api(officer)
+    assert _ids(client.get("/api/v1/households/", {"q": "ho van khac"})) == []
+    assert _ids(client.get("/api/v1/households/", {"q": "nguyen van an"})) == [world.household.pk]
+    everything = _ids(client.get("/api/v1/households/"))
+    assert len(everything) == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    [
+        ({"village": "not-a-uuid"}, "village", "Mã thôn không hợp lệ."),
+        ({"status": "bogus"}, "status", "không phải là một lựa chọn hợp lệ"),
+        ({"lane": "abc"}, "lane", "Cần một số nguyên hợp lệ."),
+        ({"missing": "everything"}, "missing", "không phải là một lựa chọn hợp lệ"),
+    ],
+)
+def test_a_filter_that_cannot_be_applied_is_a_400_in_vietnamese(
+    officer, world, params, field, message
+) -> None:
+    response = _api(officer).get("/api/v1/households/", params)
+    assert response.status_code == 400, response.content
+    assert message in response.json()[field][0]
+
+
+def test_action_input_is_validated_with_vietnamese_messages(officer, world) -> None:
+    client = _api(officer)
+    url = f"/api/v1/households/{world.household.pk}"
+    stranger = Resident.objects.exclude(household=world.household).first()
+    cases = [
+        ("change-head", {"new_head": stranger.pk}, "new_head", "hiện không phải thành viên"),
+        ("status", {"status": "inactive", "on": "hôm qua"}, "on", "NNNN-TT-NN"),
+        ("consent", {"consent": "maybe"}, "consent", "true"),
+        ("merge", {"target": "x"}, "target", "Không tìm thấy hộ gia đình."),
+        ("split", {"members": 3, "new_head": 1, "house_number": "9"}, "members", "danh sách"),
+    ]
+    for path, payload, field, message in cases:
+        response = _post(client, f"{url}/{path}/", payload)
+        assert response.status_code == 400, (path, response.content)
+        assert message in str(response.json()[field]), (path, response.json())
+    world.household.refresh_from_db()
+    assert world.household.status == Household.Status.ACTIVE
