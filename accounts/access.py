@@ -124,7 +124,7 @@ def village_role_required(
         @wraps(view)
         @login_required
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            village = request.village  # type: ignore[attr-defined]
+            village = current_village_or_none(request)
             if village is None:
                 raise PermissionDenied
             require_roles(user=request.user, village=village, roles=roles)

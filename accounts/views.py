@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
-from accounts.access import access_object, village_role_required
+from accounts.access import access_object, current_village, village_role_required
 from accounts.authn import may_hold_api_token
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.models import ApiToken, Invitation
@@ -38,7 +38,7 @@ def village_switch(request: HttpRequest) -> HttpResponse:
 
 
 def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 200) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     invitations = (
         Invitation.objects.visible_to(request.user)
         .filter(Q(village=village) | Q(commune=village.commune))
@@ -55,14 +55,14 @@ def _invitation_page(request: HttpRequest, form: InvitationForm, status: int = 2
 @require_GET
 @inviter_required
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    roles = services.invitable_roles(user=request.user, village=request.village)  # type: ignore[attr-defined]
+    roles = services.invitable_roles(user=request.user, village=current_village(request))
     return _invitation_page(request, InvitationForm(roles=roles))
 
 
 @require_POST
 @inviter_required
 def invitation_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     roles = services.invitable_roles(user=request.user, village=village)
     form = InvitationForm(request.POST, roles=roles)
     if not form.is_valid():

@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import access_object, require_roles, staff_required, village_role_required
+from accounts.access import (
+    access_object,
+    current_village,
+    require_roles,
+    staff_required,
+    village_role_required,
+    village_roles,
+)
 from accounts.roles import Role
 from announcements import selectors, services, speakers
 from announcements.forms import (
@@ -39,21 +46,21 @@ writer_required = village_role_required(WRITER_ROLES)
 @staff_required
 @require_GET
 def announcement_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     announcements = selectors.announcements_for_staff(user=request.user, village=village)[:100]
     return render(
         request,
         "announcements/announcement_list.html",
         {
             "announcements": announcements,
-            "can_write": bool(request.village_roles & WRITER_ROLES) or request.user.is_superuser,  # type: ignore[attr-defined]
+            "can_write": bool(village_roles(request) & WRITER_ROLES) or request.user.is_superuser,
         },
     )
 
 
 @writer_required
 def announcement_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     available = services.available_channels()
     form = AnnouncementForm(
         request.POST or None, request.FILES or None, village=village, available=available
@@ -106,7 +113,7 @@ def _status_message(announcement: Announcement) -> str:
 @require_GET
 def announcement_audience(request: HttpRequest) -> JsonResponse:
     """The live recipient count of the compose page."""
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     audience = request.GET.get("audience", Announcement.Audience.VILLAGE)
     if audience not in Announcement.Audience.values:
         return JsonResponse({"error": _("Unknown audience.")}, status=400)
@@ -129,7 +136,7 @@ def announcement_audience(request: HttpRequest) -> JsonResponse:
 @require_GET
 def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     announcement = access_object(Announcement.objects, user=request.user, pk=pk)
-    roles = request.village_roles  # type: ignore[attr-defined]
+    roles = village_roles(request)
     return render(
         request,
         "announcements/announcement_detail.html",
@@ -218,8 +225,8 @@ def announcement_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def group_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
-    can_write = bool(request.village_roles & WRITER_ROLES) or request.user.is_superuser  # type: ignore[attr-defined]
+    village = current_village(request)
+    can_write = bool(village_roles(request) & WRITER_ROLES) or request.user.is_superuser
     form = GroupForm(request.POST or None, village=village)
     if request.method == "POST":
         if not can_write:
@@ -278,8 +285,8 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 def speaker_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
-    can_write = bool(request.village_roles & WRITER_ROLES) or request.user.is_superuser  # type: ignore[attr-defined]
+    village = current_village(request)
+    can_write = bool(village_roles(request) & WRITER_ROLES) or request.user.is_superuser
     form = SpeakerClusterForm(request.POST or None, village=village)
     new_key = None
     if request.method == "POST":

@@ -307,6 +307,7 @@ def main() -> None:
     from django.contrib.sessions.backends.signed_cookies import SessionStore
     from django.test import RequestFactory
 
+    from accounts.access import set_current_village
     from reports.views import commune_report
 
     admin = User(email="bench@example.com", full_name="Bench", is_superuser=True, is_active=True)
@@ -315,7 +316,7 @@ def main() -> None:
     for n in range(args.runs + 1):
         request = RequestFactory().get(url)
         request.user = admin
-        request.village = None
+        set_current_village(request, None)
         request.session = SessionStore()
         request._messages = FallbackStorage(request)
         start = time.perf_counter()

@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object
+from accounts.access import access_object, current_village
 from cameras import io, selectors
 from cameras.access import MANAGER_ROLES, manager_required
 from cameras.forms import ImportForm
@@ -37,7 +37,7 @@ def camera_import(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 job = io.import_check(
-                    village=request.village,  # type: ignore[attr-defined]
+                    village=current_village(request),
                     by=request.user,
                     upload=form.cleaned_data["file"],
                 )
@@ -112,7 +112,7 @@ def camera_export(request: HttpRequest) -> Any:
     fmt = request.GET.get("format") or "csv"
     if fmt not in ("csv", "xlsx"):
         return HttpResponseBadRequest(_("Choose the format csv or xlsx."))
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     cameras = selectors.cameras_filtered(user=request.user, village=village, params=request.GET)
     name = f"camera-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":

@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, require_roles, roles_in_village
+from accounts.access import (
+    access_object,
+    current_village,
+    require_roles,
+    roles_in_village,
+    village_roles,
+)
 from cameras import crypto, selectors, services, snapshot
 from cameras.access import (
     MANAGER_ROLES,
@@ -44,7 +50,7 @@ def _camera(request: HttpRequest, pk: int, roles: frozenset[str] = READER_ROLES)
 
 
 def _manager(request: HttpRequest) -> bool:
-    return is_manager(request.village_roles, superuser=request.user.is_superuser)  # type: ignore[attr-defined]
+    return is_manager(village_roles(request), superuser=request.user.is_superuser)
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -58,7 +64,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 @require_GET
 @reader_required
 def camera_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     cameras = selectors.cameras_filtered(user=request.user, village=village, params=request.GET)
     page = Paginator(cameras, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -82,7 +88,7 @@ def camera_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader_required
 def camera_map(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     cameras = selectors.cameras_filtered(user=request.user, village=village, params=request.GET)
     points = [
         {
@@ -112,7 +118,7 @@ def camera_map(request: HttpRequest) -> HttpResponse:
 @require_GET
 @reader_required
 def camera_coverage(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     rows = selectors.lane_coverage(village)
     return render(
         request,
@@ -166,7 +172,7 @@ def _history(camera: Camera) -> list[Any]:
 @require_http_methods(["GET", "POST"])
 @manager_required
 def camera_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     form = CameraForm(request.POST or None, village=village)
     return form_page(
         request,
@@ -314,7 +320,7 @@ def camera_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @manager_required
 def camera_view_log(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     views = View.objects.visible_to(request.user, MANAGER_ROLES).filter(village=village)
     page = Paginator(views, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cameras/view_log.html", {"page": page})

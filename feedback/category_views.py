@@ -15,7 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, require_roles, village_role_required
+from accounts.access import (
+    access_object,
+    current_village,
+    require_roles,
+    village_role_required,
+    village_roles,
+)
 from accounts.roles import STAFF_ROLES, Role
 from feedback import services
 from feedback.forms import CategoryForm, QuestionForm
@@ -47,16 +53,14 @@ def _up(request: HttpRequest) -> bool | None:
 @require_GET
 @staff_required
 def category_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     services.categories_ensure_defaults(village=village)
     categories = (
         Category.objects.filter(village=village)
         .annotate(report_count=Count("reports"))
         .order_by("sort_order", "name")
     )
-    can_edit = request.user.is_superuser or bool(
-        request.village_roles & EDITOR_ROLES  # type: ignore[attr-defined]
-    )
+    can_edit = request.user.is_superuser or bool(village_roles(request) & EDITOR_ROLES)
     return render(
         request,
         "feedback/category_list.html",
@@ -67,7 +71,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def category_add(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     form = CategoryForm(request.POST or None, creating=True)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

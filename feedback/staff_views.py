@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import (
     access_object,
+    current_village,
     require_roles,
     roles_in_village,
     village_role_required,
@@ -69,7 +70,7 @@ def _team(report: Report) -> list[User]:
 @require_GET
 @staff_required
 def report_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     params = request.GET.dict()
     params["user"] = request.user
     reports = selectors.staff_reports(village=village, params=params)
@@ -256,7 +257,7 @@ def sender_block(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     services.categories_ensure_defaults(village=village)
     raw_key = None
     error = None
@@ -326,7 +327,7 @@ def _period(request: HttpRequest) -> tuple[date, date]:
 @require_GET
 @staff_required
 def stats(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     start, end = _period(request)
     return render(
         request,
@@ -447,7 +448,7 @@ def _export_workbook(village: Any, start: date, end: date) -> Any:
 @staff_required
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     """Reports of the period, without anything about the reporter, as .csv or .xlsx."""
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     start, end = _period(request)
     name = f"phan-anh-{start}-{end}"
     if fmt == "csv":

@@ -27,7 +27,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, staff_required, village_role_required
+from accounts.access import (
+    access_object,
+    current_village,
+    staff_required,
+    village_role_required,
+    village_roles,
+)
 from households import exports, imports
 from households.models import ImportJob
 from households.selectors import households_filtered
@@ -113,7 +119,7 @@ class ImportForm(forms.Form):
 
 def _recent_jobs(request: HttpRequest) -> Any:
     jobs = ImportJob.objects.visible_to(request.user, EDITOR_ROLES)
-    return jobs.filter(village=request.village)[:10]  # type: ignore[attr-defined]
+    return jobs.filter(village=current_village(request))[:10]
 
 
 def _import_page(request: HttpRequest, form: ImportForm, status: int = 200) -> HttpResponse:
@@ -152,7 +158,7 @@ def _household_import(request: HttpRequest, limit: UploadLimit) -> HttpResponse:
         return _import_page(request, form, status=400)
     try:
         job = imports.import_start(
-            village=request.village,  # type: ignore[attr-defined]
+            village=current_village(request),
             by=request.user,
             upload=form.cleaned_data["file"],
             mode=form.cleaned_data["mode"],
@@ -166,7 +172,7 @@ def _household_import(request: HttpRequest, limit: UploadLimit) -> HttpResponse:
 @require_GET
 @editor_required
 def household_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     if fmt == "xlsx":
         content, content_type = imports.template_xlsx(village), XLSX
     elif fmt == "csv":
@@ -241,8 +247,8 @@ def household_export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format") or "csv"
     if fmt not in ("csv", "xlsx"):
         return HttpResponseBadRequest(_("Choose the format csv or xlsx."))
-    village = request.village  # type: ignore[attr-defined]
-    roles = request.village_roles  # type: ignore[attr-defined]
+    village = current_village(request)
+    roles = village_roles(request)
     households = households_filtered(
         user=request.user, village=village, roles=roles, params=request.GET
     ).defer("search_document", "notes")

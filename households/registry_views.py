@@ -19,7 +19,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, require_roles, roles_in_village, staff_required
+from accounts.access import (
+    access_object,
+    current_village,
+    require_roles,
+    roles_in_village,
+    staff_required,
+    village_roles,
+)
 from accounts.access import village_role_required as role_required
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
 from households import registry, services
@@ -98,8 +105,8 @@ def _fields_for(request: HttpRequest, household: Household) -> frozenset[str]:
 @require_GET
 @staff_required
 def household_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
-    roles = request.village_roles  # type: ignore[attr-defined]
+    village = current_village(request)
+    roles = village_roles(request)
     households = households_filtered(
         user=request.user, village=village, roles=roles, params=request.GET
     )
@@ -233,7 +240,7 @@ def household_open(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def household_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     form = HouseholdForm(request.POST or None, village=village)
     head = ResidentForm(request.POST or None, head=True, prefix="head")
     return form_page(
@@ -547,8 +554,8 @@ def lane_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @staff_required
 def lane_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
-    roles = request.village_roles  # type: ignore[attr-defined]
+    village = current_village(request)
+    roles = village_roles(request)
     households = (
         Household.objects.active()
         .filter(lane=OuterRef("pk"))
@@ -580,7 +587,7 @@ def lane_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             registry.lane_create(
-                village=request.village,  # type: ignore[attr-defined]
+                village=current_village(request),
                 by=request.user,
                 name=form.cleaned_data["name"],
                 sort_order=form.cleaned_data["sort_order"] or 0,
@@ -614,8 +621,8 @@ def household_map(request: HttpRequest) -> HttpResponse:
     """The village's households on a map; the list beside it works without the map."""
     from django.conf import settings
 
-    village = request.village  # type: ignore[attr-defined]
-    roles = request.village_roles  # type: ignore[attr-defined]
+    village = current_village(request)
+    roles = village_roles(request)
     show_names = bool(roles & NAME_ROLES) or request.user.is_superuser
     households = (
         Household.objects.visible_to(request.user)

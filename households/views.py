@@ -1,7 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from accounts.access import staff_required
+from accounts.access import current_village, current_village_or_none, staff_required, village_roles
 from accounts.models import Invitation, Membership
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
 from households.models import Resident, Village
@@ -20,9 +20,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _works_here(request: HttpRequest) -> bool:
     """Whether the signed-in user has a staff page to land on in their current village."""
-    if request.village is None:  # type: ignore[attr-defined]
+    if current_village_or_none(request) is None:
         return False
-    return bool(request.user.is_superuser or request.village_roles & STAFF_ROLES)  # type: ignore[attr-defined]
+    return bool(request.user.is_superuser or village_roles(request) & STAFF_ROLES)
 
 
 def resident_home(request: HttpRequest) -> HttpResponse:
@@ -37,7 +37,7 @@ def resident_home(request: HttpRequest) -> HttpResponse:
         .filter(account=request.user, household__deleted_at__isnull=True)
         .first()
     )
-    village = me.household.village if me else request.village  # type: ignore[attr-defined]
+    village = me.household.village if me else current_village_or_none(request)
     heads = []
     if village is not None:
         heads = [
@@ -64,8 +64,8 @@ def resident_home(request: HttpRequest) -> HttpResponse:
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The village head's landing page: the current village's figures at a glance."""
-    village = request.village  # type: ignore[attr-defined]
-    roles = request.village_roles  # type: ignore[attr-defined]
+    village = current_village(request)
+    roles = village_roles(request)
     village_figures = villages_with_counts(user=request.user).get(pk=village.pk)
     commune_villages = None
     if roles & COMMUNE_ROLES or request.user.is_superuser:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import access_object, require_roles
+from accounts.access import access_object, current_village, require_roles
 from households.models import ImportJob
 from payments import imports
 from payments.access import RECORDER_ROLES, recorder_required
@@ -65,7 +65,7 @@ def _job(request: HttpRequest, pk: Any) -> AdoptionImport:
 @require_http_methods(["GET", "POST"])
 @recorder_required
 def import_upload(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():

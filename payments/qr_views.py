@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import current_village
 from households.models import Household
 from payments import services, vietqr
 from payments.access import access_payment_code, recorder_required
@@ -84,7 +85,7 @@ def _qr(text: str) -> segno.QRCode:
 @require_GET
 @recorder_required
 def code_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     codes = PaymentCode.objects.visible_to(request.user).filter(village=village)
     return render(
         request,
@@ -96,7 +97,7 @@ def code_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @recorder_required
 def code_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     form = PaymentCodeForm(request.POST, village=village)
     if form.is_valid():
         try:

@@ -24,8 +24,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import (
     access_object,
+    current_village,
     require_roles,
     staff_required,
+    village_roles,
     villages_visible_to,
 )
 from households.models import Household, Lane, Resident
@@ -63,7 +65,7 @@ def _as_of(request: HttpRequest) -> date:
 
 
 def _shows_names(request: HttpRequest) -> bool:
-    return request.user.is_superuser or bool(request.village_roles & NAME_ROLES)  # type: ignore[attr-defined]
+    return request.user.is_superuser or bool(village_roles(request) & NAME_ROLES)
 
 
 def _path_of(text: str) -> str:
@@ -146,7 +148,7 @@ def _looks_like_a_code(text: str) -> bool:
 @require_GET
 @recorder_required
 def adoption_home(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     query = (request.GET.get("q") or "").strip()[:300]
     results = None
     if query:
@@ -159,7 +161,7 @@ def adoption_home(request: HttpRequest) -> HttpResponse:
             results = households_filtered(
                 user=request.user,
                 village=village,
-                roles=request.village_roles,  # type: ignore[attr-defined]
+                roles=village_roles(request),
                 params={"q": query},
             )[:30]
     lanes = (
@@ -346,7 +348,7 @@ def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @recorder_required
 def visit_log(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     visits = (
         Visit.objects.visible_to(request.user)
         .filter(village=village)
@@ -387,7 +389,7 @@ def _chart(spec: Any, village: Any, day: date) -> dict[str, Any]:
 @require_GET
 @staff_required
 def figures(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     day = _as_of(request)
     rows = village_rows(village, day)
     lanes = list(Lane.objects.alive().filter(village=village))
@@ -442,7 +444,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 
 
 def _listing(request: HttpRequest, spec: Any, day: date, *, show: str) -> Any:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     rows = spec.missing(village, day) if show == "missing" else spec.records(village, day)
     lane = request.GET.get("lane") or ""
     lane_field = spec.lane_field
@@ -490,7 +492,8 @@ def figure_list(request: HttpRequest, code: str) -> HttpResponse:
             "show_names": _shows_names(request),
             "query_string": query.urlencode(),
             "reasons": dict(Reason.choices),
-            "can_record": request.user.is_superuser or bool(request.village_roles & RECORDER_ROLES),  # type: ignore[attr-defined]
+            "can_record": request.user.is_superuser
+            or bool(village_roles(request) & RECORDER_ROLES),
         },
     )
 
@@ -507,7 +510,7 @@ def work_list(request: HttpRequest, code: str) -> HttpResponse:
         lane = row.household.lane if spec.subject == "resident" else row.lane
         key = lane.pk if lane else None
         groups.setdefault(key, {"lane": lane, "rows": []})["rows"].append(row)
-    lanes = Lane.objects.alive().filter(village=request.village)  # type: ignore[attr-defined]
+    lanes = Lane.objects.alive().filter(village=current_village(request))
     return render(
         request,
         "payments/work_list.html",

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, require_roles, roles_in_village, staff_required
+from accounts.access import (
+    access_object,
+    current_village,
+    require_roles,
+    roles_in_village,
+    staff_required,
+)
 from accounts.access import village_role_required as role_required
 from accounts.roles import STAFF_ROLES
 from households.models import Lane, Village
@@ -64,7 +70,7 @@ def _site(request: HttpRequest, pk: int, roles: frozenset[str] = EDITOR_ROLES) -
 @require_GET
 @staff_required
 def sign_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     signs = selectors.signs_with_scans(village=village).order_by(
         "kind", "lane__sort_order", "lane__name", "household__house_number_key", "pk"
     )
@@ -105,7 +111,7 @@ def sign_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @editor_required
 def sign_generate(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     created = services.signs_ensure(
         village=village, by=request.user, door_plates=request.POST.get("door_plates") == "1"
     )
@@ -212,7 +218,7 @@ def sign_png(request: HttpRequest, code: str) -> HttpResponse:
 @staff_required
 def scans(request: HttpRequest) -> HttpResponse:
     """Scans per day for the village, the most scanned signs, and unknown codes."""
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     top = (
         selectors.signs_with_scans(village=village)
         .filter(recent_scans__gt=0)
@@ -237,7 +243,7 @@ def scans(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_required
 def sheet_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     return render(
         request,
         "qrsigns/sheet_list.html",
@@ -262,7 +268,7 @@ def _lane_asked(request: HttpRequest, village: Village) -> dict[str, Any]:
 @require_POST
 @editor_required
 def sheet_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     form = SheetForm(request.POST, village=village)
     if form.is_valid():
         try:
@@ -331,7 +337,7 @@ def sheet_download(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_GET
 @staff_required
 def heritage_list(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     return render(
         request,
         "qrsigns/heritage_list.html",
@@ -345,7 +351,7 @@ def heritage_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @editor_required
 def heritage_create(request: HttpRequest) -> HttpResponse:
-    village = request.village  # type: ignore[attr-defined]
+    village = current_village(request)
     return form_page(
         request,
         form=HeritageSiteForm(request.POST or None),

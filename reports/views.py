@@ -16,7 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import staff_required
+from accounts.access import current_village, staff_required
 from households import visibility
 from households.models import Household, Province, Resident, Village
 from reports import access, engine, exports, frozen, services
@@ -94,7 +94,7 @@ def _trend_for(report: engine.VillageReport) -> dict[int, dict[str, Any]]:
 @require_GET
 def report_home(request: HttpRequest) -> HttpResponse:
     """The current village's report."""
-    return redirect("reports_village", pk=request.village.pk)  # type: ignore[attr-defined]
+    return redirect("reports_village", pk=current_village(request).pk)
 
 
 @login_required
