@@ -187,7 +187,7 @@ def invitation_accept(
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     if invitation.village_id:
-        from households.services import village_live_notify
+        from households.live import village_live_notify
 
         village_live_notify(
             village=invitation.village,

@@ -253,7 +253,7 @@ def announcement_send(*, announcement: Announcement, by: Any = None) -> Announce
 
 def _after_send(announcement: Announcement, channels: list[str], written: int) -> None:
     from announcements import tasks
-    from households.services import village_live_notify
+    from households.live import village_live_notify
     from villageportal.public_cache import bump
 
     village_live_notify(
@@ -737,7 +737,7 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
 
 def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
     """Push the announcement's reach to the village dashboards, at most every few seconds."""
-    from households.services import village_live_notify
+    from households.live import village_live_notify
 
     if not cache.add(f"announcements:reach:{announcement_id}", 1, timeout=every_seconds):
         return False

@@ -116,9 +116,9 @@ def main() -> None:
     from django.utils import timezone
 
     from households.models import Household, Village
+    from payments.denominators import years_before
     from payments.figures import SPEC_BY_CODE, SPECS, village_rows
     from payments.models import Observation
-    from payments.population import years_before
     from reports.registry import MEASURES
 
     call_command("migrate", "payments", verbosity=0)

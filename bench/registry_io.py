@@ -176,7 +176,7 @@ def setup_registry(households: int, seed: int) -> dict[str, Any]:
 
     from accounts.models import Membership, User
     from households.models import Commune, Lane, Village
-    from households.services import territory_load
+    from households.territory import territory_load
 
     call_command("migrate", verbosity=0)
     territory_load()
@@ -206,7 +206,7 @@ def build_files(village: Any, households: int, seed: int, today: date) -> dict[s
         relationship_word,
         template_rows,
     )
-    from households.population import village_rows
+    from households.synthetic import village_rows
 
     WORK.mkdir(parents=True, exist_ok=True)
     headers, _example = template_rows(village)

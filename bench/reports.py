@@ -155,7 +155,7 @@ def engine_figures(computed: dict) -> dict:
 def hand_figures(ids: list, day: date) -> dict:
     from django.db import connection
 
-    from payments.population import years_before
+    from payments.denominators import years_before
 
     params = {
         "ids": ids,

@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 from accounts.models import Membership
 from accounts.roles import Role
 from cameras.models import Alert, Camera
-from households.services import village_live_notify
+from households.live import village_live_notify
 
 ALERT_ROLES = (Role.SECURITY_OFFICER, Role.VILLAGE_HEAD)
 # More alerts than this for one village and kind in one run become one summary message.

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import access_village
-from households import registry
+from households import services as registry
 from households.models import Commune, Lane, Province, Village
 from households.registry_api import LaneWriteSerializer, _require_editor, _service
 from households.selectors import villages_with_counts

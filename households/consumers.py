@@ -4,8 +4,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.roles import STAFF_ROLES
+from households.live import village_group_name
 from households.models import Village
-from households.services import village_group_name
 
 
 @database_sync_to_async

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.adapter import VietnamesePhoneField
 from households.models import Household, Lane, Resident
-from households.registry import (
+from households.services import (
     HOUSEHOLD_FIELDS,
     RESIDENT_FIELDS,
     clean_digital_address,

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.access import access_village, roles_in_village
-from households import registry
+from households import services as registry
 from households.history import change_context
 from households.models import Household, Lane, Resident, Village
 from households.selectors import households_filtered

@@ -29,7 +29,7 @@ from accounts.access import (
 )
 from accounts.access import village_role_required as role_required
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
-from households import registry, services
+from households import services
 from households.forms import (
     ChangeHeadForm,
     ConsentForm,
@@ -249,7 +249,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
         form=form,
         extra_forms=(head,),
         title=_("New household"),
-        perform=lambda data: registry.household_create(
+        perform=lambda data: services.household_create(
             village=village, by=request.user, head=head.cleaned_data, **data
         ),
         success=lambda household: reverse("household_detail", args=[household.pk]),
@@ -267,7 +267,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=form,
         title=_("Edit household %(number)s") % {"number": household.house_number},
-        perform=lambda data: registry.household_update(
+        perform=lambda data: services.household_update(
             household=household, by=request.user, **data
         ),
         success=lambda h: reverse("household_detail", args=[h.pk]),
@@ -286,7 +286,7 @@ def household_status(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=form,
         title=_("Status of household %(number)s") % {"number": household.house_number},
-        perform=lambda data: registry.household_set_status(
+        perform=lambda data: services.household_set_status(
             household=household, by=request.user, status=data["status"], on=data["on"]
         ),
         success=lambda h: reverse("household_detail", args=[h.pk]),
@@ -307,7 +307,7 @@ def household_consent(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=form,
         title=_("Consent to show the head's name"),
-        perform=lambda data: registry.household_record_consent(
+        perform=lambda data: services.household_record_consent(
             household=household, by=request.user, consent=data["consent"]
         ),
         success=lambda h: reverse("household_detail", args=[h.pk]),
@@ -325,7 +325,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=ReasonForm(request.POST or None),
         title=_("Delete household %(number)s") % {"number": household.house_number},
-        perform=lambda data: registry.household_delete(
+        perform=lambda data: services.household_delete(
             household=household, by=request.user, reason=data["reason"]
         ),
         success=lambda h: reverse("household_list"),
@@ -343,7 +343,7 @@ def household_change_head(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=ChangeHeadForm(request.POST or None, household=household),
         title=_("Change the head of household %(number)s") % {"number": household.house_number},
-        perform=lambda data: registry.household_change_head(
+        perform=lambda data: services.household_change_head(
             household=household, new_head=data["new_head"], by=request.user
         ),
         success=lambda h: reverse("household_detail", args=[h.pk]),
@@ -361,7 +361,7 @@ def household_split(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=SplitForm(request.POST or None, household=household),
         title=_("Split household %(number)s") % {"number": household.house_number},
-        perform=lambda data: registry.household_split(
+        perform=lambda data: services.household_split(
             household=household,
             residents=list(data["members"]),
             new_head=data["new_head"],
@@ -384,7 +384,7 @@ def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=MergeForm(request.POST or None, household=household),
         title=_("Merge household %(number)s into another") % {"number": household.house_number},
-        perform=lambda data: registry.household_merge(
+        perform=lambda data: services.household_merge(
             source=household, target=data["target"], by=request.user
         ),
         success=lambda target: reverse("household_detail", args=[target.pk]),
@@ -402,7 +402,7 @@ def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=ResidentForm(request.POST or None),
         title=_("Add a member to household %(number)s") % {"number": household.house_number},
-        perform=lambda data: registry.resident_add(household=household, by=request.user, **data),
+        perform=lambda data: services.resident_add(household=household, by=request.user, **data),
         success=lambda r: reverse("household_detail", args=[household.pk]),
         done=_("The member was added."),
         context={"household": household},
@@ -418,7 +418,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=ResidentForm(request.POST or None, instance=resident, head=resident.is_head),
         title=_("Edit %(name)s") % {"name": resident.full_name},
-        perform=lambda data: registry.resident_update(resident=resident, by=request.user, **data),
+        perform=lambda data: services.resident_update(resident=resident, by=request.user, **data),
         success=lambda r: reverse("household_detail", args=[r.household_id]),
         done=_("The member's record was saved."),
         context={"household": resident.household},
@@ -434,7 +434,7 @@ def resident_leave(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=LeaveForm(request.POST or None, resident=resident),
         title=_("%(name)s no longer lives here") % {"name": resident.full_name},
-        perform=lambda data: registry.resident_leave(
+        perform=lambda data: services.resident_leave(
             resident=resident, by=request.user, on=data["on"], new_head=data["new_head"]
         ),
         success=lambda r: reverse("household_detail", args=[r.household_id]),
@@ -452,7 +452,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=MoveForm(request.POST or None, resident=resident),
         title=_("Move %(name)s to another household") % {"name": resident.full_name},
-        perform=lambda data: registry.resident_move(
+        perform=lambda data: services.resident_move(
             resident=resident,
             to_household=data["to_household"],
             relationship=data["relationship"],
@@ -474,7 +474,7 @@ def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=ReasonForm(request.POST or None),
         title=_("Delete the record of %(name)s") % {"name": resident.full_name},
-        perform=lambda data: registry.resident_delete(
+        perform=lambda data: services.resident_delete(
             resident=resident, by=request.user, reason=data["reason"]
         ),
         success=lambda r: reverse("household_detail", args=[r.household_id]),
@@ -523,7 +523,7 @@ class LaneEditForm(forms.Form):
 
     def clean_geometry(self) -> Any:
         try:
-            return registry.clean_geometry(self.cleaned_data.get("geometry"))
+            return services.clean_geometry(self.cleaned_data.get("geometry"))
         except ValidationError as exc:
             raise ValidationError(exc.message_dict["geometry"]) from exc
 
@@ -544,7 +544,7 @@ def lane_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="households/form_page.html",
         form=form,
         title=_("Edit lane %(name)s") % {"name": lane.name},
-        perform=lambda data: registry.lane_update(lane=lane, by=request.user, **data),
+        perform=lambda data: services.lane_update(lane=lane, by=request.user, **data),
         success=lambda _lane: reverse("lane_list"),
         done=_("The lane was saved."),
         context={"lane": lane},
@@ -586,7 +586,7 @@ def lane_create(request: HttpRequest) -> HttpResponse:
     form = LaneForm(request.POST)
     if form.is_valid():
         try:
-            registry.lane_create(
+            services.lane_create(
                 village=current_village(request),
                 by=request.user,
                 name=form.cleaned_data["name"],
@@ -607,7 +607,7 @@ def lane_rename(request: HttpRequest, pk: int) -> HttpResponse:
     lane = access_object(Lane.objects.alive(), user=request.user, pk=pk)
     require_roles(user=request.user, village=lane.village, roles=EDITOR_ROLES)
     try:
-        registry.lane_rename(lane=lane, by=request.user, name=request.POST.get("name", ""))
+        services.lane_rename(lane=lane, by=request.user, name=request.POST.get("name", ""))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
@@ -716,7 +716,7 @@ def my_household_consent(request: HttpRequest) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         with change_context(user=request.user, source="web", url=request.path):
-            registry.household_record_consent(
+            services.household_record_consent(
                 household=me.household, by=request.user, consent=form.cleaned_data["consent"]
             )
         messages.success(request, _("Your choice was recorded."))

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from households.models import Household, Resident
+from payments.denominators import ADULTS, AGED_14_PLUS, WORKING_AGE, age_on
 from payments.models import (
     HOUSEHOLD_ITEMS,
     Method,
@@ -26,7 +27,6 @@ from payments.models import (
     Value,
     Visit,
 )
-from payments.population import ADULTS, AGED_14_PLUS, WORKING_AGE, age_on
 from villageportal import public_cache
 
 # Share adopted today, per item, among those the figure counts.

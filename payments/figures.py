@@ -25,8 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from payments import camera_link
-from payments.models import Item, Observation
-from payments.population import (
+from payments.denominators import (
     ADULTS,
     AGED_14_PLUS,
     ALL_AGES,
@@ -39,6 +38,7 @@ from payments.population import (
     with_adopted,
     years_before,
 )
+from payments.models import Item, Observation
 
 
 @dataclass(frozen=True)

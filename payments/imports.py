@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from households import visibility
 from households.models import Household, ImportJob, Resident
 from payments import services
+from payments.denominators import business_flags
 from payments.models import (
     BUSINESS_ITEMS,
     HOUSEHOLD_ITEMS,
@@ -32,7 +33,6 @@ from payments.models import (
     Method,
     Value,
 )
-from payments.population import business_flags
 from villageportal import public_cache, spreadsheets
 from villageportal.jobs import enqueue
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household, Resident
 from payments import vietqr
+from payments.denominators import VNEID_AGE, age_on, business_flags
 from payments.models import (
     BUSINESS_ITEMS,
     HOUSEHOLD_ITEMS,
@@ -26,7 +27,6 @@ from payments.models import (
     Visit,
     values_for,
 )
-from payments.population import VNEID_AGE, age_on, business_flags
 from villageportal import public_cache
 
 
@@ -106,7 +106,7 @@ def validate_business_on(
 ) -> None:
     """Business items need a household that was a business household on the date.
 
-    Asked with ``population.business_flags``, the rule the figures on that date count with,
+    Asked with ``denominators.business_flags``, the rule the figures on that date count with,
     so that a value is accepted exactly when its household is among the business households
     of its date. ``was_business`` is that answer when the caller already has it (the import
     asks for all its rows in one query).

@@ -35,6 +35,7 @@ from households.selectors import households_filtered
 from households.visibility import NAME_ROLES
 from payments import camera_link, services
 from payments.access import RECORDER_ROLES, access_household, recorder_required
+from payments.denominators import age_on, with_latest
 from payments.figures import SPEC_BY_CODE, SPECS, village_rows
 from payments.models import (
     RESIDENT_ITEMS,
@@ -45,7 +46,6 @@ from payments.models import (
     Visit,
     values_for,
 )
-from payments.population import age_on, with_latest
 from villageportal.charts import percent_line_chart
 
 WORK_LISTS = ("vneid_level2_14plus", "epayment_working_age", "cashless_business")

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import membership_create
-from households import registry
+from households import services as registry
 from households.models import Household, Village
 from reports import engine, services
 from reports.defaults import PROVINCIAL_EXAMPLE, install_defaults

@@ -6,7 +6,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
-from households.services import village_live_notify
+from households.live import village_live_notify
 from tests.ws import connect, session_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -41,7 +41,7 @@ from households.imports.fileformat import (
     error,
 )
 from households.models import Household, ImportJob, Resident, Village, natural_key
-from households.registry import search_document
+from households.services import search_document
 from villageportal import spreadsheets
 from villageportal.spreadsheets import CellError, Header, ImportFileError, Source
 from villageportal.text import fold

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
 from households.models import Resident, Village
-from households.registry import clean_digital_address, clean_national_id, clean_phone
+from households.services import clean_digital_address, clean_national_id, clean_phone
 from villageportal import spreadsheets
 from villageportal.spreadsheets import NO_WORD, YES_WORD, CellError, Column
 

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from households.registry import search_text
+from households.services import search_text
 
 
 def rebuild(apps, schema_editor):

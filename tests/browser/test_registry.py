@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from households.registry import households_reindex
+from households.services import households_reindex
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from cameras import alerts
 from cameras.models import Alert
-from households.services import village_group_name
+from households.live import village_group_name
 from tests.cameras.factories import CameraFactory
 from tests.factories import UserFactory, membership
 

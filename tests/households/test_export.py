@@ -12,7 +12,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from households.models import Household, Resident
-from households.registry import households_reindex
+from households.services import households_reindex
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db

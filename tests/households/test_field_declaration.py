@@ -2,7 +2,7 @@
 
 import pytest
 
-from households import registry
+from households import services as registry
 from households.forms import HouseholdForm, ResidentForm
 from households.models import Household, Resident
 from households.registry_api import (
@@ -59,7 +59,7 @@ def test_every_editable_model_field_is_declared_or_has_its_own_service(model) ->
     declared = set(DECLARED[model])
     assert declared <= editable, declared - editable
     forgotten = editable - declared - CHANGED_BY_OWN_SERVICES[model]
-    assert not forgotten, f"declare {forgotten} in households.registry or give it a service"
+    assert not forgotten, f"declare {forgotten} in households.services or give it a service"
 
 
 def test_every_declared_resident_field_has_a_visibility_rule() -> None:

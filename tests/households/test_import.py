@@ -228,7 +228,7 @@ def test_a_csv_is_checked_without_writing_then_written_exactly_on_confirm(
 def test_the_import_is_recorded_in_the_history_as_an_import(
     head_client, village_head, django_capture_on_commit_callbacks
 ) -> None:
-    from households import registry
+    from households import services as registry
     from households.history import change_context
     from households.models import HouseholdEvent, ResidentEvent
 

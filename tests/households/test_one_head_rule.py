@@ -7,7 +7,7 @@ it on the spot (``SET CONSTRAINTS ALL IMMEDIATE``), the way a commit would.
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from households import registry
+from households import services as registry
 from households.models import Household, Resident
 from tests.conftest import POSTGRES_AVAILABLE
 from tests.factories import HouseholdFactory, ResidentFactory

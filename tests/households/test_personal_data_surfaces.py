@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from households import registry, visibility
+from households import services as registry
+from households import visibility
 from households.models import Resident
 from reports.registry import MEASURES
 

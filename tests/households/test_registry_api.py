@@ -47,7 +47,7 @@ def test_fields_follow_the_role(
 
 
 def test_list_search_ignores_diacritics(officer, world, village) -> None:
-    from households.registry import households_reindex
+    from households.services import households_reindex
 
     households_reindex([world.household.pk])
     body = (
@@ -181,7 +181,7 @@ def _ids(response) -> list[int]:
 
 
 def test_list_filters_apply_without_a_village(officer, world) -> None:
-    from households.registry import households_reindex
+    from households.services import households_reindex
 
     households_reindex([world.household.pk])
     client = _api(officer)
@@ -195,7 +195,7 @@ def test_list_filters_apply_without_a_village(officer, world) -> None:
 
 def test_a_search_over_all_villages_follows_the_role_in_each(officer, world) -> None:
     """Names are searched only where the caller's role there may see names."""
-    from households.registry import households_reindex
+    from households.services import households_reindex
 
     membership(officer, Role.COMMUNE_OFFICIAL, world.other_village)
     households_reindex(Household.objects.values_list("pk", flat=True))

@@ -30,7 +30,7 @@ def registry_world(world):
         village=world.village, lane=lane3, house_number="12", digital_address="HT18673000042"
     )
     ResidentFactory(household=other, full_name="Phạm Thị Lành", is_head=True)
-    from households.registry import households_reindex
+    from households.services import households_reindex
 
     households_reindex(Household.objects.values_list("pk", flat=True))
     return world
@@ -216,7 +216,7 @@ def test_a_member_of_another_household_cannot_be_chosen(officer, world, village)
 
 
 def test_a_name_search_finds_people_not_words_spread_over_a_household(officer, world) -> None:
-    from households.registry import households_reindex
+    from households.services import households_reindex
 
     spread = HouseholdFactory(village=world.village, lane=world.lane, house_number="7")
     ResidentFactory(household=spread, full_name="Nguyễn Văn Thị", is_head=True)

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from households import registry
+from households import services as registry
 from households.models import Household, Resident, natural_key
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from households import registry
+from households import services as registry
 from households.history import record, triggers_active
 from households.models import Household, HouseholdEvent
 from payments.models import Observation

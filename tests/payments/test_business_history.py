@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from households import registry
+from households import services as registry
 from households.history import record, triggers_active
 from households.models import HouseholdEvent, Village
 from payments.figures import SPEC_BY_CODE

@@ -1,5 +1,5 @@
 """Recording a business item on a date: the household must have been a business household on
-that date, by the same rule as the figures of that date (``population.business_flags``)."""
+that date, by the same rule as the figures of that date (``denominators.business_flags``)."""
 
 import uuid
 from datetime import date, timedelta
@@ -14,12 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from households import registry
+from households import services as registry
 from households.history import record, triggers_active
 from households.models import Household
 from payments import services
+from payments.denominators import business_flags, business_households_on
 from payments.models import AdoptionImport, Observation
-from payments.population import business_flags, business_households_on
 from tests.factories import HouseholdFactory
 from tests.payments.conftest import the_day
 

@@ -43,7 +43,7 @@ def test_a_code_of_another_village_opens_nothing(team: Client, world: Any) -> No
 
 
 def test_search_by_name_lists_households(team: Client, family: dict) -> None:
-    from households.registry import households_reindex
+    from households.services import households_reindex
 
     households_reindex([family["household"].pk])
     response = team.get(reverse("payments_home"), {"q": "nguyen van an"})

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from households.history import record, triggers_active
 from households.models import Household, HouseholdEvent, Lane, Resident
+from payments.denominators import age_on
 from payments.figures import SPECS
 from payments.models import (
     ADOPTED_VALUES,
@@ -21,7 +22,6 @@ from payments.models import (
     Observation,
     values_for,
 )
-from payments.population import age_on
 from reports.registry import MEASURES, batch
 
 pytestmark = pytest.mark.django_db

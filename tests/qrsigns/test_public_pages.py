@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from households import registry
+from households import services as registry
 from qrsigns.models import Sign
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 from villageportal import public_cache

@@ -136,7 +136,7 @@ def test_a_past_date_reads_the_registry_history(db: None) -> None:
     """As of ten days ago, the household had its digital address; it was removed since."""
     from datetime import datetime, time
 
-    from households import registry
+    from households import services as registry
     from households.history import record, triggers_active
     from households.models import HouseholdEvent
 

@@ -104,7 +104,7 @@ class PastDatesMatchTheHistory(TestCase):
     ) -> None:
         from datetime import datetime, time
 
-        from households import registry
+        from households import services as registry
         from households.history import record, triggers_active
         from households.models import HouseholdEvent
 

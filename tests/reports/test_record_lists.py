@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from households import registry
+from households import services as registry
 from households.history import record, triggers_active
 from households.models import Household, HouseholdEvent, Village
 from reports import engine

@@ -26,8 +26,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from households.models import Commune, Household, Lane, Village
-from households.population import HouseholdRow, bulk_insert, village_rows
-from households.services import territory_load
+from households.synthetic import HouseholdRow, bulk_insert, village_rows
+from households.territory import territory_load
 
 # Approximate centres of the 34 provinces (2025 structure), to place villages on the map.
 PROVINCE_CENTRES: dict[str, tuple[float, float]] = {

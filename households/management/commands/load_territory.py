@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from households.services import territory_load
+from households.territory import territory_load
 
 
 class Command(BaseCommand):

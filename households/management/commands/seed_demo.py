@@ -25,8 +25,8 @@ from accounts.services import membership_create
 from households.demo import MODEL_VILLAGE_LANES
 from households.history import change_context, record
 from households.models import Commune, Household, Lane, Resident, Village
-from households.population import bulk_insert, village_rows
-from households.services import territory_load
+from households.synthetic import bulk_insert, village_rows
+from households.territory import territory_load
 from villageportal.extensions import PORTAL_APPS
 
 DEMO_COMMUNE_CODE = "18673"  # Xã Cẩm Xuyên, Hà Tĩnh

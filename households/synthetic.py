@@ -22,7 +22,7 @@ from households.demo import (
     phone,
 )
 from households.models import Household, Resident, Village, natural_key
-from households.registry import search_text
+from households.services import search_text
 
 
 @dataclass
