@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 
 from accounts.roles import COMMUNE_ROLES, Role
+from villageportal.authored import Authored
 
 
 class UserManager(BaseUserManager["User"]):
@@ -121,7 +122,7 @@ class RoleAtPlace(models.Model):
         return self.village or self.commune
 
 
-class Membership(RoleAtPlace):
+class Membership(Authored, RoleAtPlace):
     """A user's role over a place: a village for village roles, a commune for commune roles."""
 
     user = models.ForeignKey(
@@ -129,15 +130,6 @@ class Membership(RoleAtPlace):
         on_delete=models.CASCADE,
         related_name="memberships",
         verbose_name=_("user"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
     )
 
     class Meta:

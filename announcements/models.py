@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from households.models import Household, Lane, Resident, Village, VillageOwnedQuerySet
+from villageportal.authored import Authored
 
 
 def _public_code() -> str:
@@ -72,7 +73,7 @@ class Group(models.Model):
         return self.name
 
 
-class Announcement(models.Model):
+class Announcement(Authored):
     class Kind(models.TextChoices):
         GENERAL = "general", _("General notice")
         MEETING = "meeting", _("Meeting invitation")
@@ -174,13 +175,6 @@ class Announcement(models.Model):
         related_name="reminders",
         verbose_name=_("reminder of"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("written by"),
-    )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -189,7 +183,6 @@ class Announcement(models.Model):
         related_name="+",
         verbose_name=_("approved by"),
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     recipients_count = models.PositiveIntegerField(_("recipients"), default=0)
 
     objects = VillageOwnedQuerySet.as_manager()

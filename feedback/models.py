@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Lane, Village, VillageOwnedQuerySet
+from villageportal.authored import Authored
 
 # Letters and digits that cannot be mistaken for one another when read over the phone.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -403,16 +404,12 @@ class ResponseTemplate(models.Model):
         return self.title
 
 
-class BlockedSender(models.Model):
+class BlockedSender(Authored):
     """A sender (by IP address or contact) whose reports a village no longer accepts."""
 
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
     sender_hash = models.CharField(max_length=64)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
 
     objects = VillageOwnedQuerySet.as_manager()
 
@@ -427,7 +424,7 @@ class BlockedSender(models.Model):
         return self.sender_hash[:12]
 
 
-class ApiKey(models.Model):
+class ApiKey(Authored):
     """A key for an Open311 client to create requests in one village."""
 
     village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
@@ -435,10 +432,6 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=8, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
 
     objects = VillageOwnedQuerySet.as_manager()
 

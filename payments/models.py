@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, ImportJob, Resident, Village, VillageOwnedQuerySet
+from villageportal.authored import Authored
 from villageportal.jobs import Job
 
 
@@ -238,7 +239,7 @@ class PaymentCodeQuerySet(VillageOwnedQuerySet):
     pass
 
 
-class PaymentCode(models.Model):
+class PaymentCode(Authored):
     """The bank account a VietQR code pays into: a business household's or the village fund."""
 
     village = models.ForeignKey(
@@ -257,14 +258,6 @@ class PaymentCode(models.Model):
     bank_bin = models.CharField(_("bank"), max_length=6)
     account_number = models.CharField(_("account number"), max_length=19)
     account_name = models.CharField(_("account holder"), max_length=100, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     objects = PaymentCodeQuerySet.as_manager()

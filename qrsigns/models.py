@@ -3,13 +3,13 @@
 import secrets
 import uuid
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household, Lane, Village, VillageOwnedQuerySet
+from villageportal.authored import Authored
 from villageportal.jobs import Job
 
 # Crockford's base32 without the letters people confuse (I, L, O, U): a code read aloud or
@@ -124,7 +124,7 @@ class SignQuerySet(VillageOwnedQuerySet):
         return self.filter(is_active=True)
 
 
-class Sign(models.Model):
+class Sign(Authored):
     """A printed sign and the short code it carries, ``/q/<code>``.
 
     What the code opens (``target``) can change without reprinting; the sign's ``kind`` says
@@ -184,17 +184,7 @@ class Sign(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("created by"),
-    )
 
     objects = SignQuerySet.as_manager()
 

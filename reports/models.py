@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from villageportal.authored import Authored
 from villageportal.jobs import Job
 
 
-class CriteriaSet(models.Model):
+class CriteriaSet(Authored):
     """A set of smart-village criteria: national (no province) or a province's own.
 
     A set in use is never edited: a change makes a new version (a copy) that starts as a draft.
@@ -70,15 +71,6 @@ class CriteriaSet(models.Model):
         editable=False,
         verbose_name=_("previous version"),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("criteria set")

@@ -18,30 +18,23 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from celery import Task
-from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from villageportal.authored import Authored
+
 # How long a reported progress stays in the cache: longer than any job's time limit.
 PROGRESS_TIMEOUT = 3600
 
 
-class Job(models.Model):
+class Job(Authored):
     """What every background job records: its author, its times, its progress (0 to 100)."""
 
     ACTIVE_STATUSES: ClassVar[tuple[str, ...]] = ()
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
 
