@@ -533,7 +533,7 @@ def _send_email(delivery: Delivery) -> str:
 
 def _push_web(deliveries: list[Delivery]) -> None:
     """Live push to the residents' open feeds, after the rows are committed."""
-    from announcements.consumers import feed_notify
+    from announcements.live import feed_notify
 
     for delivery in deliveries:
         account_id = delivery.resident.account_id
