@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import ALL_ROLES, COMMUNE_ROLES, STAFF_ROLES
-from households.models import Village
+from households.models import Village, VillageQuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -53,7 +53,7 @@ def village_roles(request: HttpRequest | Any) -> frozenset[str]:
     return _attributes(request)["village_roles"]
 
 
-def villages_visible_to(*, user: Any, roles: frozenset[str] = STAFF_ROLES) -> QuerySet[Village]:
+def villages_visible_to(*, user: Any, roles: frozenset[str] = STAFF_ROLES) -> VillageQuerySet:
     return Village.objects.visible_to(user, roles)
 
 

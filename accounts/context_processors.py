@@ -8,7 +8,7 @@ from accounts.roles import ALL_ROLES, STAFF_ROLES, Role
 def workspace(request: HttpRequest) -> dict[str, Any]:
     """The current village, the user's roles in it and the villages they can switch to."""
     village = getattr(request, "village", None)
-    roles = getattr(request, "village_roles", frozenset())
+    roles: frozenset[str] = getattr(request, "village_roles", frozenset())
     user = getattr(request, "user", None)
     if village is None or user is None or not user.is_authenticated:
         return {"current_village": village, "current_roles": [], "is_village_staff": False}

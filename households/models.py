@@ -1,6 +1,7 @@
 import re
 import secrets
 import uuid
+from typing import Self
 
 import pghistory
 import pgtrigger
@@ -160,7 +161,7 @@ class VillageOwnedQuerySet(models.QuerySet):
 
     village_lookup = "village"
 
-    def visible_to(self, user: object, roles: frozenset[str] = STAFF_ROLES) -> models.QuerySet:
+    def visible_to(self, user: object, roles: frozenset[str] = STAFF_ROLES) -> Self:
         villages = Village.objects.visible_to(user, roles).values("pk")
         return self.filter(**{f"{self.village_lookup}__in": villages})
 
@@ -171,7 +172,7 @@ class VillageOwnedQuerySet(models.QuerySet):
 class SoftDeleteQuerySet(VillageOwnedQuerySet):
     """Registry rows are never deleted by staff: they are marked deleted, with a reason."""
 
-    def alive(self) -> models.QuerySet:
+    def alive(self) -> Self:
         return self.filter(deleted_at__isnull=True)
 
 
@@ -448,7 +449,7 @@ class Household(SoftDeleted):
 class ResidentQuerySet(SoftDeleteQuerySet):
     village_lookup = "household__village"
 
-    def current(self) -> models.QuerySet:
+    def current(self) -> Self:
         """People who live in their household now: not deleted, not left."""
         return self.alive().filter(left_on__isnull=True)
 

@@ -36,9 +36,9 @@ NAME_ROLES = frozenset(
     role for role, fields in RESIDENT_FIELDS_BY_ROLE.items() if "full_name" in fields
 )
 # Roles that see who sent a feedback report (name, phone, e-mail): those who answer it.
-REPORTER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
+REPORTER_ROLES: frozenset[str] = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 # Roles that may edit the registry.
-EDITOR_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
+EDITOR_ROLES: frozenset[str] = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 
 
 def resident_fields(roles: Iterable[str], *, superuser: bool = False) -> frozenset[str]:

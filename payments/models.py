@@ -6,6 +6,7 @@ observation on or before that date, so the figures of any past day can be comput
 """
 
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -135,7 +136,7 @@ class Visit(models.Model):
 
 
 class ObservationQuerySet(VillageOwnedQuerySet):
-    def latest_first(self) -> models.QuerySet:
+    def latest_first(self) -> Self:
         return self.order_by("-observed_on", "-recorded_at", "-pk")
 
     def on_or_before(self, day: object) -> models.QuerySet:

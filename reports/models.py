@@ -2,6 +2,7 @@
 
 import uuid
 from decimal import Decimal
+from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -309,7 +310,7 @@ def _evidence_path(instance: "Attestation", filename: str) -> str:
 
 
 class AttestationQuerySet(models.QuerySet["Attestation"]):
-    def visible_to(self, user: object) -> models.QuerySet:
+    def visible_to(self, user: object) -> Self:
         from households.models import Village
 
         return self.filter(village__in=Village.objects.visible_to(user).values("pk"))

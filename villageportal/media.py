@@ -10,15 +10,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 from django.views.static import serve
 
 
 @require_GET
-def public_media(request: HttpRequest, path: str) -> HttpResponse:
+def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     try:
-        response = serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "public")
+        response = serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / "public"))
     except SuspiciousFileOperation as exc:  # "../" and absolute paths
         raise Http404 from exc
     response["Cache-Control"] = "public, max-age=86400"

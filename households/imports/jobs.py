@@ -52,7 +52,7 @@ def discard_file(job: ImportJob) -> None:
     """Remove the job's file: a job keeps it only while it is needed."""
     delete_stored(job.file.name if job.file else "")
     ImportJob.objects.filter(pk=job.pk).update(file="")
-    job.file = ""  # type: ignore[assignment]
+    job.file = ""
 
 
 def finish_job(
