@@ -26,6 +26,7 @@ from accounts.roles import STAFF_ROLES, Role
 from feedback import services
 from feedback.forms import CategoryForm, QuestionForm
 from feedback.models import Category
+from villageportal.forms import error_text
 
 EDITOR_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 
@@ -183,7 +184,7 @@ def category_remove(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         deleted = services.category_remove(category=category)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("feedback_category_list")
     if deleted:
         messages.success(request, _("The category “%(name)s” was deleted.") % {"name": name})
@@ -270,7 +271,7 @@ def question_restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
     try:
         services.question_restore(category=category, key=key)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("The question is asked again."))
     return redirect("feedback_category_edit", pk=category.pk)

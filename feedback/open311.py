@@ -37,6 +37,7 @@ from feedback.models import OPEN_STATUSES, ApiKey, Category, Event, Photo, Repor
 from feedback.photos import ProcessedPhoto
 from households.models import Household, Village
 from villageportal import images
+from villageportal.forms import error_text
 from villageportal.xmltext import XMLWriter
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -454,7 +455,7 @@ def _photo(upload: UploadedFile) -> ProcessedPhoto:
     try:
         cleaned = images.clean_image(upload, prefix="open311")
     except ValidationError as exc:
-        raise Open311Error(400, " ".join(exc.messages)) from exc
+        raise Open311Error(400, error_text(exc)) from exc
     with Image.open(io.BytesIO(cleaned.read())) as image:
         width, height = image.size
     cleaned.seek(0)
@@ -540,7 +541,7 @@ def _create(request: HttpRequest, village: Village, fmt: str) -> HttpResponse:
         if phone:
             phone = normalize_phone(phone)
     except ValidationError as exc:
-        raise Open311Error(400, " ".join(exc.messages)) from exc
+        raise Open311Error(400, error_text(exc)) from exc
     photos = []
     if "media" in request.FILES:
         photos.append(_photo(request.FILES["media"]))
@@ -568,6 +569,6 @@ def _create(request: HttpRequest, village: Village, fmt: str) -> HttpResponse:
             contact_hash=contact_hash(phone or email) if (phone or email) else "",
         )
     except ValidationError as exc:
-        raise Open311Error(400, " ".join(exc.messages)) from exc
+        raise Open311Error(400, error_text(exc)) from exc
     row = {"service_request_id": report.public_code, "service_notice": "", "account_id": ""}
     return _render([row], fmt, "service_requests", "request", status=201)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from reports import access, engine
 from reports.forms import parse_as_of
 from reports.models import CriteriaSet
+from villageportal.forms import error_text
 
 PARAMETERS = [
     OpenApiParameter("date", str, description="YYYY-MM-DD; today when absent"),
@@ -77,7 +78,7 @@ def _criteria_set(request: Request, village: Any = None) -> CriteriaSet:
 
 
 def _bad(exc: ValidationError) -> Response:
-    return Response({"detail": " ".join(exc.messages)}, status=400)
+    return Response({"detail": error_text(exc)}, status=400)
 
 
 class VillageReportView(APIView):

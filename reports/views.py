@@ -40,7 +40,7 @@ from reports.models import (
 )
 from reports.registry import MEASURES
 from villageportal.charts import sparkline
-from villageportal.forms import form_call
+from villageportal.forms import error_text, form_call
 
 
 def _error_page(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -108,7 +108,7 @@ def village_report(request: HttpRequest, pk: Any) -> HttpResponse:
         as_of = parse_as_of(request.GET.get("date"))
         report = engine.evaluate_village(criteria_set=criteria_set, village=village, as_of=as_of)
     except ValidationError as exc:
-        return _error_page(request, " ".join(exc.messages))
+        return _error_page(request, error_text(exc))
     return render(
         request,
         "reports/village.html",
@@ -144,7 +144,7 @@ def _record_list(request: HttpRequest, pk: Any, code: str, *, missing: bool) -> 
         as_of = parse_as_of(request.GET.get("date"))
         engine.validate_as_of(village=village, as_of=as_of)
     except ValidationError as exc:
-        return _error_page(request, " ".join(exc.messages))
+        return _error_page(request, error_text(exc))
     set_id = request.GET.get("set", "")
     set_id = set_id if set_id.isdigit() else ""
     today = timezone.localdate()
@@ -212,7 +212,7 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         as_of = parse_as_of(request.GET.get("date"))
     except ValidationError as exc:
-        return _error_page(request, " ".join(exc.messages))
+        return _error_page(request, error_text(exc))
     reports = list(
         engine.evaluate(
             criteria_set=criteria_set,
@@ -432,7 +432,7 @@ def _set_change(request: HttpRequest, pk: int, change: Any, done: str) -> HttpRe
         change(criteria_set=criteria_set, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, done)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return redirect("reports_set_detail", pk=criteria_set.pk)
 
 
@@ -603,7 +603,7 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
             by=request.user,
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("reports_periods", pk=commune.pk)
     messages.success(request, _("The period is closed: its figures are frozen."))
     return redirect("reports_period", pk=period.pk)
@@ -647,7 +647,7 @@ def period_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         services.period_reopen(period=period, reason=form.cleaned_data["reason"], by=request.user)
         messages.success(request, _("The period is reopened; this is logged."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return redirect("reports_period", pk=period.pk)
 
 
@@ -685,7 +685,7 @@ def village_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
         as_of = parse_as_of(request.GET.get("date"))
         engine.validate_as_of(village=village, as_of=as_of)
     except ValidationError as exc:
-        return _error_page(request, " ".join(exc.messages))
+        return _error_page(request, error_text(exc))
     place = f"{village.name}, {village.commune.name}, {village.commune.province.name}"
     # The date a closed period froze: the export writes the frozen figures, not today's
     # recomputation of that date.
@@ -720,7 +720,7 @@ def _start_export(request: HttpRequest, **scope: Any) -> HttpResponse:
     except (CriteriaSet.DoesNotExist, ValueError):
         return _error_page(request, _("Choose a criteria set."))
     except ValidationError as exc:
-        return _error_page(request, " ".join(exc.messages))
+        return _error_page(request, error_text(exc))
     commune = scope.get("commune")
     period = (
         frozen.closed_period(commune_id=commune.pk, criteria_set=criteria_set, as_of=as_of)
