@@ -27,15 +27,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import access_object, staff_required, village_role_required
+from accounts.access import access_object, staff_required
 from households import exports, imports
+from households.access import EDITOR_ROLES, editor_required
 from households.models import ImportJob
 from households.registry import fold
 from households.selectors import households_filtered
-from households.visibility import EDITOR_ROLES, resident_fields
+from households.visibility import resident_fields
 from villageportal.inputs import reads_its_upload, refusal_for
-
-editor_required = village_role_required(EDITOR_ROLES)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from accounts.access import access_object, village_role_required
+from accounts.access import access_object, require_roles, village_role_required
 from accounts.roles import Role
 from households.models import Household
 from payments.models import PaymentCode
@@ -12,20 +12,18 @@ recorder_required = village_role_required(RECORDER_ROLES)
 
 
 def access_household(*, user: Any, pk: Any) -> Household:
-    """A household to record adoption for: 404 if not the user's, 403 for other roles."""
-    return access_object(
-        Household.objects.alive().select_related("lane", "village"),
-        user=user,
-        roles=RECORDER_ROLES,
-        pk=pk,
+    """A household of the user's villages (404 otherwise), if they record adoption there (403)."""
+    household = access_object(
+        Household.objects.alive().select_related("lane", "village"), user=user, pk=pk
     )
+    require_roles(user=user, village=household.village, roles=RECORDER_ROLES)
+    return household
 
 
 def access_payment_code(*, user: Any, pk: Any) -> PaymentCode:
-    """A payment QR code: 404 if not the user's, 403 for roles that do not record."""
-    return access_object(
-        PaymentCode.objects.select_related("village", "household__lane"),
-        user=user,
-        roles=RECORDER_ROLES,
-        pk=pk,
+    """A payment QR code of the user's villages (404 otherwise), for recorders only (403)."""
+    code = access_object(
+        PaymentCode.objects.select_related("village", "household__lane"), user=user, pk=pk
     )
+    require_roles(user=user, village=code.village, roles=RECORDER_ROLES)
+    return code
