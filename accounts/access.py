@@ -14,7 +14,7 @@ from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from accounts.roles import ALL_ROLES, COMMUNE_ROLES, STAFF_ROLES
+from accounts.roles import ALL_ROLES, COMMUNE_ROLES, INVITER_ROLES, STAFF_ROLES
 from households.models import Village, VillageQuerySet
 
 M = TypeVar("M", bound=Model)
@@ -137,3 +137,7 @@ def village_role_required(
 
 staff_required = village_role_required(STAFF_ROLES)
 member_required = village_role_required(ALL_ROLES)
+
+
+# Who may invite people to a village's team.
+inviter_required = village_role_required(INVITER_ROLES)

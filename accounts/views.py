@@ -13,13 +13,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
-from accounts.access import access_object, current_village, village_role_required
+from accounts.access import access_object, current_village, inviter_required
 from accounts.authn import may_hold_api_token
 from accounts.forms import InvitationAcceptForm, InvitationForm
 from accounts.models import ApiToken, Invitation
 from accounts.roles import INVITER_ROLES
-
-inviter_required = village_role_required(INVITER_ROLES)
 
 
 @require_POST

@@ -354,7 +354,7 @@ class SpeakerCluster(models.Model):
         return self.name
 
     def is_silent(self, now: object = None) -> bool:
-        limit = getattr(settings, "ANNOUNCEMENTS_SPEAKER_SILENT_MINUTES", 30)
+        limit = settings.ANNOUNCEMENTS_SPEAKER_SILENT_MINUTES
         now = now or timezone.now()
         return (
             self.last_heartbeat_at is None

@@ -140,14 +140,9 @@ def needs_approval(*, announcement: Announcement, by: Any) -> bool:
 
 
 def setting_bool(name: str) -> bool:
-    import os
-
     from django.conf import settings
 
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, "")
-    return str(value).lower() in ("1", "true", "yes", "on")
+    return bool(getattr(settings, name))
 
 
 def announcement_create(

@@ -1,23 +1,17 @@
-"""The app's settings, each read from Django's settings, else the environment, else a default.
+"""The app's settings, typed, from Django's settings (``villageportal/settings.py`` reads the
+environment for them)."""
 
-The environment is consulted directly so that a worker started with only environment
-variables (a container, a test's worker process) behaves like the web process.
-"""
-
-import os
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 
-# The demo village's camera network (a private range); production lists its own.
+# The demo village's camera network (a private range), also when a test clears the setting.
 DEFAULT_NETWORKS = ("10.20.0.0/16",)
 
 
 def _value(name: str, default: Any) -> Any:
     value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
     return default if value is None or value == "" else value
 
 
@@ -27,7 +21,7 @@ def _list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
         return default
     if isinstance(value, str):
         return tuple(item.strip() for item in value.split(",") if item.strip())
-    return tuple(str(item).strip() for item in value)
+    return tuple(str(item).strip() for item in value if str(item).strip()) or default
 
 
 def networks() -> tuple[str, ...]:
@@ -41,43 +35,43 @@ def own_addresses() -> tuple[str, ...]:
 
 
 def probe_timeout() -> float:
-    return float(_value("CAMERA_PROBE_TIMEOUT", 3.0))
+    return float(settings.CAMERA_PROBE_TIMEOUT)
 
 
 def probe_concurrency() -> int:
-    return int(_value("CAMERA_PROBE_CONCURRENCY", 500))
+    return int(settings.CAMERA_PROBE_CONCURRENCY)
 
 
 def slow_after_ms() -> int:
     """A probe slower than this marks the camera degraded (``CAMERA_PROBE_SLOW_MS``)."""
-    return int(_value("CAMERA_PROBE_SLOW_MS", 1500))
+    return int(settings.CAMERA_PROBE_SLOW_MS)
 
 
 def probe_interval() -> float:
-    return float(_value("CAMERA_PROBE_INTERVAL", 60.0))
+    return float(settings.CAMERA_PROBE_INTERVAL)
 
 
 def offline_after() -> timedelta:
     """Failing for this long declares a camera offline (``CAMERA_OFFLINE_AFTER_MINUTES``)."""
-    return timedelta(minutes=float(_value("CAMERA_OFFLINE_AFTER_MINUTES", 10)))
+    return timedelta(minutes=float(settings.CAMERA_OFFLINE_AFTER_MINUTES))
 
 
 def reminder_every() -> timedelta:
     """A camera still down is reminded about this often (``CAMERA_REMINDER_HOURS``)."""
-    return timedelta(hours=float(_value("CAMERA_REMINDER_HOURS", 24)))
+    return timedelta(hours=float(settings.CAMERA_REMINDER_HOURS))
 
 
 def intermittent_window() -> int:
-    return int(_value("CAMERA_INTERMITTENT_WINDOW", 6))
+    return int(settings.CAMERA_INTERMITTENT_WINDOW)
 
 
 def intermittent_failures() -> int:
     """Failures among the last probes that make a working camera "degraded"."""
-    return int(_value("CAMERA_INTERMITTENT_FAILURES", 2))
+    return int(settings.CAMERA_INTERMITTENT_FAILURES)
 
 
 def snapshot_max_bytes() -> int:
-    return int(_value("CAMERA_SNAPSHOT_MAX_BYTES", 5 * 1024 * 1024))
+    return int(settings.CAMERA_SNAPSHOT_MAX_BYTES)
 
 
 def credentials_keys() -> tuple[str, ...]:

@@ -14,17 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import (
-    access_object,
-    current_village,
-    require_roles,
-    roles_in_village,
-    village_roles,
-)
+from accounts.access import current_village, roles_in_village, village_roles
 from cameras import crypto, selectors, services, snapshot
 from cameras.access import (
     MANAGER_ROLES,
-    READER_ROLES,
+    access_camera,
     is_manager,
     manager_required,
     reader_required,
@@ -36,17 +30,6 @@ from households.models import Lane
 from villageportal.forms import form_page
 
 PAGE_SIZE = 50
-
-
-def _camera(request: HttpRequest, pk: int, roles: frozenset[str] = READER_ROLES) -> Camera:
-    """A camera of the user's villages (404 otherwise), if they hold one of ``roles`` there."""
-    camera = access_object(
-        Camera.objects.select_related("village", "lane", "household__lane", "state"),
-        user=request.user,
-        pk=pk,
-    )
-    require_roles(user=request.user, village=camera.village, roles=roles)
-    return camera
 
 
 def _manager(request: HttpRequest) -> bool:
@@ -130,7 +113,7 @@ def camera_coverage(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = _camera(request, pk)
+    camera = access_camera(user=request.user, pk=pk)
     roles = roles_in_village(user=request.user, village=camera.village)
     manager = is_manager(roles, superuser=request.user.is_superuser)
     return render(
@@ -194,7 +177,7 @@ def camera_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def camera_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = _camera(request, pk, roles=MANAGER_ROLES)
+    camera = access_camera(user=request.user, pk=pk, roles=MANAGER_ROLES)
     if request.method == "POST":
         form = CameraForm(request.POST, village=camera.village, camera=camera)
     else:
@@ -230,7 +213,7 @@ def camera_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def camera_maintenance(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = _camera(request, pk, roles=MANAGER_ROLES)
+    camera = access_camera(user=request.user, pk=pk, roles=MANAGER_ROLES)
     on = request.POST.get("maintenance") == "1"
     services.camera_set_maintenance(camera=camera, by=request.user, maintenance=on)
     if on:
@@ -243,7 +226,7 @@ def camera_maintenance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def camera_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = _camera(request, pk, roles=MANAGER_ROLES)
+    camera = access_camera(user=request.user, pk=pk, roles=MANAGER_ROLES)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Tick the box to confirm the removal."))
         return redirect("camera_detail", pk=camera.pk)
@@ -260,7 +243,7 @@ def camera_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @login_required
 def camera_watch(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = _camera(request, pk, roles=MANAGER_ROLES)
+    camera = access_camera(user=request.user, pk=pk, roles=MANAGER_ROLES)
     roles = roles_in_village(user=request.user, village=camera.village)
     services.view_log(
         camera=camera, user=request.user, what=View.What.STREAM, roles=roles, ip=_client_ip(request)
@@ -298,7 +281,7 @@ def _placeholder(code: str) -> HttpResponse:
 @login_required
 def camera_snapshot(request: HttpRequest, pk: int) -> HttpResponse:
     """The camera's current picture, fetched by the server; the fetch is logged."""
-    camera = _camera(request, pk, roles=MANAGER_ROLES)
+    camera = access_camera(user=request.user, pk=pk, roles=MANAGER_ROLES)
     roles = roles_in_village(user=request.user, village=camera.village)
     services.view_log(
         camera=camera,

@@ -16,28 +16,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import (
-    access_object,
     current_village,
-    require_roles,
-    village_role_required,
     village_roles,
 )
-from accounts.roles import STAFF_ROLES, Role
 from feedback import services
+from feedback.access import EDITOR_ROLES, access_category, editor_required, staff_required
 from feedback.forms import CategoryForm, QuestionForm
 from feedback.models import Category
 from villageportal.forms import error_text
-
-EDITOR_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
-
-staff_required = village_role_required(STAFF_ROLES)
-editor_required = village_role_required(EDITOR_ROLES)
-
-
-def _category(request: HttpRequest, pk: int) -> Category:
-    category = access_object(Category.objects.select_related("village"), user=request.user, pk=pk)
-    require_roles(user=request.user, village=category.village, roles=EDITOR_ROLES)
-    return category
 
 
 def _question_key(category: Category, key: str) -> str:
@@ -148,7 +134,7 @@ def _edit_page(
 @require_http_methods(["GET", "POST"])
 @login_required
 def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     if request.method == "GET":
         return _edit_page(request, category)
     form = CategoryForm(request.POST)
@@ -167,7 +153,7 @@ def category_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def category_move(request: HttpRequest, pk: int) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     up = _up(request)
     if up is None:
         messages.error(request, _("Choose to move it up or down."))
@@ -179,7 +165,7 @@ def category_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def category_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     name = category.name
     try:
         deleted = services.category_remove(category=category)
@@ -203,7 +189,7 @@ def category_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def question_add(request: HttpRequest, pk: int) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     form = QuestionForm(request.POST, auto_id="new-%s")
     if form.is_valid():
         try:
@@ -220,7 +206,7 @@ def question_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def question_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     key = _question_key(category, key)
     form = QuestionForm(request.POST, auto_id=f"q-{key}-%s")
     if form.is_valid():
@@ -238,7 +224,7 @@ def question_edit(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @require_POST
 @login_required
 def question_move(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     key = _question_key(category, key)
     up = _up(request)
     if up is None:
@@ -251,7 +237,7 @@ def question_move(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @require_POST
 @login_required
 def question_remove(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     key = _question_key(category, key)
     if services.question_remove(category=category, key=key):
         messages.success(request, _("The question was deleted."))
@@ -266,7 +252,7 @@ def question_remove(request: HttpRequest, pk: int, key: str) -> HttpResponse:
 @require_POST
 @login_required
 def question_restore(request: HttpRequest, pk: int, key: str) -> HttpResponse:
-    category = _category(request, pk)
+    category = access_category(user=request.user, pk=pk)
     key = _question_key(category, key)
     try:
         services.question_restore(category=category, key=key)

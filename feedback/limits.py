@@ -11,14 +11,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def _limit(name: str, default: str) -> tuple[int, int]:
-    count, _, seconds = str(getattr(settings, name, default)).partition("/")
+def _limit(name: str) -> tuple[int, int]:
+    count, _, seconds = str(getattr(settings, name)).partition("/")
     return int(count), int(seconds)
 
 
-def hit(scope: str, key: str, *, setting: str, default: str) -> bool:
+def hit(scope: str, key: str, *, setting: str) -> bool:
     """Count one attempt; False once the limit of the current window is passed."""
-    count, seconds = _limit(setting, default)
+    count, seconds = _limit(setting)
     window = int(time.time() // seconds)
     cache_key = f"feedback:rl:{scope}:{key}:{window}"
     if cache.add(cache_key, 1, timeout=seconds + 5):
@@ -32,8 +32,8 @@ def hit(scope: str, key: str, *, setting: str, default: str) -> bool:
 
 
 def allow_ip(ip_hash: str) -> bool:
-    return hit("ip", ip_hash, setting="FEEDBACK_RATE_PER_IP", default="10/3600")
+    return hit("ip", ip_hash, setting="FEEDBACK_RATE_PER_IP")
 
 
 def allow_contact(contact_hash: str) -> bool:
-    return hit("contact", contact_hash, setting="FEEDBACK_RATE_PER_CONTACT", default="5/3600")
+    return hit("contact", contact_hash, setting="FEEDBACK_RATE_PER_CONTACT")

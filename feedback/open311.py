@@ -463,7 +463,7 @@ def _photo(upload: UploadedFile) -> ProcessedPhoto:
 
 
 def media_hosts() -> list[str]:
-    return [h.strip().lower() for h in getattr(settings, "FEEDBACK_OPEN311_MEDIA_HOSTS", []) if h]
+    return [h.strip().lower() for h in settings.FEEDBACK_OPEN311_MEDIA_HOSTS if h]
 
 
 def _allowed(url: str) -> bool:
@@ -504,9 +504,7 @@ def _create(request: HttpRequest, village: Village, fmt: str) -> HttpResponse:
     )
     if key is None:
         raise Open311Error(403, _("A valid api_key for this jurisdiction is required."))
-    if not limits.hit(
-        "apikey", str(key.pk), setting="FEEDBACK_RATE_PER_API_KEY", default="600/3600"
-    ):
+    if not limits.hit("apikey", str(key.pk), setting="FEEDBACK_RATE_PER_API_KEY"):
         raise Open311Error(429, _("Too many requests with this key. Try again later."))
     code = request.POST.get("service_code", "").strip()
     if not code:

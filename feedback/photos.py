@@ -18,11 +18,11 @@ MAX_PIXELS = images.MAX_PIXELS
 
 
 def max_side() -> int:
-    return int(getattr(settings, "FEEDBACK_PHOTO_MAX_SIDE", 1600))
+    return int(settings.FEEDBACK_PHOTO_MAX_SIDE)
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "FEEDBACK_PHOTO_MAX_BYTES", 15 * 1024 * 1024))
+    return int(settings.FEEDBACK_PHOTO_MAX_BYTES)
 
 
 @dataclass(frozen=True)

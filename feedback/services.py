@@ -57,20 +57,20 @@ DEFAULT_CATEGORIES = [
 SENSITIVE_CATEGORIES = frozenset({"security"})
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
+def _setting(name: str) -> Any:
+    return getattr(settings, name)
 
 
 def max_distance_km() -> float:
-    return float(_setting("FEEDBACK_MAX_DISTANCE_KM", 5.0))
+    return float(_setting("FEEDBACK_MAX_DISTANCE_KM"))
 
 
 def reopen_days() -> int:
-    return int(_setting("FEEDBACK_REOPEN_DAYS", 14))
+    return int(_setting("FEEDBACK_REOPEN_DAYS"))
 
 
 def reminder_interval() -> timedelta:
-    return timedelta(hours=float(_setting("FEEDBACK_REMINDER_INTERVAL_HOURS", 24)))
+    return timedelta(hours=float(_setting("FEEDBACK_REMINDER_INTERVAL_HOURS")))
 
 
 def _live(report: Report) -> None:
@@ -100,8 +100,8 @@ def categories_ensure_defaults(*, village: Village) -> list[Category]:
                 name=str(name),
                 urgent=urgent,
                 sensitive=code in SENSITIVE_CATEGORIES,
-                ack_hours=int(_setting("FEEDBACK_ACK_HOURS", 8)),
-                resolve_hours=int(_setting("FEEDBACK_URGENT_HOURS", 4)) if urgent else None,
+                ack_hours=int(_setting("FEEDBACK_ACK_HOURS")),
+                resolve_hours=int(_setting("FEEDBACK_URGENT_HOURS")) if urgent else None,
                 questions=questions,
                 sort_order=order,
             )

@@ -21,35 +21,20 @@ from accounts.access import (
     current_village,
     require_roles,
     roles_in_village,
-    village_role_required,
 )
 from accounts.models import User
-from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
 from feedback import selectors, services
+from feedback.access import (
+    HANDLER_ROLES,
+    MANAGER_ROLES,
+    access_report,
+    staff_required,
+)
 from feedback.forms import TextForm, TransitionForm
 from feedback.models import ApiKey, Category, Photo, Report, ResponseTemplate, Status
 from households import visibility
 from villageportal.forms import error_text, form_call
-
-# Who handles reports; the community digital team reads them only.
-HANDLER_ROLES = frozenset(
-    {Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER, Role.SECURITY_OFFICER, Role.COMMUNE_OFFICIAL}
-)
-# Who moderates, blocks senders, and manages categories, templates and API keys.
-MANAGER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.COMMUNE_OFFICIAL})
-
-staff_required = village_role_required(STAFF_ROLES)
-manager_required = village_role_required(MANAGER_ROLES)
-
-
-def _report(request: HttpRequest, pk: int, roles: frozenset[str] = STAFF_ROLES) -> Report:
-    report = access_object(
-        Report.objects.select_related("village", "category", "lane", "assignee"),
-        user=request.user,
-        pk=pk,
-    )
-    require_roles(user=request.user, village=report.village, roles=roles)
-    return report
 
 
 def _team(report: Report) -> list[User]:
@@ -125,13 +110,13 @@ def _detail(request: HttpRequest, report: Report, status: int = 200, **forms: An
 @require_GET
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _report(request, pk))
+    return _detail(request, access_report(user=request.user, pk=pk))
 
 
 @require_POST
 @login_required
 def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk, HANDLER_ROLES)
+    report = access_report(user=request.user, pk=pk, roles=HANDLER_ROLES)
     form = TransitionForm(request.POST, request.FILES, report=report)
     if form.is_valid():
         data = form.cleaned_data
@@ -162,7 +147,7 @@ def report_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_reply(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk, HANDLER_ROLES)
+    report = access_report(user=request.user, pk=pk, roles=HANDLER_ROLES)
     form = TextForm(request.POST)
     if form.is_valid():
         ok, _reply = form_call(
@@ -180,7 +165,7 @@ def report_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_note(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk, HANDLER_ROLES)
+    report = access_report(user=request.user, pk=pk, roles=HANDLER_ROLES)
     form = TextForm(request.POST)
     if form.is_valid():
         services.report_note(report=report, text=form.cleaned_data["text"], by=request.user)
@@ -192,7 +177,7 @@ def report_note(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk, HANDLER_ROLES)
+    report = access_report(user=request.user, pk=pk, roles=HANDLER_ROLES)
     raw = request.POST.get("assignee", "")
     assignee = None
     if raw:
@@ -212,7 +197,7 @@ def report_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def report_moderate(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk, MANAGER_ROLES)
+    report = access_report(user=request.user, pk=pk, roles=MANAGER_ROLES)
     hide = request.POST.get("hidden") == "1"
     try:
         services.report_moderate(
@@ -241,7 +226,7 @@ def photo_moderate(request: HttpRequest, pk: Any) -> HttpResponse:
 @require_POST
 @login_required
 def sender_block(request: HttpRequest, pk: int) -> HttpResponse:
-    report = _report(request, pk, MANAGER_ROLES)
+    report = access_report(user=request.user, pk=pk, roles=MANAGER_ROLES)
     try:
         services.sender_block(report=report, reason=request.POST.get("reason", ""), by=request.user)
     except ValidationError as exc:

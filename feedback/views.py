@@ -196,10 +196,7 @@ def track(request: HttpRequest) -> HttpResponse:
     if code:
         # Tracking codes are the reporter's key to rate and reopen: guessing is rate-limited.
         if not limits.hit(
-            "track",
-            contact_hash("ip:" + client_ip(request)),
-            setting="FEEDBACK_RATE_TRACK",
-            default="60/3600",
+            "track", contact_hash("ip:" + client_ip(request)), setting="FEEDBACK_RATE_TRACK"
         ):
             return render(
                 request,

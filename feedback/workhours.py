@@ -15,7 +15,7 @@ DEFAULT_HOURS = "07:30-11:30,13:00-17:00"
 
 
 def _periods() -> list[tuple[time, time]]:
-    spec = getattr(settings, "FEEDBACK_WORKING_HOURS", DEFAULT_HOURS) or DEFAULT_HOURS
+    spec = settings.FEEDBACK_WORKING_HOURS or DEFAULT_HOURS
     periods = []
     for part in spec.split(","):
         start, end = part.strip().split("-")

@@ -31,17 +31,15 @@ from accounts.access import (
     access_object,
     current_village,
     staff_required,
-    village_role_required,
     village_roles,
 )
 from households import exports, imports
+from households.access import EDITOR_ROLES, editor_required
 from households.models import ImportJob
 from households.selectors import households_filtered
-from households.visibility import EDITOR_ROLES, resident_fields
+from households.visibility import resident_fields
 from villageportal.inputs import reads_its_upload, refusal_for
 from villageportal.text import fold
-
-editor_required = village_role_required(EDITOR_ROLES)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"

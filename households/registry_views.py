@@ -27,9 +27,9 @@ from accounts.access import (
     staff_required,
     village_roles,
 )
-from accounts.access import village_role_required as role_required
-from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
+from accounts.roles import COMMUNE_ROLES
 from households import services
+from households.access import EDITOR_ROLES, access_household, access_resident, editor_required
 from households.forms import (
     ChangeHeadForm,
     ConsentForm,
@@ -48,7 +48,6 @@ from households.models import Household, Lane, RecordAccess, Resident
 from households.selectors import households_filtered, name_matches, search_words
 from households.visibility import (
     ALL_RESIDENT_FIELDS,
-    EDITOR_ROLES,
     NAME_ROLES,
     OPENED_RECORD_FIELDS,
     can_edit,
@@ -57,31 +56,9 @@ from households.visibility import (
 from villageportal.forms import error_text, form_page
 from villageportal.images import clean_image
 
-editor_required = role_required(EDITOR_ROLES)
 OPENED_SESSION_KEY = "opened_records"
 OPEN_RECORD_MINUTES = 30
 PAGE_SIZE = 50
-
-
-def _household(request: HttpRequest, pk: int, roles: frozenset[str] = STAFF_ROLES) -> Household:
-    """A household of the user's villages (404 otherwise), if they hold one of ``roles`` there."""
-    household = access_object(
-        Household.objects.alive().select_related("lane", "village__commune"),
-        user=request.user,
-        pk=pk,
-    )
-    require_roles(user=request.user, village=household.village, roles=roles)
-    return household
-
-
-def _resident(request: HttpRequest, pk: int) -> Resident:
-    resident = access_object(
-        Resident.objects.current().select_related("household__village", "household__lane"),
-        user=request.user,
-        pk=pk,
-    )
-    require_roles(user=request.user, village=resident.household.village, roles=EDITOR_ROLES)
-    return resident
 
 
 def _record_is_open(request: HttpRequest, household: Household) -> bool:
@@ -160,7 +137,7 @@ def _attach_matching_members(households: Any, words: list[str]) -> None:
 @require_GET
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk)
+    household = access_household(user=request.user, pk=pk)
     roles = roles_in_village(user=request.user, village=household.village)
     fields = _fields_for(request, household)
     residents = list(Resident.objects.alive().filter(household=household))
@@ -209,7 +186,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_open(request: HttpRequest, pk: int) -> HttpResponse:
     """A commune official opens one household's personal record; the opening is logged."""
-    household = _household(request, pk, roles=COMMUNE_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=COMMUNE_ROLES)
     form = OpenRecordForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you open this record."))
@@ -260,7 +237,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     form = HouseholdForm(request.POST or None, instance=household, village=household.village)
     return form_page(
         request,
@@ -279,7 +256,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_status(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     form = StatusForm(request.POST or None, initial={"status": household.status})
     return form_page(
         request,
@@ -298,7 +275,7 @@ def household_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     form = ConsentForm(
         request.POST or None, initial={"consent": "1" if household.head_name_public else "0"}
     )
@@ -319,7 +296,7 @@ def household_consent(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     return form_page(
         request,
         template="households/form_page.html",
@@ -337,7 +314,7 @@ def household_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_change_head(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     return form_page(
         request,
         template="households/form_page.html",
@@ -355,7 +332,7 @@ def household_change_head(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_split(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     return form_page(
         request,
         template="households/form_page.html",
@@ -378,7 +355,7 @@ def household_split(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     return form_page(
         request,
         template="households/form_page.html",
@@ -396,7 +373,7 @@ def household_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _household(request, pk, EDITOR_ROLES)
+    household = access_household(user=request.user, pk=pk, roles=EDITOR_ROLES)
     return form_page(
         request,
         template="households/form_page.html",
@@ -412,7 +389,7 @@ def resident_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _resident(request, pk)
+    resident = access_resident(user=request.user, pk=pk)
     return form_page(
         request,
         template="households/form_page.html",
@@ -428,7 +405,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def resident_leave(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _resident(request, pk)
+    resident = access_resident(user=request.user, pk=pk)
     return form_page(
         request,
         template="households/form_page.html",
@@ -446,7 +423,7 @@ def resident_leave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _resident(request, pk)
+    resident = access_resident(user=request.user, pk=pk)
     return form_page(
         request,
         template="households/form_page.html",
@@ -468,7 +445,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def resident_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = _resident(request, pk)
+    resident = access_resident(user=request.user, pk=pk)
     return form_page(
         request,
         template="households/form_page.html",

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
+from households.access import EDITOR_ROLES
 
 # Fields of a resident that anybody allowed to see the household sees.
 BASIC = frozenset({"full_name", "gender", "relationship", "is_head", "joined_on", "left_on"})
@@ -38,7 +39,6 @@ NAME_ROLES = frozenset(
 # Roles that see who sent a feedback report (name, phone, e-mail): those who answer it.
 REPORTER_ROLES: frozenset[str] = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 # Roles that may edit the registry.
-EDITOR_ROLES: frozenset[str] = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
 
 
 def resident_fields(roles: Iterable[str], *, superuser: bool = False) -> frozenset[str]:

@@ -8,12 +8,6 @@ class QrsignsConfig(AppConfig):
     verbose_name = _("QR signs and public pages")
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from qrsigns import signals
 
         signals.connect()
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "qrsigns-purge-sheets",
-            {"task": "qrsigns.tasks.sheets_purge_task", "schedule": 24 * 3600.0},
-        )

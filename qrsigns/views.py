@@ -22,18 +22,16 @@ from accounts.access import (
     roles_in_village,
     staff_required,
 )
-from accounts.access import village_role_required as role_required
 from accounts.roles import STAFF_ROLES
 from households.models import Lane, Village
-from households.visibility import EDITOR_ROLES
 from qrsigns import printing, selectors, services
+from qrsigns.access import EDITOR_ROLES, access_heritage_site, access_sign, editor_required
 from qrsigns.forms import HeritageImageForm, HeritageSiteForm, RetargetForm, SheetForm
 from qrsigns.models import HeritageImage, HeritageSite, SheetJob, Sign, normalise_code
 from qrsigns.public_views import target_url
 from villageportal.charts import bar_chart
 from villageportal.forms import attach_errors, form_page
 
-editor_required = role_required(EDITOR_ROLES)
 PAGE_SIZE = 100
 
 
@@ -41,26 +39,6 @@ def _can_edit(request: HttpRequest, village: Any) -> bool:
     if request.user.is_superuser:
         return True
     return bool(roles_in_village(user=request.user, village=village) & EDITOR_ROLES)
-
-
-def _sign(request: HttpRequest, code: str, roles: frozenset[str] = STAFF_ROLES) -> Sign:
-    """A sign of the user's villages by its code (404 otherwise), if they hold ``roles``."""
-    canonical = normalise_code(code)
-    if canonical is None:
-        raise Http404
-    sign = access_object(
-        Sign.objects.select_related("village__commune", "lane", "heritage_site", "household__lane"),
-        user=request.user,
-        code=canonical,
-    )
-    require_roles(user=request.user, village=sign.village, roles=roles)
-    return sign
-
-
-def _site(request: HttpRequest, pk: int, roles: frozenset[str] = EDITOR_ROLES) -> HeritageSite:
-    site = access_object(HeritageSite.objects.select_related("village"), user=request.user, pk=pk)
-    require_roles(user=request.user, village=site.village, roles=roles)
-    return site
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,7 +103,7 @@ def sign_generate(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def sign_detail(request: HttpRequest, code: str) -> HttpResponse:
-    sign = _sign(request, code)
+    sign = access_sign(user=request.user, code=code)
     return _detail_page(request, sign, RetargetForm(village=sign.village, initial=_initial(sign)))
 
 
@@ -159,7 +137,7 @@ def _detail_page(
 @require_POST
 @login_required
 def sign_retarget(request: HttpRequest, code: str) -> HttpResponse:
-    sign = _sign(request, code, roles=EDITOR_ROLES)
+    sign = access_sign(user=request.user, code=code, roles=EDITOR_ROLES)
     form = RetargetForm(request.POST, village=sign.village)
     if form.is_valid():
         try:
@@ -176,7 +154,7 @@ def sign_retarget(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @login_required
 def sign_disable(request: HttpRequest, code: str) -> HttpResponse:
-    sign = _sign(request, code, roles=EDITOR_ROLES)
+    sign = access_sign(user=request.user, code=code, roles=EDITOR_ROLES)
     services.sign_set_active(sign=sign, by=request.user, active=False)
     messages.success(request, _("The code is switched off; scanning it shows a notice."))
     return redirect("qrsigns_sign_detail", code=sign.code)
@@ -185,7 +163,7 @@ def sign_disable(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 @login_required
 def sign_enable(request: HttpRequest, code: str) -> HttpResponse:
-    sign = _sign(request, code, roles=EDITOR_ROLES)
+    sign = access_sign(user=request.user, code=code, roles=EDITOR_ROLES)
     services.sign_set_active(sign=sign, by=request.user, active=True)
     messages.success(request, _("The code works again."))
     return redirect("qrsigns_sign_detail", code=sign.code)
@@ -198,7 +176,7 @@ def _download_name(sign: Sign, ext: str) -> str:
 @require_GET
 @login_required
 def sign_svg(request: HttpRequest, code: str) -> HttpResponse:
-    sign = _sign(request, code)
+    sign = access_sign(user=request.user, code=code)
     response = HttpResponse(printing.sign_svg(sign), content_type="image/svg+xml; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{_download_name(sign, "svg")}"'
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
@@ -208,7 +186,7 @@ def sign_svg(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 @login_required
 def sign_png(request: HttpRequest, code: str) -> HttpResponse:
-    sign = _sign(request, code)
+    sign = access_sign(user=request.user, code=code)
     response = HttpResponse(printing.sign_png(sign), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="{_download_name(sign, "png")}"'
     return response
@@ -367,7 +345,7 @@ def heritage_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def heritage_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    site = _site(request, pk)
+    site = access_heritage_site(user=request.user, pk=pk)
     form = HeritageSiteForm(request.POST or None, instance=site)
     status = 200
     if request.method == "POST":
@@ -399,7 +377,7 @@ def heritage_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def heritage_image_add(request: HttpRequest, pk: int) -> HttpResponse:
-    site = _site(request, pk)
+    site = access_heritage_site(user=request.user, pk=pk)
     form = HeritageImageForm(request.POST, request.FILES)
     if form.is_valid():
         try:

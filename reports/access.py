@@ -10,7 +10,7 @@ from accounts.access import access_village, roles_in_village, villages_visible_t
 from accounts.models import Membership
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
 from households.models import Commune, Province, Village
-from reports.models import CriteriaSet, ExportJob, ProvinceManager
+from reports.models import CriteriaSet, ExportJob, PeriodClose, ProvinceManager
 
 # Who may attest an indicator for a village.
 ATTESTER_ROLES = frozenset(
@@ -39,6 +39,16 @@ def access_commune(*, user: Any, pk: Any) -> tuple[Commune, QuerySet[Village]]:
     if not Membership.objects.filter(user=user, commune=commune, role__in=COMMUNE_ROLES).exists():
         raise PermissionDenied
     return commune, villages
+
+
+def access_period(*, user: Any, pk: Any) -> PeriodClose:
+    """A closed period of a commune the user is an official of (404 or 403 as the commune)."""
+    try:
+        period = PeriodClose.objects.select_related("commune", "criteria_set").get(pk=int(pk))
+    except (PeriodClose.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    access_commune(user=user, pk=period.commune_id)
+    return period
 
 
 def communes_of(user: Any) -> QuerySet[Commune]:

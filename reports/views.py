@@ -609,16 +609,10 @@ def period_close(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("reports_period", pk=period.pk)
 
 
-def _period(request: HttpRequest, pk: int) -> PeriodClose:
-    period = get_object_or_404(PeriodClose.objects.select_related("commune", "criteria_set"), pk=pk)
-    access.access_commune(user=request.user, pk=period.commune_id)
-    return period
-
-
 @login_required
 @require_GET
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
+    period = access.access_period(user=request.user, pk=pk)
     villages = sorted(
         period.figures.get("villages", {}).values(), key=lambda v: v.get("village_name", "")
     )
@@ -639,7 +633,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def period_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    period = _period(request, pk)
+    period = access.access_period(user=request.user, pk=pk)
     form = ReopenForm(request.POST)
     try:
         if not form.is_valid():
@@ -655,7 +649,7 @@ def period_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def period_export(request: HttpRequest, pk: int) -> HttpResponse:
     """A period's report: the figures frozen at its close (recomputed once it is reopened)."""
-    period = _period(request, pk)
+    period = access.access_period(user=request.user, pk=pk)
     fmt = request.POST.get("fmt", "")
     if fmt not in exports.CONTENT_TYPES:
         return _error_page(request, _("Choose a format: xlsx, pdf or csv."))

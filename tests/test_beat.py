@@ -60,3 +60,55 @@ def test_the_health_check_follows_a_real_beat_process(tmp_path: Path) -> None:
     stale = time.time() - 31
     os.utime(heartbeat, (stale, stale))
     assert _check(env) == 1, "a beat that stopped ticking is unhealthy"
+
+
+APPS = (
+    "accounts",
+    "announcements",
+    "cameras",
+    "feedback",
+    "households",
+    "payments",
+    "qrsigns",
+    "reports",
+)
+
+
+def test_the_schedule_lists_every_periodic_task_the_apps_define() -> None:
+    """A task that no code enqueues runs only on the schedule, so each must be in it."""
+    import re
+
+    from villageportal.celery import app
+
+    app.loader.import_default_modules()
+    ours = {name for name in app.tasks if name.split(".")[0] in APPS}
+    scheduled = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert set(scheduled) <= ours, set(scheduled) - ours
+    source = "\n".join(
+        path.read_text()
+        for package in APPS
+        for path in (Path(settings.BASE_DIR) / package).rglob("*.py")
+    )
+    enqueued = {
+        name
+        for name in ours
+        if re.search(rf"\b{name.rsplit('.', 1)[1]}\.(delay|apply_async|s|si|signature)\(", source)
+    }
+    assert ours - enqueued == set(scheduled)
+
+
+def test_no_app_changes_the_schedule_at_start_up() -> None:
+    """The settings module's schedule is the whole schedule: no ``ready()`` adds to it."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import villageportal.settings as s; print(sorted(s.CELERY_BEAT_SCHEDULE))",
+        ],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout.strip() == str(sorted(settings.CELERY_BEAT_SCHEDULE))

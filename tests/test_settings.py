@@ -71,3 +71,68 @@ def test_every_role_has_a_vietnamese_name() -> None:
             english = str(role.label)
         with translation.override("vi"):
             assert str(role.label) != english, role
+
+
+_READ_APP_SETTINGS = """
+from django.conf import settings
+from announcements import conf as announcements_conf
+from announcements.services import setting_bool
+from cameras import conf as cameras_conf
+from feedback import limits, services
+print(announcements_conf.setting("ANNOUNCEMENTS_RATE_SMS"))
+print(setting_bool("ANNOUNCEMENTS_REQUIRE_APPROVAL"))
+print(cameras_conf.probe_interval(), cameras_conf.networks())
+print(settings.CELERY_BEAT_SCHEDULE["probe-cameras"]["schedule"])
+print(limits._limit("FEEDBACK_RATE_PER_IP"), services.reopen_days())
+"""
+
+
+def test_the_apps_settings_come_from_the_environment() -> None:
+    result = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        _READ_APP_SETTINGS,
+        env={
+            "ANNOUNCEMENTS_RATE_SMS": "7",
+            "ANNOUNCEMENTS_REQUIRE_APPROVAL": "true",
+            "CAMERA_PROBE_INTERVAL": "15",
+            "CAMERA_NETWORKS": "10.1.0.0/16,10.2.0.0/16",
+            "FEEDBACK_RATE_PER_IP": "3/60",
+            "FEEDBACK_REOPEN_DAYS": "30",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "7"
+    assert lines[1] == "True"
+    assert lines[2] == "15.0 ('10.1.0.0/16', '10.2.0.0/16')"
+    assert lines[3] == "15.0"
+    assert lines[4] == "(3, 60) 30"
+
+
+def test_the_apps_settings_have_their_defaults_without_the_environment() -> None:
+    clean = {
+        name: ""
+        for name in ("ANNOUNCEMENTS_RATE_SMS", "CAMERA_PROBE_INTERVAL", "FEEDBACK_RATE_PER_IP")
+    }
+    env = {k: v for k, v in os.environ.items() if k not in clean}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", _READ_APP_SETTINGS],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "200"
+    assert lines[2] == "60.0 ('10.20.0.0/16',)"
+    assert lines[4] == "(10, 3600) 14"
+
+
+def test_a_malformed_app_setting_fails_loudly() -> None:
+    result = _manage("check", env={"CAMERA_PROBE_INTERVAL": "soon"})
+    assert result.returncode != 0
+    assert "CAMERA_PROBE_INTERVAL" in result.stderr or "soon" in result.stderr

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -245,16 +246,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "villageportal.beat:HeartbeatScheduler"
-CELERY_BEAT_SCHEDULE = {
-    "purge-ended-invitations": {
-        "task": "accounts.tasks.invitations_purge_task",
-        "schedule": 3600.0,
-    },
-    "expire-unconfirmed-imports": {
-        "task": "households.tasks.imports_expire_task",
-        "schedule": 3600.0,
-    },
-}
+# CELERY_BEAT_SCHEDULE comes after the apps' settings below, which it uses.
 
 REST_FRAMEWORK = {
     # Both refuse callers whose role requires two-factor login until it is on
@@ -327,9 +319,114 @@ DEMO_MAIL_DIR = env.str("DEMO_MAIL_DIR", default=str(BASE_DIR / "sent-mail"))
 # The address the portal is reached at, for links in e-mail and on printed signs.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
-# Open311 clients may send a photo as a media_url; it is fetched only from these hosts (host
-# names, comma-separated), and only over HTTPS unless the host is listed with "http://".
+# Feedback (README, "Settings of the village apps"). Open311 clients may send a photo as a
+# media_url; it is fetched only from these hosts (host names, comma-separated), and only over
+# HTTPS unless the host is listed with "http://".
 FEEDBACK_OPEN311_MEDIA_HOSTS = env.list("FEEDBACK_OPEN311_MEDIA_HOSTS", default=[])
+# Deadlines in working hours, reminders, how far from the village a report may be placed.
+FEEDBACK_ACK_HOURS = env.int("FEEDBACK_ACK_HOURS", default=8)
+FEEDBACK_URGENT_HOURS = env.int("FEEDBACK_URGENT_HOURS", default=4)
+FEEDBACK_WORKING_HOURS = env.str("FEEDBACK_WORKING_HOURS", default="07:30-11:30,13:00-17:00")
+FEEDBACK_REOPEN_DAYS = env.int("FEEDBACK_REOPEN_DAYS", default=14)
+FEEDBACK_REMINDER_INTERVAL_HOURS = env.float("FEEDBACK_REMINDER_INTERVAL_HOURS", default=24.0)
+FEEDBACK_MAX_DISTANCE_KM = env.float("FEEDBACK_MAX_DISTANCE_KM", default=5.0)
+# Rate limits, "count/seconds".
+FEEDBACK_RATE_PER_IP = env.str("FEEDBACK_RATE_PER_IP", default="10/3600")
+FEEDBACK_RATE_PER_CONTACT = env.str("FEEDBACK_RATE_PER_CONTACT", default="5/3600")
+FEEDBACK_RATE_PER_API_KEY = env.str("FEEDBACK_RATE_PER_API_KEY", default="600/3600")
+FEEDBACK_RATE_TRACK = env.str("FEEDBACK_RATE_TRACK", default="60/3600")
+# Photos are scaled down to this side and refused above this size.
+FEEDBACK_PHOTO_MAX_SIDE = env.int("FEEDBACK_PHOTO_MAX_SIDE", default=1600)
+FEEDBACK_PHOTO_MAX_BYTES = env.int("FEEDBACK_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+
+# Announcements: each gateway is off until its URL is given.
+ANNOUNCEMENTS_SMS_URL = env.str("ANNOUNCEMENTS_SMS_URL", default="")
+ANNOUNCEMENTS_SMS_TOKEN = env.str("ANNOUNCEMENTS_SMS_TOKEN", default="")
+ANNOUNCEMENTS_SMS_WEBHOOK_SECRET = env.str("ANNOUNCEMENTS_SMS_WEBHOOK_SECRET", default="")
+ANNOUNCEMENTS_ZALO_URL = env.str("ANNOUNCEMENTS_ZALO_URL", default="")
+ANNOUNCEMENTS_ZALO_TOKEN = env.str("ANNOUNCEMENTS_ZALO_TOKEN", default="")
+ANNOUNCEMENTS_ZALO_TEMPLATE_ID = env.str("ANNOUNCEMENTS_ZALO_TEMPLATE_ID", default="")
+ANNOUNCEMENTS_ZALO_WEBHOOK_SECRET = env.str("ANNOUNCEMENTS_ZALO_WEBHOOK_SECRET", default="")
+# Messages per second per channel, shared by all workers; 0 for no limit.
+ANNOUNCEMENTS_RATE_SMS = env.int("ANNOUNCEMENTS_RATE_SMS", default=200)
+ANNOUNCEMENTS_RATE_ZALO = env.int("ANNOUNCEMENTS_RATE_ZALO", default=200)
+ANNOUNCEMENTS_RATE_EMAIL = env.int("ANNOUNCEMENTS_RATE_EMAIL", default=20)
+ANNOUNCEMENTS_RATE_WEB = env.int("ANNOUNCEMENTS_RATE_WEB", default=0)
+ANNOUNCEMENTS_CHUNK = env.int("ANNOUNCEMENTS_CHUNK", default=200)
+# Threads of a worker process sending a chunk's SMS or Zalo messages at once; 1 for none.
+ANNOUNCEMENTS_SEND_THREADS = env.int("ANNOUNCEMENTS_SEND_THREADS", default=16)
+ANNOUNCEMENTS_MAX_ATTEMPTS = env.int("ANNOUNCEMENTS_MAX_ATTEMPTS", default=5)
+ANNOUNCEMENTS_RETRY_SECONDS = env.int("ANNOUNCEMENTS_RETRY_SECONDS", default=30)
+ANNOUNCEMENTS_GATEWAY_TIMEOUT = env.int("ANNOUNCEMENTS_GATEWAY_TIMEOUT", default=10)
+ANNOUNCEMENTS_DRAIN_WORKERS = env.int("ANNOUNCEMENTS_DRAIN_WORKERS", default=2)
+ANNOUNCEMENTS_ATTACHMENT_MAX_BYTES = env.int(
+    "ANNOUNCEMENTS_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024
+)
+ANNOUNCEMENTS_SPEAKER_SILENT_MINUTES = env.int("ANNOUNCEMENTS_SPEAKER_SILENT_MINUTES", default=30)
+ANNOUNCEMENTS_TTS_ENGINE = env.str(
+    "ANNOUNCEMENTS_TTS_ENGINE", default="announcements.tts.EspeakEngine"
+)
+ANNOUNCEMENTS_REQUIRE_APPROVAL = env.bool("ANNOUNCEMENTS_REQUIRE_APPROVAL", default=False)
+
+# Cameras. Probes reach only these networks (the demo village's private range by default).
+CAMERA_NETWORKS = env.list("CAMERA_NETWORKS", default=["10.20.0.0/16"])
+CAMERA_OWN_ADDRESSES = env.list("CAMERA_OWN_ADDRESSES", default=[])
+CAMERA_PROBE_TIMEOUT = env.float("CAMERA_PROBE_TIMEOUT", default=3.0)
+CAMERA_PROBE_CONCURRENCY = env.int("CAMERA_PROBE_CONCURRENCY", default=500)
+CAMERA_PROBE_SLOW_MS = env.int("CAMERA_PROBE_SLOW_MS", default=1500)
+CAMERA_PROBE_INTERVAL = env.float("CAMERA_PROBE_INTERVAL", default=60.0)
+CAMERA_OFFLINE_AFTER_MINUTES = env.float("CAMERA_OFFLINE_AFTER_MINUTES", default=10.0)
+CAMERA_REMINDER_HOURS = env.float("CAMERA_REMINDER_HOURS", default=24.0)
+CAMERA_INTERMITTENT_WINDOW = env.int("CAMERA_INTERMITTENT_WINDOW", default=6)
+CAMERA_INTERMITTENT_FAILURES = env.int("CAMERA_INTERMITTENT_FAILURES", default=2)
+CAMERA_SNAPSHOT_MAX_BYTES = env.int("CAMERA_SNAPSHOT_MAX_BYTES", default=5 * 1024 * 1024)
+# Fernet keys, newest first, comma-separated; while debugging, derived from SECRET_KEY if empty.
+CAMERA_CREDENTIALS_KEY = env.list("CAMERA_CREDENTIALS_KEY", default=[])
+
+# Every periodic task, in one place (tests/test_beat.py checks that none is missing).
+CELERY_BEAT_SCHEDULE = {
+    "purge-ended-invitations": {
+        "task": "accounts.tasks.invitations_purge_task",
+        "schedule": 3600.0,
+    },
+    "expire-unconfirmed-imports": {
+        "task": "households.tasks.imports_expire_task",
+        "schedule": 3600.0,
+    },
+    # A drain for any channel with ready rows: nothing is lost to a broker restart.
+    "announcements-kick-deliveries": {
+        "task": "announcements.tasks.deliveries_kick_task",
+        "schedule": 60.0,
+    },
+    # Scheduled announcements and event reminders whose time has come.
+    "announcements-send-due": {
+        "task": "announcements.tasks.announcements_send_due_task",
+        "schedule": 60.0,
+    },
+    "probe-cameras": {
+        "task": "cameras.tasks.cameras_probe_task",
+        "schedule": CAMERA_PROBE_INTERVAL,
+    },
+    # Every 15 minutes: a lapse is noticed soon after it happens, and the reminder rows keep
+    # each lapse to one message per interval however often this runs.
+    "feedback-send-reminders": {
+        "task": "feedback.tasks.reminders_send_task",
+        "schedule": 900.0,
+    },
+    "qrsigns-purge-sheets": {
+        "task": "qrsigns.tasks.sheets_purge_task",
+        "schedule": 24 * 3600.0,
+    },
+    # Nightly, after the day's work: every village's figures for the trends.
+    "reports-nightly-snapshots": {
+        "task": "reports.tasks.snapshots_take_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "reports-purge-exports": {
+        "task": "reports.tasks.exports_purge_task",
+        "schedule": crontab(hour=2, minute=0),
+    },
+}
 
 # The digital address code (mã địa chỉ số) is issued by the national platform; its format is
 # checked against this pattern and the value is stored exactly as given.
