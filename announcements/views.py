@@ -15,13 +15,18 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.access import (
     access_object,
     current_village,
-    require_roles,
     staff_required,
-    village_role_required,
     village_roles,
 )
 from accounts.roles import Role
 from announcements import selectors, services, speakers
+from announcements.access import (
+    APPROVER_ROLES,
+    WRITER_ROLES,
+    access_announcement,
+    access_group,
+    writer_required,
+)
 from announcements.forms import (
     AnnouncementForm,
     CorrectionForm,
@@ -35,10 +40,6 @@ from announcements.models import Acknowledgement, Announcement, Group, Preferenc
 from households.models import Lane, Village
 from villageportal.atom import AtomFeed, absolute_url
 from villageportal.forms import error_text, form_call
-
-WRITER_ROLES = frozenset({Role.VILLAGE_HEAD, Role.VILLAGE_OFFICER})
-writer_required = village_role_required(WRITER_ROLES)
-
 
 # Staff -------------------------------------------------------------------------------------------
 
@@ -151,16 +152,10 @@ def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _writable(request: HttpRequest, pk: int, roles: frozenset[str] = WRITER_ROLES) -> Announcement:
-    announcement = access_object(Announcement.objects, user=request.user, pk=pk)
-    require_roles(user=request.user, village=announcement.village, roles=roles)
-    return announcement
-
-
 @login_required
 @require_POST
 def announcement_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    announcement = _writable(request, pk)
+    announcement = access_announcement(user=request.user, pk=pk)
     try:
         announcement = services.announcement_submit(announcement=announcement, by=request.user)
         messages.success(request, _status_message(announcement))
@@ -172,7 +167,7 @@ def announcement_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def announcement_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    announcement = _writable(request, pk, frozenset({Role.VILLAGE_HEAD}))
+    announcement = access_announcement(user=request.user, pk=pk, roles=APPROVER_ROLES)
     try:
         announcement = services.announcement_approve(announcement=announcement, by=request.user)
         messages.success(request, _status_message(announcement))
@@ -184,7 +179,7 @@ def announcement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def announcement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    announcement = _writable(request, pk)
+    announcement = access_announcement(user=request.user, pk=pk)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the announcement is withdrawn."))
@@ -201,7 +196,7 @@ def announcement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def announcement_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    announcement = _writable(request, pk)
+    announcement = access_announcement(user=request.user, pk=pk)
     form = CorrectionForm(
         request.POST or None,
         initial={"title": _("Correction: %(title)s") % {"title": announcement.title}},
@@ -250,8 +245,7 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a group, change its kind or its members (village heads and officers)."""
-    group = access_object(Group.objects.prefetch_related("members"), user=request.user, pk=pk)
-    require_roles(user=request.user, village=group.village, roles=WRITER_ROLES)
+    group = access_group(user=request.user, pk=pk)
     initial = {"name": group.name, "kind": group.kind, "members": list(group.members.all())}
     form = GroupForm(request.POST or None, village=group.village, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -272,8 +266,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove a group no announcement was addressed to; one in use is kept for the record."""
-    group = access_object(Group.objects, user=request.user, pk=pk)
-    require_roles(user=request.user, village=group.village, roles=WRITER_ROLES)
+    group = access_group(user=request.user, pk=pk)
     try:
         services.group_delete(group=group)
     except ValidationError as exc:
