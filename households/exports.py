@@ -26,10 +26,16 @@ from households.imports import (
     relationship_word,
 )
 from households.models import Household, Resident
+from households.services import SPREADSHEET_RESIDENT_FIELDS
 from villageportal.xlsx_stream import xlsx_stream
 
-# Resident columns in order; "age" is written only for roles that see ages but not birth dates.
-RESIDENT_KEYS = ("full_name", "gender", "birth_date", "age", "national_id", "phone", "relationship")
+# Resident columns in the declaration's order (households.services); "age", computed, follows
+# the birth date and is written only for roles that see ages but not birth dates.
+RESIDENT_KEYS = tuple(
+    key
+    for field in SPREADSHEET_RESIDENT_FIELDS
+    for key in ((field, "age") if field == "birth_date" else (field,))
+)
 AGE_HEADER = "Tuổi"
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -174,6 +174,12 @@ RESIDENT_FIELDS = (
     "relationship",
     "joined_on",
 )
+# The declared fields the registry's spreadsheet (import template, import and export) leaves
+# out: free text and dates kept on the household's page. Every other declared field is a
+# column (households.imports.fileformat.COLUMNS, in the declaration's order).
+NOT_IN_SPREADSHEET = frozenset({"established_on", "business_kind", "notes", "joined_on"})
+SPREADSHEET_HOUSEHOLD_FIELDS = tuple(f for f in HOUSEHOLD_FIELDS if f not in NOT_IN_SPREADSHEET)
+SPREADSHEET_RESIDENT_FIELDS = tuple(f for f in RESIDENT_FIELDS if f not in NOT_IN_SPREADSHEET)
 
 
 def _apply(instance: Any, fields: Iterable[str], data: dict[str, Any]) -> None:

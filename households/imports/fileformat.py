@@ -17,7 +17,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext, gettext_lazy
 
 from households.models import Resident, Village
-from households.services import clean_digital_address, clean_national_id, clean_phone
+from households.services import (
+    SPREADSHEET_HOUSEHOLD_FIELDS,
+    clean_digital_address,
+    clean_national_id,
+    clean_phone,
+)
 from villageportal import spreadsheets
 from villageportal.spreadsheets import NO_WORD, YES_WORD, CellError, Column
 
@@ -41,15 +46,7 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 HEADERS = [c.header for c in COLUMNS]
 HEADER_KEYS = spreadsheets.header_keys(COLUMNS)
-HOUSEHOLD_KEYS = (
-    "lane",
-    "house_number",
-    "digital_address",
-    "latitude",
-    "longitude",
-    "is_business",
-    "business_name",
-)
+HOUSEHOLD_KEYS = SPREADSHEET_HOUSEHOLD_FIELDS
 # Household values that member rows may repeat or leave blank.
 SHARED_KEYS = HOUSEHOLD_KEYS[2:]
 
