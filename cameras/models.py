@@ -311,6 +311,7 @@ class ImportJob(Job):
         CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE_STATUSES = (Status.RUNNING,)
+    WAITING_STATUSES = (Status.CHECKED,)
 
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+")
     original_name = models.CharField(_("file name"), max_length=255)
@@ -336,3 +337,7 @@ class ImportJob(Job):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def expire(self) -> bool:
+        """Cancelled: nobody confirmed the checked rows in time; the rows are dropped."""
+        return self.finish(status=self.Status.CANCELLED, only_from=self.WAITING_STATUSES, rows=[])

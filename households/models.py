@@ -1,3 +1,4 @@
+import logging
 import re
 import secrets
 import uuid
@@ -14,7 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES, Role
+from villageportal import spreadsheets
 from villageportal.jobs import Job
+
+logger = logging.getLogger(__name__)
 
 
 class DivisionType(models.TextChoices):
@@ -575,6 +579,7 @@ class ImportJob(Job):
         FAILED = "failed", _("Failed")
 
     ACTIVE_STATUSES = (Status.CHECKING, Status.RUNNING)
+    WAITING_STATUSES = (Status.CHECKING, Status.CHECKED)
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", _("All rows or none")
@@ -607,6 +612,28 @@ class ImportJob(Job):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def discard_file(self) -> None:
+        """Remove the uploaded file: a job keeps it only while it is needed."""
+        name = self.file.name if self.file else ""
+        if name:
+            try:
+                self.file.storage.delete(name)
+            except OSError:
+                logger.warning("Could not delete import file %s", name)
+        type(self).objects.filter(pk=self.pk).update(file="")
+        self.file = ""  # type: ignore[assignment]
+
+    def expire(self) -> bool:
+        """Refused as "expired": nobody confirmed it in time; its uploaded file is removed."""
+        if not self.finish(
+            status=self.Status.FAILED,
+            only_from=self.WAITING_STATUSES,
+            errors=[spreadsheets.error("expired"), *self.errors],
+        ):
+            return False
+        self.discard_file()
+        return True
 
 
 class RecordAccessQuerySet(VillageOwnedQuerySet):

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from households import imports
 from households.models import ImportJob
+from villageportal.jobs import expire_waiting
 
 
 @shared_task(time_limit=15 * 60, soft_time_limit=14 * 60)
@@ -25,6 +26,7 @@ def import_run_task(job_id: str) -> str:
 
 
 @shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
-def imports_expire_task() -> int:
-    """End imports nobody confirmed within a day, removing their files."""
-    return imports.imports_expire()
+def jobs_expire_task() -> int:
+    """End the background jobs of every kind left waiting for a person for a day (registry,
+    adoption and camera imports nobody confirmed), letting go of their files and rows."""
+    return expire_waiting()

@@ -297,6 +297,7 @@ class AdoptionImport(Job):
         CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE_STATUSES = (Status.RUNNING,)
+    WAITING_STATUSES = (Status.CHECKED,)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     village = models.ForeignKey(
@@ -333,3 +334,7 @@ class AdoptionImport(Job):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def expire(self) -> bool:
+        """Cancelled: nobody confirmed the checked rows in time; the rows are dropped."""
+        return self.finish(status=self.Status.CANCELLED, only_from=self.WAITING_STATUSES, rows=[])

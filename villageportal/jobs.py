@@ -34,6 +34,10 @@ class Job(Authored):
     """What every background job records: its author, its times, its progress (0 to 100)."""
 
     ACTIVE_STATUSES: ClassVar[tuple[str, ...]] = ()
+    # Statuses in which the job waits for a person (checked rows waiting to be confirmed). A
+    # job left there longer than WAITING_HOURS is ended by ``expire_waiting`` through
+    # ``expire``, which lets go of what it kept (an uploaded file, the checked rows).
+    WAITING_STATUSES: ClassVar[tuple[str, ...]] = ()
 
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
@@ -107,11 +111,30 @@ class Job(Authored):
         self.forget_progress()
         return True
 
+    def expire(self) -> bool:
+        """End this job, left waiting too long; False if it had moved on meanwhile."""
+        raise NotImplementedError(f"{type(self).__name__} waits for a person but cannot expire")
+
     @classmethod
     def stale(cls, *, statuses: Iterable[str], older_than: timedelta) -> QuerySet:
         """Jobs still in one of ``statuses`` that were started more than ``older_than`` ago."""
         cutoff = timezone.now() - older_than
         return cls._default_manager.filter(status__in=list(statuses), created_at__lt=cutoff)
+
+
+WAITING_HOURS = 24
+
+
+def expire_waiting(*, older_than: timedelta = timedelta(hours=WAITING_HOURS)) -> int:
+    """End every job of every kind left waiting for a person longer than ``older_than``."""
+    from django.apps import apps
+
+    count = 0
+    for model in apps.get_models():
+        if issubclass(model, Job) and model.WAITING_STATUSES:
+            stale = model.stale(statuses=model.WAITING_STATUSES, older_than=older_than)
+            count += sum(1 for job in stale.iterator() if job.expire())
+    return count
 
 
 def enqueue(task: Task, job: Job) -> None:

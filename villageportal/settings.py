@@ -389,8 +389,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.invitations_purge_task",
         "schedule": 3600.0,
     },
-    "expire-unconfirmed-imports": {
-        "task": "households.tasks.imports_expire_task",
+    "expire-waiting-jobs": {
+        "task": "households.tasks.jobs_expire_task",
         "schedule": 3600.0,
     },
     # A drain for any channel with ready rows: nothing is lost to a broker restart.

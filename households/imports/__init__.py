@@ -35,7 +35,6 @@ from households.imports.jobs import (
     import_cancel,
     import_confirm,
     import_start,
-    imports_expire,
     job_progress,
 )
 from households.imports.write import INSERT_TRIGGERS, import_run
@@ -61,7 +60,6 @@ __all__ = [
     "import_confirm",
     "import_run",
     "import_start",
-    "imports_expire",
     "job_progress",
     "max_bytes",
     "relationship_word",

@@ -6,7 +6,6 @@ uploaded file is kept only while the job needs it and removed when it ends.
 """
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +21,6 @@ logger = logging.getLogger(__name__)
 
 # Files up to this size are checked during the upload request; larger ones by a worker.
 INLINE_CHECK_MAX_BYTES = 256 * 1024
-STALE_AFTER_HOURS = 24
 
 
 def set_progress(job: ImportJob, fraction: float) -> None:
@@ -50,9 +48,7 @@ def delete_stored(name: str) -> None:
 
 def discard_file(job: ImportJob) -> None:
     """Remove the job's file: a job keeps it only while it is needed."""
-    delete_stored(job.file.name if job.file else "")
-    ImportJob.objects.filter(pk=job.pk).update(file="")
-    job.file = ""
+    job.discard_file()
 
 
 def finish_job(
@@ -135,21 +131,3 @@ def import_cancel(*, job: ImportJob, by: Any) -> ImportJob:
     discard_file(job)
     job.refresh_from_db()
     return job
-
-
-def imports_expire(*, older_than_hours: int = STALE_AFTER_HOURS) -> int:
-    """End jobs left unconfirmed for a day, so that no uploaded file stays behind."""
-    stale = ImportJob.stale(
-        statuses=(ImportJob.Status.CHECKING, ImportJob.Status.CHECKED),
-        older_than=timedelta(hours=older_than_hours),
-    )
-    count = 0
-    for job in stale.iterator():
-        if job.finish(
-            status=ImportJob.Status.FAILED,
-            only_from=[job.status],
-            errors=[error("expired"), *job.errors],
-        ):
-            discard_file(job)
-            count += 1
-    return count

@@ -17,7 +17,7 @@ from openpyxl import Workbook, load_workbook
 from households import imports
 from households.imports import fileformat
 from households.models import Household, ImportJob, Resident
-from households.tasks import import_check_task, imports_expire_task
+from households.tasks import import_check_task, jobs_expire_task
 from tests.factories import HouseholdFactory, LaneFactory, ResidentFactory
 from villageportal import spreadsheets
 
@@ -787,7 +787,7 @@ def test_unconfirmed_jobs_expire_and_lose_their_file(head_client, media) -> None
     ImportJob.objects.filter(pk=job.pk).update(
         created_at=timezone.now() - timezone.timedelta(days=2)
     )
-    assert imports_expire_task.delay().get() == 1
+    assert jobs_expire_task.delay().get() == 1
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and codes(job) == ["expired"]
     assert files_left(media) == []
