@@ -14,12 +14,17 @@ def gateway(settings: object) -> Iterator[FakeGateway]:
         yield fake
 
 
-@pytest.fixture
-def world(world: object) -> object:
-    """The shared world, with phone numbers for the residents (SMS and Zalo need them)."""
+def give_phones() -> None:
+    """Phone numbers for every resident (SMS and Zalo need them)."""
     from households.models import Resident
 
     for index, resident in enumerate(Resident.objects.order_by("pk")):
         resident.phone = f"+8498{index:07d}"
         resident.save(update_fields=["phone"])
+
+
+@pytest.fixture
+def world(world: object) -> object:
+    """The shared world, with phone numbers for the residents."""
+    give_phones()
     return world

@@ -7,8 +7,16 @@ import pytest
 from playwright.sync_api import expect
 
 from announcements.models import Announcement, Delivery
+from tests.announcements.conftest import give_phones
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def world(world: object) -> object:
+    """The shared world, with phone numbers for the residents (SMS and Zalo need them)."""
+    give_phones()
+    return world
 
 
 def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
