@@ -27,7 +27,6 @@ COUNTRY = "VN"
 ACCOUNT_MIN_DIGITS = 6
 ACCOUNT_MAX_DIGITS = 19
 PURPOSE_MAX_LENGTH = 25
-DEFAULT_MAX_AMOUNT = 500_000_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def bank_by_bin(bin_: str) -> Bank | None:
 
 
 def max_amount() -> int:
-    return int(getattr(settings, "PAYMENTS_VIETQR_MAX_AMOUNT", DEFAULT_MAX_AMOUNT))
+    return int(settings.PAYMENTS_VIETQR_MAX_AMOUNT)
 
 
 def clean_account_number(value: str) -> str:

@@ -46,7 +46,7 @@ ACCENT = "#0b5d3b"
 
 
 def _base_url() -> str:
-    return getattr(settings, "PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return settings.PORTAL_BASE_URL.rstrip("/")
 
 
 def short_url(sign: Sign) -> str:

@@ -288,7 +288,7 @@ def heritage_image_add(*, site: HeritageSite, by: Any, upload: Any, alt_text: st
             upload,
             max_side=1280,
             quality=80,
-            max_bytes=int(getattr(settings, "QRSIGNS_IMAGE_MAX_BYTES", 15 * 1024 * 1024)),
+            max_bytes=settings.QRSIGNS_IMAGE_MAX_BYTES,
         ).read()
     except ValidationError as exc:
         raise ValidationError({"image": exc.messages}) from exc

@@ -24,7 +24,7 @@ class PortalCSPMiddleware(CSPMiddleware):
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
-        tiles = tile_origin(getattr(settings, "MAP_TILE_URL", ""))
+        tiles = tile_origin(settings.MAP_TILE_URL)
         if tiles:
             update = dict(parts.update or {})
             update["img-src"] = [*update.get("img-src", []), *tiles]

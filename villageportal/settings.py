@@ -479,6 +479,10 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 # How many days built PDF sheets of signs are kept before they are deleted (they can be built
 # again at any time).
 QRSIGNS_SHEET_KEEP_DAYS = env.int("QRSIGNS_SHEET_KEEP_DAYS", default=7)
+# The largest photo of a heritage site accepted (it is re-encoded and resized on upload).
+QRSIGNS_IMAGE_MAX_BYTES = env.int("QRSIGNS_IMAGE_MAX_BYTES", default=15 * 1024 * 1024)
+# The largest amount a VietQR payment code may ask for, in đồng.
+PAYMENTS_VIETQR_MAX_AMOUNT = env.int("PAYMENTS_VIETQR_MAX_AMOUNT", default=500_000_000)
 
 # The largest registry file accepted for import: a 100,000-household CSV is about 42 MiB.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=48 * 1024 * 1024)
