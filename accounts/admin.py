@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts import services
@@ -21,7 +24,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["full_name", "email", "phone"]
     inlines = [MembershipInline]
 
-    def save_formset(self, request, form, formset, change) -> None:
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Memberships removed here end through the service, which revokes API tokens."""
         if formset.model is not Membership:
             return super().save_formset(request, form, formset, change)
@@ -63,15 +66,15 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "village", "commune"]
     readonly_fields = ["created_at", "created_by"]
 
-    def save_model(self, request, obj, form, change) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.membership_end(membership=obj, by=request.user)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for membership in queryset.select_related("user"):
             services.membership_end(membership=membership, by=request.user)
 
@@ -83,5 +86,5 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["full_name", "email", "phone"]
     readonly_fields = [f.name for f in Invitation._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

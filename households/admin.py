@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from households.models import Commune, Household, Lane, Province, Resident, Village
 
@@ -20,13 +23,13 @@ class CommuneAdmin(admin.ModelAdmin):
 class ReadOnlyRegistryAdmin(admin.ModelAdmin):
     """The registry is edited through the portal's pages, which validate and keep history."""
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -37,7 +40,7 @@ class LaneInline(admin.TabularInline):
     readonly_fields = ["name", "sort_order"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
