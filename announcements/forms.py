@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
 from announcements.conf import setting
-from announcements.models import Announcement, Channel, Group, Preference, SpeakerCluster
+from announcements.models import (
+    CHANNEL_ORDER,
+    Announcement,
+    Channel,
+    Group,
+    Preference,
+    SpeakerCluster,
+)
 from households.models import Household, Lane, Resident
 from villageportal import images
 
@@ -165,7 +172,7 @@ class GroupForm(forms.Form):
 class PreferenceForm(forms.ModelForm):
     class Meta:
         model = Preference
-        fields = ["web", "email", "sms", "zalo", "quiet_from", "quiet_until"]
+        fields = [*(c.value for c in CHANNEL_ORDER), "quiet_from", "quiet_until"]
         widgets = {
             "quiet_from": forms.TimeInput(attrs={"type": "time"}),
             "quiet_until": forms.TimeInput(attrs={"type": "time"}),

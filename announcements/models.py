@@ -26,6 +26,10 @@ class Channel(models.TextChoices):
     ZALO = "zalo", _("Zalo")
 
 
+# The order channels are offered and listed in; each is also a field of ``Preference``.
+CHANNEL_ORDER = [Channel.WEB, Channel.EMAIL, Channel.SMS, Channel.ZALO]
+
+
 class Group(models.Model):
     """A group of residents an announcement can be addressed to.
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from announcements.conf import setting
 from announcements.gateways import (
+    GATEWAYS,
     Message,
     PermanentError,
     TransientError,
@@ -27,6 +28,7 @@ from announcements.gateways import (
     gateway_for,
 )
 from announcements.models import (
+    CHANNEL_ORDER,
     Acknowledgement,
     Announcement,
     Channel,
@@ -35,8 +37,6 @@ from announcements.models import (
     Preference,
 )
 from households.models import Household, Resident
-
-CHANNEL_ORDER = [Channel.WEB, Channel.EMAIL, Channel.SMS, Channel.ZALO]
 
 
 def available_channels() -> list[str]:
@@ -91,15 +91,23 @@ def announcement_residents(announcement: Announcement) -> models.QuerySet[Reside
     )
 
 
+# How each channel reaches a resident: who has what it needs, and the address a delivery
+# row keeps. A channel sent through an HTTP provider also has a gateway (gateways.GATEWAYS);
+# the outbox, exactly-once sending, retries and receipts are the same for every channel.
+REACH: dict[str, tuple[Q, Any]] = {
+    Channel.WEB: (Q(account__isnull=False), Value("")),
+    Channel.EMAIL: (
+        Q(account__isnull=False, account__is_active=True, account__email__isnull=False),
+        F("account__email"),
+    ),
+    Channel.SMS: (~Q(phone=""), F("phone")),
+    Channel.ZALO: (~Q(phone=""), F("phone")),
+}
+
+
 def _channel_filter(residents: models.QuerySet[Resident], channel: str) -> models.QuerySet:
-    if channel in (Channel.SMS, Channel.ZALO):
-        residents = residents.exclude(phone="")
-    elif channel == Channel.EMAIL:
-        residents = residents.filter(
-            account__isnull=False, account__is_active=True, account__email__isnull=False
-        )
-    elif channel == Channel.WEB:
-        residents = residents.filter(account__isnull=False)
+    reachable, _address = REACH[channel]
+    residents = residents.filter(reachable)
     return residents.exclude(**{f"announcement_preference__{channel}": False})
 
 
@@ -274,12 +282,7 @@ def deliveries_create(
     now = timezone.now()
     written = 0
     for channel in channels:
-        if channel in (Channel.SMS, Channel.ZALO):
-            address: Any = F("phone")
-        elif channel == Channel.EMAIL:
-            address = F("account__email")
-        else:
-            address = Value("")
+        _reachable, address = REACH[channel]
         rows = (
             _channel_filter(residents, channel)
             .order_by()
@@ -647,7 +650,7 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
     keys, which the gateway recognises, so nobody gets a message twice and none is lost.
     """
     limit = limit or setting("ANNOUNCEMENTS_CHUNK")
-    gateway = gateway_for(channel) if channel in (Channel.SMS, Channel.ZALO) else None
+    gateway = gateway_for(channel) if channel in GATEWAYS else None
     web_delivered: list[Delivery] = []
     with transaction.atomic():
         now = timezone.now()
@@ -675,7 +678,7 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
             preference = getattr(delivery.resident, "announcement_preference", None)
             if (
                 preference is not None
-                and channel in (Channel.SMS, Channel.ZALO)
+                and channel in GATEWAYS
                 and announcement.kind != Announcement.Kind.EMERGENCY
                 and preference.quiet_at(now)
             ):
