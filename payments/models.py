@@ -72,6 +72,11 @@ def values_for(item: str) -> tuple[str, ...]:
     return VNEID_VALUES if item == Item.VNEID else YES_NO_VALUES
 
 
+def needs_reason(value: str) -> bool:
+    """A value not counted as adopted asks the team why (the work lists print the reason)."""
+    return value not in ADOPTED_VALUES
+
+
 class Reason(models.TextChoices):
     NO_SMARTPHONE = "no_smartphone", _("No smartphone")
     FORGOT_PASSWORD = "forgot_password", _("Forgot the password")

@@ -1,5 +1,6 @@
 """Pages of the digital team: find a household, the door-to-door checklist, visits, work lists,
-figures. Small HTML pages without scripts: they are used on phones over slow networks.
+figures. Small HTML pages that work without scripts: they are used on phones over slow
+networks (the checklist's one small script only hides the reasons that do not apply).
 """
 
 import contextlib
@@ -7,7 +8,7 @@ import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -44,6 +45,7 @@ from payments.models import (
     Reason,
     Value,
     Visit,
+    needs_reason,
     values_for,
 )
 from villageportal.charts import percent_line_chart
@@ -219,12 +221,61 @@ def _members(household: Household) -> list[Resident]:
     )
 
 
+def _work_context(request: HttpRequest, household: Household) -> dict[str, Any] | None:
+    """The work list the checklist was opened from (``?list=<code>&lane=<id>``), if any."""
+    code = request.GET.get("list") or ""
+    if code not in WORK_LISTS or household.village_id != current_village(request).pk:
+        return None
+    lane = request.GET.get("lane") or ""
+    lane = lane if lane.isdigit() else ""
+    query = urlencode({"list": code, **({"lane": lane} if lane else {})})
+    list_url = reverse("payments_work_list", kwargs={"code": code})
+    return {
+        "spec": SPEC_BY_CODE[code],
+        "query": query,
+        "list_url": list_url + (f"?{urlencode({'lane': lane})}" if lane else ""),
+    }
+
+
+def _next_household(request: HttpRequest, spec: Any, household: Household) -> dict[str, Any]:
+    """The household after ``household`` in the work list's order, and how many are left.
+
+    The order is the list's (lane, house number); the household itself may have left the list
+    on this very visit, so its place is found among all the village's households.
+    """
+    rows = _listing(request, spec, timezone.localdate(), show="missing")
+    field = "household_id" if spec.subject == "resident" else "pk"
+    on_list = set(rows.values_list(field, flat=True))
+    order = list(
+        Household.objects.filter(village_id=household.village_id)
+        .order_by("lane__sort_order", "house_number_key", "pk")
+        .values_list("pk", flat=True)
+    )
+    after = order[order.index(household.pk) + 1 :] if household.pk in order else order
+    ahead = [pk for pk in after if pk in on_list]
+    following = (
+        Household.objects.select_related("lane").filter(pk=ahead[0]).first() if ahead else None
+    )
+    return {"household": following, "left": len(ahead)}
+
+
+def _posted_choice(request: HttpRequest, name: str) -> tuple[str, str]:
+    if request.method != "POST":
+        return "", ""
+    return request.POST.get(name, ""), request.POST.get(f"{name}-reason", "")
+
+
 def _checklist_context(
-    request: HttpRequest, household: Household, *, errors: list[str] | None = None
+    request: HttpRequest,
+    household: Household,
+    *,
+    errors: list[str] | None = None,
+    row_errors: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     today = timezone.localdate()
     members = _members(household)
     current = services.current_values(household=household, residents=members, day=today)
+    row_errors = row_errors or {}
     people = []
     for person in members:
         age = age_on(person.birth_date, today) if person.birth_date else None
@@ -232,10 +283,11 @@ def _checklist_context(
         for item in RESIDENT_ITEMS:
             if item == Item.VNEID and age is not None and age < 14:
                 continue
-            rows.append(_item_row(f"r{person.pk}-{item}", item, current.get((person.pk, item))))
+            name = f"r{person.pk}-{item}"
+            rows.append(_item_row(request, name, item, current.get((person.pk, item)), row_errors))
         people.append({"person": person, "age": age, "rows": rows})
     household_rows = [
-        _item_row(f"h-{item}", item, current.get((None, item)))
+        _item_row(request, f"h-{item}", item, current.get((None, item)), row_errors)
         for item in services.items_for_household(household)
     ]
     if camera_link.available():
@@ -243,13 +295,15 @@ def _checklist_context(
             if row["item"] == Item.CAMERA:
                 row["registry"] = {"cameras": camera_link.joined_cameras(household, today)}
     visits = Visit.objects.filter(household=household).select_related("visited_by")[:5]
+    work = _work_context(request, household)
+    helped = request.POST.getlist("helped_with") if request.method == "POST" else []
     return {
         "household": household,
         "people": people,
         "household_rows": household_rows,
         "reasons": Reason.choices,
         "methods": Method.choices,
-        "items": Item.choices,
+        "items": [(v, label, v in helped) for v, label in Item.choices],
         "token": request.POST.get("token") or uuid.uuid4(),
         "today": today,
         "observed_on": request.POST.get("observed_on") or today.isoformat(),
@@ -257,17 +311,25 @@ def _checklist_context(
         "errors": errors or [],
         "visits": visits,
         "posted": request.POST,
+        "work": work,
+        "next": _next_household(request, work["spec"], household) if work else None,
     }
 
 
-def _item_row(name: str, item: str, current: Any) -> dict[str, Any]:
+def _item_row(
+    request: HttpRequest, name: str, item: str, current: Any, row_errors: dict[str, str]
+) -> dict[str, Any]:
+    chosen, reason = _posted_choice(request, name)
     return {
         "name": name,
         "item": item,
         "label": Item(item).label,
-        "values": [(v, _value_label(v)) for v in values_for(item)],
+        "values": [(v, _value_label(v), needs_reason(v)) for v in values_for(item)],
+        "chosen": chosen,
+        "chosen_reason": reason,
         "current": current,
         "registry": None,
+        "error": row_errors.get(name, ""),
     }
 
 
@@ -282,7 +344,14 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "payments/checklist.html", _checklist_context(request, household))
 
 
-def _entries_from_post(request: HttpRequest, household: Household) -> list[services.Entry]:
+def _entries_from_post(
+    request: HttpRequest, household: Household, row_errors: dict[str, str]
+) -> list[services.Entry]:
+    """The values of the form; a value that is not adopted needs its reason (``row_errors``).
+
+    A reason sent with an adopted value (chosen, then the answer changed on a page without
+    scripts) is dropped, not refused: the value is what the team meant.
+    """
     members = {
         str(r.pk): r for r in Resident.objects.alive().filter(household__village=household.village)
     }
@@ -290,15 +359,28 @@ def _entries_from_post(request: HttpRequest, household: Household) -> list[servi
     for key, value in request.POST.items():
         if not value or key.endswith("-reason"):
             continue
-        reason = request.POST.get(f"{key}-reason", "")
+        reason = request.POST.get(f"{key}-reason", "") if needs_reason(value) else ""
         if key.startswith("h-"):
-            entries.append(services.Entry(item=key[2:], value=value, reason=reason))
+            entry = services.Entry(item=key[2:], value=value, reason=reason)
         elif key.startswith("r") and "-" in key:
             resident_id, item = key[1:].split("-", 1)
             resident = members.get(resident_id)
             if resident is None:
                 raise ValidationError(_("A person in the form is not a resident of this village."))
-            entries.append(services.Entry(item=item, value=value, reason=reason, resident=resident))
+            entry = services.Entry(item=item, value=value, reason=reason, resident=resident)
+        else:
+            continue
+        if entry.item in Item.values and value in Value.values and needs_reason(value):
+            if not reason:
+                label = Item(entry.item).label
+                row_errors[key] = (
+                    _("Choose why %(name)s does not use it yet: %(item)s.")
+                    % {"name": entry.resident.full_name, "item": label}
+                    if entry.resident is not None
+                    else _("Choose why the household does not use it yet: %(item)s.")
+                    % {"item": label}
+                )
+        entries.append(entry)
     return entries
 
 
@@ -307,6 +389,7 @@ def _entries_from_post(request: HttpRequest, household: Household) -> list[servi
 def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
     household = access_household(user=request.user, pk=pk)
     errors: list[str] = []
+    row_errors: dict[str, str] = {}
     try:
         token = uuid.UUID(request.POST.get("token", ""))
     except ValueError:
@@ -319,7 +402,9 @@ def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
         errors.append(_("Enter the date of the visit (day/month/year)."))
     if not errors:
         try:
-            entries = _entries_from_post(request, household)
+            entries = _entries_from_post(request, household, row_errors)
+            if row_errors:
+                raise ValidationError(list(row_errors.values()))
             outcome = services.adoption_record(
                 household=household,
                 entries=entries,
@@ -340,8 +425,10 @@ def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
                     request,
                     _("Visit saved: %(n)d values recorded.") % {"n": len(outcome.observations)},
                 )
-            return redirect("payments_checklist", pk=household.pk)
-    context = _checklist_context(request, household, errors=errors)
+            url = reverse("payments_checklist", kwargs={"pk": household.pk})
+            work = _work_context(request, household)
+            return redirect(url + (f"?{work['query']}#next" if work else ""))
+    context = _checklist_context(request, household, errors=errors, row_errors=row_errors)
     return render(request, "payments/checklist.html", context, status=400)
 
 

@@ -1,0 +1,28 @@
+// The door-to-door checklist: show "why not yet?" only under an answer that needs a reason.
+// Without this script every item shows its reason box and the server applies the same rule.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-testid=checklist]");
+  if (!form) { return; }
+  function update(item) {
+    var chosen = item.querySelector("input[type=radio]:checked");
+    var box = item.querySelector("[data-reason]");
+    if (!box) { return; }
+    var needed = !!(chosen && chosen.hasAttribute("data-needs-reason"));
+    box.hidden = !needed;
+    var select = box.querySelector("select");
+    select.required = needed;
+    if (!needed) { select.value = ""; }
+  }
+  var items = form.querySelectorAll("[data-item]");
+  Array.prototype.forEach.call(items, function (item) {
+    update(item);
+    item.addEventListener("change", function (event) {
+      if (event.target.type === "radio") {
+        update(item);
+        var select = item.querySelector("[data-reason] select");
+        if (select && !select.closest("[data-reason]").hidden) { select.focus(); }
+      }
+    });
+  });
+})();
