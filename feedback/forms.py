@@ -65,6 +65,14 @@ class ReportForm(forms.Form):
         decimal_places=7,
         min_value=-90,
         max_value=90,
+        error_messages={
+            "invalid": _("Enter the latitude as a number, such as 18.3412."),
+            "min_value": _("A latitude lies between -90 and 90."),
+            "max_value": _("A latitude lies between -90 and 90."),
+            "max_digits": _("The latitude has too many digits."),
+            "max_decimal_places": _("The latitude has too many digits."),
+            "max_whole_digits": _("The latitude has too many digits."),
+        },
     )
     longitude = forms.DecimalField(
         label=_("Longitude"),
@@ -73,6 +81,14 @@ class ReportForm(forms.Form):
         decimal_places=7,
         min_value=-180,
         max_value=180,
+        error_messages={
+            "invalid": _("Enter the longitude as a number, such as 105.9012."),
+            "min_value": _("A longitude lies between -180 and 180."),
+            "max_value": _("A longitude lies between -180 and 180."),
+            "max_digits": _("The longitude has too many digits."),
+            "max_decimal_places": _("The longitude has too many digits."),
+            "max_whole_digits": _("The longitude has too many digits."),
+        },
     )
     sign = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Your name (optional)"), required=False, max_length=100)
@@ -88,12 +104,20 @@ class ReportForm(forms.Form):
         self.categories = list(Category.objects.filter(village=village, active=True))
         self.fields["category"].queryset = Category.objects.filter(village=village, active=True)
         self.fields["lane"].queryset = Lane.objects.alive().filter(village=village)
+        # Every category's questions are fields, so the page can show a category's questions
+        # as soon as it is chosen; only the chosen category's answers are read (``clean``).
+        self.question_keys: list[tuple[str, int, bool]] = []
         for category in self.categories:
             for question in category.live_questions():
                 key = f"q_{category.pk}_{question['key']}"
                 self.fields[key] = forms.CharField(
                     label=f"{category.name}: {question['label']}", required=False, max_length=200
                 )
+                self.question_keys.append((key, category.pk, bool(question.get("required"))))
+
+    def question_fields(self) -> list[tuple[Any, int, bool]]:
+        """(bound field, its category's id, required) for the template."""
+        return [(self[key], pk, required) for key, pk, required in self.question_keys]
 
     def clean_phone(self) -> str:
         value = self.cleaned_data.get("phone", "").strip()
@@ -107,13 +131,20 @@ class ReportForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         category = data.get("category")
+        chosen = category.pk if category is not None else None
+        for key, pk, _required in self.question_keys:
+            if pk != chosen:
+                # A question of another category was not asked: whatever came is ignored.
+                self.errors.pop(key, None)
+                data.pop(key, None)
         answers = {}
         if category is not None:
             for question in category.live_questions():
-                value = (data.get(f"q_{category.pk}_{question['key']}") or "").strip()
-                if question.get("required") and not value:
+                key = f"q_{category.pk}_{question['key']}"
+                value = (data.get(key) or "").strip()
+                if question.get("required") and not value and key not in self.errors:
                     self.add_error(
-                        None,
+                        key,
                         ValidationError(
                             _("Answer: %(q)s"), params={"q": question["label"]}, code="answer"
                         ),

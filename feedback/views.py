@@ -150,7 +150,7 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
         latitude=_decimal(str(initial.get("latitude") or "")),
         longitude=_decimal(str(initial.get("longitude") or "")),
     )
-    return render(
+    response = render(
         request,
         "feedback/report_new.html",
         {
@@ -160,9 +160,33 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
             "centre": selectors.village_centre(village),
+            "lang_suffix": _language_suffix(request),
         },
         status=status,
     )
+    return _keep_language(request, response)
+
+
+def _keep_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """A visitor who came with ``?lang=`` (from the cached public pages, which set no cookie)
+    keeps that language on the pages that follow the form (board, tracking, status), as the
+    language switch would."""
+    language = request.GET.get("lang", "")
+    if (
+        language in dict(settings.LANGUAGES)
+        and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+    ):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @require_GET
