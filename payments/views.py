@@ -371,17 +371,23 @@ def _entries_from_post(
         else:
             continue
         if entry.item in Item.values and value in Value.values and needs_reason(value):
-            if not reason:
-                label = Item(entry.item).label
-                row_errors[key] = (
-                    _("Choose why %(name)s does not use it yet: %(item)s.")
-                    % {"name": entry.resident.full_name, "item": label}
-                    if entry.resident is not None
-                    else _("Choose why the household does not use it yet: %(item)s.")
-                    % {"item": label}
-                )
+            reason_error = _missing_reason(entry)
+            if reason_error:
+                row_errors[key] = reason_error
         entries.append(entry)
     return entries
+
+
+def _missing_reason(entry: services.Entry) -> str:
+    if entry.reason:
+        return ""
+    label = Item(entry.item).label
+    if entry.resident is not None:
+        return _("Choose why %(name)s does not use it yet: %(item)s.") % {
+            "name": entry.resident.full_name,
+            "item": label,
+        }
+    return _("Choose why the household does not use it yet: %(item)s.") % {"item": label}
 
 
 @require_POST

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from feedback.models import Photo, Report
+from feedback.models import Category, Photo, Report
 from tests.feedback.conftest import jpeg_with_gps
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,3 +79,90 @@ def test_a_resident_reports_with_a_pin_and_a_photo_and_the_head_acknowledges_it(
     assert page.get_by_test_id("status").inner_text() == "Đã tiếp nhận"
     assert "Chiều nay thợ điện đến." in page.get_by_test_id("history").inner_text()
     assert "<b>ba hôm</b>" in page.get_by_test_id("description").inner_text()
+
+
+def test_the_form_asks_a_category_its_own_questions_and_places_the_pin_from_the_phone(
+    browser: Any,
+    live_server: Any,
+    village: Any,
+    world: Any,
+    output_dir: str,
+    settings: Any,
+) -> None:
+    from feedback import services
+
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # no tiles: the pin still works
+    village.latitude, village.longitude = 18.2461, 106.0021
+    village.save()
+    services.categories_ensure_defaults(village=village)
+    water = Category.objects.get(village=village, code="water")
+    services.question_add(category=water, label="Số đồng hồ nước", required=True)
+    here = {"latitude": 18.2468, "longitude": 106.0030}
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="vi-VN",
+        geolocation=here,
+        permissions=["geolocation"],
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/feedback/{village.pk}/new/")
+    meter = page.get_by_label("Nước: Số đồng hồ nước")
+    page.wait_for_selector("#report-map:not([hidden])")
+    # The coordinate boxes give way to the map; the water question waits for its category.
+    assert not page.locator("input[name=latitude]").is_visible()
+    assert not meter.is_visible()
+    page.select_option("select[name=category]", label="Nước")
+    assert meter.is_visible()
+    page.screenshot(path=os.path.join(output_dir, "feedback-form-water-360px.png"))
+    page.select_option("select[name=category]", label="Đường và chiếu sáng")
+    assert not meter.is_visible()
+    page.fill("textarea[name=description]", "Ổ gà trước cổng nhà văn hóa")
+
+    page.get_by_test_id("locate").tap()
+    page.wait_for_selector("#report-map[data-pinned]")
+    assert "Đã ghim vị trí" in page.get_by_test_id("place-status").inner_text()
+    assert float(page.input_value("input[name=latitude]")) == pytest.approx(here["latitude"])
+    assert float(page.input_value("input[name=longitude]")) == pytest.approx(here["longitude"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(
+        path=os.path.join(output_dir, "feedback-form-located-360px.png"), full_page=True
+    )
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(
+        path=os.path.join(output_dir, "feedback-form-located-1366px.png"), full_page=True
+    )
+    page.click("[data-testid=report-submit]")
+    page.wait_for_selector("[data-testid=tracking-code]")
+    report = Report.objects.get(tracking_code=page.get_by_test_id("tracking-code").inner_text())
+    assert report.category.code == "roads" and report.answers == {}
+    assert float(report.latitude) == pytest.approx(here["latitude"])
+    context.close()
+
+    # A phone that refuses to tell its location is told to tap the map instead.
+    refusing = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
+    other = refusing.new_page()
+    other.goto(f"{live_server.url}/feedback/{village.pk}/new/")
+    other.get_by_test_id("locate").click()
+    other.wait_for_function(
+        "document.querySelector('[data-testid=place-status]').textContent.length > 20"
+    )
+    assert "chạm vào bản đồ" in other.get_by_test_id("place-status").inner_text()
+    assert other.input_value("input[name=latitude]") == ""
+    refusing.close()
+
+
+def test_a_visitor_reading_in_english_stays_in_english_on_the_form(
+    page: Any, live_server: Any, village: Any, world: Any
+) -> None:
+    page.goto(f"{live_server.url}/p/{village.pk}/?lang=en")
+    page.get_by_test_id("feedback-public").get_by_role("link", name="Report a problem").click()
+    page.wait_for_selector("[data-testid=report-form]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_test_id("locate").inner_text() == "Use my location"
+    page.fill("textarea[name=description]", "Street light broken")
+    page.click("[data-testid=report-submit]")
+    page.wait_for_selector("[data-testid=tracking-code]")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(f"{live_server.url}/feedback/{village.pk}/board/")
+    assert page.locator("html").get_attribute("lang") == "en"

@@ -113,9 +113,7 @@ def test_the_team_works_down_a_list_household_after_household(
     page.wait_for_url(f"**/adoption/households/{family['household'].pk}/?list=*")
     assert "Hộ tiếp theo: 9" in page.get_by_test_id("next-household").inner_text()
     for key in ("head", "elder", "youth"):
-        page.locator(
-            f"label:has(input[name='r{family[key].pk}-vneid'][value='level2'])"
-        ).tap()
+        page.locator(f"label:has(input[name='r{family[key].pk}-vneid'][value='level2'])").tap()
     page.screenshot(path=os.path.join(output_dir, "adoption-worklist-checklist-360px.png"))
     page.get_by_test_id("save").tap()
     page.wait_for_selector(".messages")
@@ -123,7 +121,9 @@ def test_the_team_works_down_a_list_household_after_household(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_test_id("next-household").get_by_role("link").tap()
     page.wait_for_url(f"**/adoption/households/{last.pk}/?list=*")
-    assert "Đây là hộ cuối cùng của danh sách." in page.get_by_test_id("next-household").inner_text()
+    assert (
+        "Đây là hộ cuối cùng của danh sách." in page.get_by_test_id("next-household").inner_text()
+    )
     page.locator(f"label:has(input[name='r{neighbour.pk}-smartphone'][value='no'])").tap()
     page.screenshot(
         path=os.path.join(output_dir, "adoption-worklist-last-360px.png"), full_page=True
@@ -133,9 +133,7 @@ def test_the_team_works_down_a_list_household_after_household(
     desk.add_cookies(page.context.cookies())
     laptop = desk.new_page()
     laptop.goto(f"{live_server.url}/adoption/households/{family['household'].pk}/")
-    laptop.locator(
-        f"label:has(input[name='r{family['elder'].pk}-epayment'][value='no'])"
-    ).click()
+    laptop.locator(f"label:has(input[name='r{family['elder'].pk}-epayment'][value='no'])").click()
     assert laptop.locator(f"select[name='r{family['elder'].pk}-epayment-reason']").is_visible()
     laptop.screenshot(path=os.path.join(output_dir, "adoption-checklist-1366px.png"))
     assert laptop.evaluate("document.documentElement.scrollWidth") <= 1366

@@ -37,8 +37,11 @@ def test_each_question_is_marked_with_its_category(
     village: Any, categories: dict, meter: str
 ) -> None:
     html = Client().get(_url(village)).content.decode()
-    block = re.search(rf'<div class="field" data-category="(\d+)" data-testid="question">'
-                      rf'<label for="id_{meter}"', html)
+    block = re.search(
+        rf'<div class="field" data-category="(\d+)" data-testid="question">'
+        rf'<label for="id_{meter}"',
+        html,
+    )
     assert block is not None and block.group(1) == str(categories["water"].pk)
     assert "Dùng vị trí của tôi" in html
 
@@ -112,10 +115,14 @@ def test_a_visitor_reading_in_english_keeps_english_on_the_form(
     # The pages after the form (the board, a report's status) stay in English.
     board = client.get(reverse("feedback_board", args=[village.pk]))
     assert '<html lang="en">' in board.content.decode()
-    assert client.post(
-        link, {"category": categories["roads"].pk, "description": "Broken lamp"}
-    ).status_code == 302
+    assert (
+        client.post(
+            link, {"category": categories["roads"].pk, "description": "Broken lamp"}
+        ).status_code
+        == 302
+    )
     code = Report.objects.get().tracking_code
-    assert '<html lang="en">' in client.get(
-        reverse("feedback_sent", args=[code]) + "?lang=en"
-    ).content.decode()
+    assert (
+        '<html lang="en">'
+        in client.get(reverse("feedback_sent", args=[code]) + "?lang=en").content.decode()
+    )

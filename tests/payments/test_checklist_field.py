@@ -55,9 +55,7 @@ def test_each_item_is_a_row_of_taps_with_a_skip(team: Client, family: dict) -> N
     assert "Bỏ qua" in html
 
 
-def test_tapped_values_are_saved_and_a_reason_only_where_needed(
-    team: Client, family: dict
-) -> None:
+def test_tapped_values_are_saved_and_a_reason_only_where_needed(team: Client, family: dict) -> None:
     head, elder = family["head"], family["elder"]
     response = _visit(
         team,
@@ -120,7 +118,10 @@ def street(family: dict, world: Any) -> dict[str, Any]:
     def house(lane: Any, number: str) -> Any:
         household = HouseholdFactory(lane=lane, village=world.village, house_number=number)
         ResidentFactory(
-            household=household, full_name=f"Chủ hộ {number}", is_head=True, birth_date=years_ago(30)
+            household=household,
+            full_name=f"Chủ hộ {number}",
+            is_head=True,
+            birth_date=years_ago(30),
         )
         return household
 
@@ -168,7 +169,9 @@ def test_next_household_follows_the_work_list_order(team: Client, street: dict) 
     assert 'data-testid="next-household"' not in html
 
 
-def test_after_saving_the_next_household_is_offered(team: Client, street: dict, family: dict) -> None:
+def test_after_saving_the_next_household_is_offered(
+    team: Client, street: dict, family: dict
+) -> None:
     houses, query = street["houses"], f"?list={VNEID_LIST}"
     values = {f"r{family[k].pk}-vneid": "level2" for k in ("head", "elder", "youth")}
     response = _visit(team, houses["5A"], values, query)
