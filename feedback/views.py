@@ -150,7 +150,7 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
         latitude=_decimal(str(initial.get("latitude") or "")),
         longitude=_decimal(str(initial.get("longitude") or "")),
     )
-    response = render(
+    return render(
         request,
         "feedback/report_new.html",
         {
@@ -164,29 +164,6 @@ def report_new(request: HttpRequest, village_id: Any) -> HttpResponse:
         },
         status=status,
     )
-    return _keep_language(request, response)
-
-
-def _keep_language(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """A visitor who came with ``?lang=`` (from the cached public pages, which set no cookie)
-    keeps that language on the pages that follow the form (board, tracking, status), as the
-    language switch would."""
-    language = request.GET.get("lang", "")
-    if (
-        language in dict(settings.LANGUAGES)
-        and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
-    ):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-    return response
 
 
 @require_GET
@@ -210,7 +187,11 @@ def report_sent(request: HttpRequest, code: str) -> HttpResponse:
     report = get_object_or_404(Report, tracking_code=code)
     if request.session.get("feedback_last_code") != code:
         return redirect("feedback_status", code=code)
-    return render(request, "feedback/report_sent.html", {"report": report})
+    return render(
+        request,
+        "feedback/report_sent.html",
+        {"report": report, "lang_suffix": _language_suffix(request)},
+    )
 
 
 @require_GET
@@ -366,6 +347,7 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
             "params": request.GET,
             "tile_url": settings.MAP_TILE_URL,
             "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+            "lang_suffix": _language_suffix(request),
         },
     )
 

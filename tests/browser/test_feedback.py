@@ -164,5 +164,6 @@ def test_a_visitor_reading_in_english_stays_in_english_on_the_form(
     page.click("[data-testid=report-submit]")
     page.wait_for_selector("[data-testid=tracking-code]")
     assert page.locator("html").get_attribute("lang") == "en"
-    page.goto(f"{live_server.url}/feedback/{village.pk}/board/")
+    page.get_by_role("link", name="Follow my report").click()
+    page.wait_for_selector("[data-testid=status]")
     assert page.locator("html").get_attribute("lang") == "en"
