@@ -69,6 +69,14 @@ def test_the_team_finds_a_household_by_its_door_plate_and_saves_a_visit_once(
     tap("h-wifi", "yes")
     assert not reason("h-wifi").is_visible() and reason("h-wifi").input_value() == ""
     tap("h-fibre", "yes")
+    # Saving with a reason missing is stopped on the phone, in Vietnamese.
+    tap("h-digital_channel", "no")
+    page.get_by_test_id("save").tap()
+    assert reason("h-digital_channel").evaluate("e => e.validationMessage") == (
+        "Chọn lý do chưa dùng."
+    )
+    assert Visit.objects.count() == 0
+    tap("h-digital_channel", "")
     page.locator("label:has(input[name=helped_with][value=vneid])").tap()
     page.screenshot(path=os.path.join(output_dir, "adoption-checklist-360px.png"), full_page=True)
     # A double tap: the second submission carries the same token.

@@ -12,8 +12,17 @@
     box.hidden = !needed;
     var select = box.querySelector("select");
     select.required = needed;
+    select.setCustomValidity("");
     if (!needed) { select.value = ""; }
   }
+  // The browser's own "select an item" bubble would speak the phone's language.
+  var missing = form.getAttribute("data-reason-missing");
+  Array.prototype.forEach.call(form.querySelectorAll("[data-reason] select"), function (select) {
+    select.addEventListener("invalid", function () {
+      select.setCustomValidity(select.value ? "" : missing);
+    });
+    select.addEventListener("change", function () { select.setCustomValidity(""); });
+  });
   var items = form.querySelectorAll("[data-item]");
   Array.prototype.forEach.call(items, function (item) {
     update(item);
