@@ -44,9 +44,7 @@ def blocking_violations(page: Any) -> list[str]:
 
 def sideways_overflow(page: Any) -> int:
     """How many pixels the page is wider than the screen (0 when nothing scrolls sideways)."""
-    return int(
-        page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
-    )
+    return int(page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth"))
 
 
 def english_words(page: Any) -> list[str]:
