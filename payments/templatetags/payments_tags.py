@@ -72,5 +72,5 @@ def public_adoption_figures(village: Any) -> list[dict[str, Any]]:
 def records_adoption(context: Any) -> bool:
     """Whether the signed-in user records adoption in the current village: the menu offers
     the door-to-door pages only to those they do not refuse."""
-    roles = getattr(context.get("request"), "village_roles", frozenset())
+    roles: frozenset[str] = getattr(context.get("request"), "village_roles", frozenset())
     return bool(roles & RECORDER_ROLES)
