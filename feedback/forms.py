@@ -95,8 +95,13 @@ class ReportForm(forms.Form):
     phone = forms.CharField(label=_("Phone (optional, private)"), required=False, max_length=20)
     email = forms.EmailField(label=_("E-mail (optional, private)"), required=False)
     show_name = forms.BooleanField(label=_("Show my name on the public board"), required=False)
-    # The honeypot: hidden from people by CSS, filled in by robots.
-    website = forms.CharField(required=False, label=_("Leave this empty"))
+    # The honeypot: hidden from people by CSS, filled in by robots. Out of the tab order too,
+    # since it sits inside aria-hidden: no keyboard user lands on a field nobody can see.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this empty"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args: Any, village: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ from django import template
 from django.core.cache import cache
 from django.utils import timezone
 
+from payments.access import RECORDER_ROLES
 from payments.figures import SPEC_BY_CODE, SPECS
 from villageportal import public_cache
 
@@ -65,3 +66,11 @@ def public_figures(village: Any) -> list[dict[str, Any]]:
 @register.simple_tag
 def public_adoption_figures(village: Any) -> list[dict[str, Any]]:
     return public_figures(village)
+
+
+@register.simple_tag(takes_context=True)
+def records_adoption(context: Any) -> bool:
+    """Whether the signed-in user records adoption in the current village: the menu offers
+    the door-to-door pages only to those they do not refuse."""
+    roles: frozenset[str] = getattr(context.get("request"), "village_roles", frozenset())
+    return bool(roles & RECORDER_ROLES)
