@@ -146,7 +146,6 @@ def _compose(request: HttpRequest, *, village: Village, draft: Announcement | No
             "channels_off": sorted(set(GATEWAYS) - set(available)),
             "channel_labels": {c: str(Channel(c).label) for c in available},
         },
-        status=400 if request.method == "POST" and form.errors else 200,
     )
 
 
