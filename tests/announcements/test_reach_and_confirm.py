@@ -73,9 +73,7 @@ def test_reach_counts_the_web_page_and_the_loudspeakers_when_sms_is_off(
     client.force_login(hamlet["an"].account)
     page = client.get(reverse("announcement_public", args=[announcement.public_code]))
     assert page.status_code == 200
-    assert services.announcement_received(
-        user=hamlet["an"].account, code=announcement.public_code
-    )
+    assert services.announcement_received(user=hamlet["an"].account, code=announcement.public_code)
 
     reach = selectors.reach(announcement=announcement)
     assert (reach["reached_households"], reach["audience_households"]) == (3, 4)
@@ -88,7 +86,12 @@ def test_reach_counts_the_web_page_and_the_loudspeakers_when_sms_is_off(
     assert lanes["sms"]["state"] == "off"
     assert lanes["zalo"]["state"] == "not_chosen"
     by_house = {h.house_number: h.lanes for h in reach["households"]}
-    assert by_house == {"5A": ["web", "push"], "12": ["loudspeakers"], "14": ["loudspeakers"], "16": []}
+    assert by_house == {
+        "5A": ["web", "push"],
+        "12": ["loudspeakers"],
+        "14": ["loudspeakers"],
+        "16": [],
+    }
     assert [(h.house_number, h.head, h.lane) for h in reach["not_reached"]] == [
         ("16", "Đỗ Văn Em", "Ngõ C")
     ]
@@ -99,7 +102,10 @@ def test_the_staff_page_shows_reach_by_channel_household_and_who_nothing_reached
 ) -> None:
     announcement = _sent_with_speakers(world, hamlet)
     Sighting.objects.create(
-        announcement=announcement, resident=hamlet["an"], household_id=world.household.pk, via="feed"
+        announcement=announcement,
+        resident=hamlet["an"],
+        household_id=world.household.pk,
+        via="feed",
     )
     client.force_login(village_head)
     page = client.get(reverse("announcement_detail", args=[announcement.pk])).content.decode()
@@ -190,7 +196,8 @@ def test_the_way_back_changes_the_draft(client, village_head, world) -> None:
     form = client.get(reverse("announcement_edit", args=[draft.pk]))
     assert 'value="Họp thôn"' in form.content.decode()
     response = client.post(
-        reverse("announcement_edit", args=[draft.pk]), _form(title="Họp thôn (sửa)", channels=["web"])
+        reverse("announcement_edit", args=[draft.pk]),
+        _form(title="Họp thôn (sửa)", channels=["web"]),
     )
     assert response.status_code == 302 and response.url == url
     draft.refresh_from_db()

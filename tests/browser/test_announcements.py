@@ -55,7 +55,9 @@ def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=os.path.join(output_dir, "announcement-confirm-360px.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
-    page.screenshot(path=os.path.join(output_dir, "announcement-confirm-1366px.png"), full_page=True)
+    page.screenshot(
+        path=os.path.join(output_dir, "announcement-confirm-1366px.png"), full_page=True
+    )
     page.set_viewport_size({"width": 360, "height": 740})
     page.get_by_test_id("send").click()
     page.wait_for_url(re.compile(r".*/announcements/manage/\d+/$"))
