@@ -47,7 +47,7 @@ def latest_public_announcements(village: Any) -> list[Announcement]:
 
 @register.simple_tag
 def lane_announcements(lane: Any) -> list[Announcement]:
-    return list(lane_public_announcements(lane=lane).prefetch_related("lanes")[:5])
+    return list(lane_public_announcements(lane=lane)[:5])
 
 
 @register.simple_tag
