@@ -38,6 +38,7 @@ from announcements.models import (
     Group,
     Preference,
     Sighting,
+    SpeakerCluster,
 )
 from households.models import Household, Resident
 
@@ -114,11 +115,28 @@ def _channel_filter(residents: models.QuerySet[Resident], channel: str) -> model
     return residents.exclude(**{f"announcement_preference__{channel}": False})
 
 
-def audience_count(*, residents: models.QuerySet[Resident], channels: Iterable[str]) -> dict:
-    """The live count shown before sending: people, households, and reachable per channel."""
+def audience_count(
+    *, residents: models.QuerySet[Resident], channels: Iterable[str], speakers_of: Any = None
+) -> dict:
+    """The live count shown before sending: people, households, and reachable per channel.
+
+    With ``speakers_of`` (a village), also the households whose lane one of its loudspeaker
+    clusters covers: those the loudspeakers would reach.
+    """
     totals = residents.aggregate(people=Count("pk"), households=Count("household", distinct=True))
     by_channel = {channel: _channel_filter(residents, channel).count() for channel in channels}
-    return {**totals, "channels": by_channel}
+    count = {**totals, "channels": by_channel}
+    if speakers_of is not None:
+        covered = SpeakerCluster.lanes.through.objects.filter(
+            speakercluster__village=speakers_of
+        ).values("lane_id")
+        count["loudspeaker_households"] = (
+            residents.filter(household__lane_id__in=covered)
+            .values("household_id")
+            .distinct()
+            .count()
+        )
+    return count
 
 
 # Composing and sending -----------------------------------------------------------------------
@@ -284,7 +302,11 @@ def confirmation_summary(*, announcement: Announcement) -> dict[str, Any]:
 
     residents = announcement_residents(announcement)
     usable = [c for c in announcement.channels if channel_configured(c)]
-    count = audience_count(residents=residents, channels=usable)
+    count = audience_count(
+        residents=residents,
+        channels=usable,
+        speakers_of=announcement.village if announcement.loudspeakers else None,
+    )
     clusters = speakers.clusters_for(announcement) if announcement.loudspeakers else []
     shown = {
         "pk": announcement.pk,

@@ -107,7 +107,11 @@ def _compose(request: HttpRequest, *, village: Village, draft: Announcement | No
             household=data.get("household"),
         )
         if action == "count":
-            count = services.audience_count(residents=residents, channels=data["channels"])
+            count = services.audience_count(
+                residents=residents,
+                channels=data["channels"],
+                speakers_of=village if data.get("loudspeakers") else None,
+            )
         else:
             fields = {k: v for k, v in data.items() if k not in ("lanes", "groups")}
             audience = {"lanes": data.get("lanes") or [], "groups": data.get("groups") or []}
@@ -241,7 +245,10 @@ def announcement_audience(request: HttpRequest) -> JsonResponse:
         household=village.households.filter(pk=household).first() if household.isdigit() else None,
     )
     channels = [c for c in request.GET.getlist("channels") if c in services.available_channels()]
-    return JsonResponse(services.audience_count(residents=residents, channels=channels))
+    speakers = village if request.GET.get("loudspeakers") else None
+    return JsonResponse(
+        services.audience_count(residents=residents, channels=channels, speakers_of=speakers)
+    )
 
 
 @staff_required

@@ -227,6 +227,26 @@ def test_the_household_picker_is_searchable_by_house_number_and_head(
     assert 'data-search="12 · le van cuong (ngo b)"' in page
 
 
+def test_the_counter_says_how_many_households_the_loudspeakers_reach(
+    client, village_head, world, hamlet
+) -> None:
+    speakers.cluster_create(village=world.village, name="Cụm loa xóm B", lanes=[hamlet["lane_b"]])
+    client.force_login(village_head)
+    url = reverse("announcement_audience")
+    counted = client.get(url, {"audience": "village", "channels": ["web"], "loudspeakers": "on"})
+    assert counted.json() == {
+        "people": 5,
+        "households": 4,
+        "channels": {"web": 1},
+        "loudspeaker_households": 2,
+    }
+    page = client.post(
+        reverse("announcement_create"),
+        _form(action="count", channels=["web"], loudspeakers="on"),
+    ).content.decode()
+    assert 'data-field="loudspeaker-households">2<' in page
+
+
 # The speech preview ---------------------------------------------------------------------------
 
 

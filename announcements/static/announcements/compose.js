@@ -47,7 +47,7 @@
   function update() {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (["audience", "lanes", "groups", "household", "channels"].indexOf(key) >= 0) { params.append(key, value); }
+      if (["audience", "lanes", "groups", "household", "channels", "loudspeakers"].indexOf(key) >= 0) { params.append(key, value); }
     });
     fetch(form.getAttribute("data-count-url") + "?" + params.toString(), {credentials: "same-origin"})
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -66,6 +66,11 @@
             li.appendChild(strong);
             list.appendChild(li);
           });
+        }
+        var speakers = box.querySelector("[data-field=loudspeakers]");
+        if (speakers) {
+          speakers.hidden = data.loudspeaker_households === undefined;
+          put("loudspeaker-households", data.loudspeaker_households === undefined ? "" : data.loudspeaker_households);
         }
         box.setAttribute("data-people", data.people);
         box.setAttribute("data-households", data.households);
