@@ -36,6 +36,16 @@ def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
     # Locator waits, not wait_for_function: its polling evaluates a string, which the pages'
     # Content-Security-Policy (no 'unsafe-eval') rightly refuses.
     page.wait_for_selector("#audience-count[data-people='2']")
+    # The household picker finds a house by its number or by its head's name, accents or not.
+    search = page.get_by_test_id("household-search")
+    search.fill("van an")
+    expect(page.locator("select[name=household]")).to_have_value(str(world.household.pk))
+    page.select_option("select[name=household]", "")
+    search.fill("5A")
+    expect(page.locator("select[name=household]")).to_have_value(str(world.household.pk))
+    search.fill("không có ai")
+    page.select_option("select[name=household]", "")
+    page.check("input[name=loudspeakers]")
     page.check(f"input[name=lanes][value='{world.lane.pk}']")
     page.select_option("select[name=audience]", "lanes")
     counter = page.locator("#audience-count")
@@ -52,6 +62,12 @@ def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
     assert announcement.status == "draft"
     assert not Delivery.objects.exists()
     expect(page.get_by_test_id("confirm-audience")).to_have_text("1 hộ, 2 người")
+    # Loudspeakers chosen: the head can listen before sending (no cluster covers the lane).
+    audio = page.get_by_test_id("speech-preview").locator("audio")
+    assert audio.get_attribute("src").endswith(
+        f"/announcements/manage/{announcement.pk}/speech.wav"
+    )
+    expect(page.get_by_test_id("confirm-channels")).to_contain_text("không có cụm loa nào")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=os.path.join(output_dir, "announcement-confirm-360px.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
