@@ -1,7 +1,9 @@
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from announcements import services
 from announcements.live import feed_group_name
 
 
@@ -24,7 +26,12 @@ class FeedConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Clients only listen."""
+        """Clients listen, and say which pushed announcements their page received."""
+        code = content.get("received") if isinstance(content, dict) else None
+        if isinstance(code, str) and self.group:
+            await database_sync_to_async(services.announcement_received)(
+                user=self.scope["user"], code=code
+            )
 
     async def live_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["payload"])

@@ -10,7 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from announcements import services, speakers
-from announcements.models import Announcement, Delivery, Group, Preference, SpeakerCluster
+from announcements.models import (
+    Announcement,
+    Delivery,
+    Group,
+    Preference,
+    Sighting,
+    SpeakerCluster,
+    SpeakerItem,
+)
 from households.models import Resident
 
 DEMO = [
@@ -143,6 +151,41 @@ def seed(villages: list[Any], stdout: Any) -> None:
         Delivery.objects.bulk_update(
             rows, ["status", "reason", "attempts", "sent_at", "delivered_at", "read_at"], 1000
         )
+        # A lane notice as a head sends one with SMS and Zalo off: the web page and the
+        # loudspeakers of the lane carry it, and its reach page shows them.
+        lane = lanes[0] if lanes else None
+        if lane is not None:
+            notice = Announcement.objects.create(
+                village=village,
+                title=f"Tạm ngừng cấp nước {lane.name} sáng thứ Bảy",
+                body="Sửa đường ống từ 7h00 đến 11h00; đề nghị các hộ dự trữ nước.",
+                kind=Announcement.Kind.GENERAL,
+                audience=Announcement.Audience.LANES,
+                channels=["web"],
+                loudspeakers=True,
+                status=Announcement.Status.SENT,
+                sent_at=now,
+            )
+            notice.lanes.set([lane])
+            services.deliveries_create(
+                announcement=notice,
+                residents=services.announcement_residents(notice),
+                channels=["web"],
+            )
+            Announcement.objects.filter(pk=notice.pk).update(
+                recipients_count=services.announcement_residents(notice).count()
+            )
+            speakers.items_schedule(announcement=notice)
+            for resident in services.announcement_residents(notice).filter(account__isnull=False)[
+                :5
+            ]:
+                services.sighting_record(
+                    announcement=notice, resident=resident, via=Sighting.Via.PAGE
+                )
+        # The cluster that reports in has played what it was given.
+        SpeakerItem.objects.filter(
+            cluster__village=village, cluster__name="Cụm loa Nhà văn hóa"
+        ).update(played_at=now)
         draft = Announcement.objects.create(
             village=village,
             title="Dự thảo: lịch trực phòng chống bão",

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -16,6 +17,7 @@ from announcements.models import (
 )
 from households.models import Household, Lane, Resident
 from villageportal import images
+from villageportal.text import fold
 
 ALLOWED_EXTENSIONS = {".pdf", ".png", ".jpg", ".jpeg", ".webp"}
 
@@ -59,7 +61,32 @@ def check_attachment(upload: Any) -> Any:
     return images.clean_image(upload, max_side=2400, max_bytes=limit, keep_name=True)
 
 
+class HouseholdChoiceField(forms.ModelChoiceField):
+    """A household named as staff look for it: house number, head's name and lane."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        head = getattr(obj, "head_name", None) or "—"
+        return f"{obj.house_number} · {head} ({obj.lane.name})"
+
+
+class HouseholdSelect(forms.Select):
+    """Each option carries its label folded (no diacritics, lower case) for the search box."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        if option["value"]:
+            option["attrs"]["data-search"] = fold(str(option["label"]))
+        return option
+
+
 class AnnouncementForm(forms.ModelForm):
+    household = HouseholdChoiceField(
+        label=_("Household"),
+        queryset=Household.objects.none(),
+        required=False,
+        widget=HouseholdSelect(attrs={"data-searchable": "household"}),
+        help_text=_("Search by house number or the head's name."),
+    )
     channels = forms.MultipleChoiceField(
         label=_("Channels"), choices=(), widget=forms.CheckboxSelectMultiple, required=False
     )
@@ -109,7 +136,13 @@ class AnnouncementForm(forms.ModelForm):
         self.village = village
         self.fields["lanes"].queryset = Lane.objects.alive().filter(village=village)
         self.fields["groups"].queryset = Group.objects.filter(village=village)
-        self.fields["household"].queryset = Household.objects.active().filter(village=village)
+        head = Resident.objects.current().filter(household=OuterRef("pk"), is_head=True)
+        self.fields["household"].queryset = (
+            Household.objects.active()
+            .filter(village=village)
+            .select_related("lane")
+            .annotate(head_name=Subquery(head.values("full_name")[:1]))
+        )
         self.fields["channels"].choices = [(c, Channel(c).label) for c in available]
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("channels", [c for c in available if c in ("web", "sms")])

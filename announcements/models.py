@@ -388,3 +388,32 @@ class SpeakerItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cluster_id}/{self.announcement_id}"
+
+
+class Sighting(models.Model):
+    """A resident saw the announcement where no delivery row records it: on its web page, in
+    their feed, or as a live push their open page received. One row per way, the first time."""
+
+    class Via(models.TextChoices):
+        PAGE = "page", _("web page")
+        FEED = "feed", _("own feed")
+        PUSH = "push", _("live push")
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="sightings", db_index=False
+    )
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    household_id = models.BigIntegerField(null=True)
+    via = models.CharField(max_length=8, choices=Via.choices)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "resident", "via"],
+                name="announcements_one_sighting_per_resident_and_way",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id}/{self.resident_id}/{self.via}"

@@ -1,5 +1,7 @@
 """Writes of the announcements app: composing, sending (the outbox), draining, receipts."""
 
+import hashlib
+import json
 import os
 import threading
 import time
@@ -35,6 +37,8 @@ from announcements.models import (
     Delivery,
     Group,
     Preference,
+    Sighting,
+    SpeakerCluster,
 )
 from households.models import Household, Resident
 
@@ -111,11 +115,28 @@ def _channel_filter(residents: models.QuerySet[Resident], channel: str) -> model
     return residents.exclude(**{f"announcement_preference__{channel}": False})
 
 
-def audience_count(*, residents: models.QuerySet[Resident], channels: Iterable[str]) -> dict:
-    """The live count shown before sending: people, households, and reachable per channel."""
+def audience_count(
+    *, residents: models.QuerySet[Resident], channels: Iterable[str], speakers_of: Any = None
+) -> dict:
+    """The live count shown before sending: people, households, and reachable per channel.
+
+    With ``speakers_of`` (a village), also the households whose lane one of its loudspeaker
+    clusters covers: those the loudspeakers would reach.
+    """
     totals = residents.aggregate(people=Count("pk"), households=Count("household", distinct=True))
     by_channel = {channel: _channel_filter(residents, channel).count() for channel in channels}
-    return {**totals, "channels": by_channel}
+    count = {**totals, "channels": by_channel}
+    if speakers_of is not None:
+        covered = SpeakerCluster.lanes.through.objects.filter(
+            speakercluster__village=speakers_of
+        ).values("lane_id")
+        count["loudspeaker_households"] = (
+            residents.filter(household__lane_id__in=covered)
+            .values("household_id")
+            .distinct()
+            .count()
+        )
+    return count
 
 
 # Composing and sending -----------------------------------------------------------------------
@@ -153,29 +174,30 @@ def setting_bool(name: str) -> bool:
     return bool(getattr(settings, name))
 
 
-def announcement_create(
-    *,
-    village: Any,
-    by: Any,
-    lanes: Iterable[Any] = (),
-    groups: Iterable[Group] = (),
-    submit: bool = True,
-    **fields: Any,
-) -> Announcement:
-    """Save a composed announcement with its audience; unless it is a draft, submit it too.
-
-    A refused submission leaves nothing behind: the row is rolled back and the attachment,
-    which the storage wrote on save, is deleted.
-    """
-    lanes, groups = list(lanes), list(groups)
-    household = fields.get("household")
+def _check_audience_choice(
+    *, village: Any, lanes: list[Any], groups: list[Group], household: Household | None
+) -> None:
     if any(lane.village_id != village.pk for lane in lanes) or any(
         group.village_id != village.pk for group in groups
     ):
         raise ValidationError(_("Choose lanes and groups of this village."))
     if household is not None and household.village_id != village.pk:
         raise ValidationError(_("Choose a household of this village."))
-    announcement = Announcement(village=village, created_by=by, **fields)
+
+
+def _save_composed(
+    announcement: Announcement,
+    *,
+    by: Any,
+    lanes: list[Any],
+    groups: list[Group],
+    submit: bool,
+    review: bool,
+    at: datetime | None,
+    keep_file: str = "",
+) -> Announcement:
+    """Save, set the audience, then submit or check it can be sent; on a refusal roll back and
+    delete an attachment this call wrote (the storage writes it on save)."""
     # A draft may have no channel yet; the submission checks them.
     announcement.full_clean(exclude=["channels"])
     try:
@@ -184,14 +206,149 @@ def announcement_create(
             announcement.lanes.set(lanes)
             announcement.groups.set(groups)
             if submit:
-                announcement = announcement_submit(
-                    announcement=announcement, by=by, at=fields.get("send_at")
-                )
+                announcement = announcement_submit(announcement=announcement, by=by, at=at)
+            elif review:
+                _check_sendable(announcement, at=at)
     except ValidationError:
-        if announcement.attachment:
+        if announcement.attachment and announcement.attachment.name != keep_file:
             announcement.attachment.delete(save=False)
         raise
     return announcement
+
+
+def announcement_create(
+    *,
+    village: Any,
+    by: Any,
+    lanes: Iterable[Any] = (),
+    groups: Iterable[Group] = (),
+    submit: bool = True,
+    review: bool = False,
+    **fields: Any,
+) -> Announcement:
+    """Save a composed announcement with its audience; unless it is a draft, submit it too.
+
+    With ``review`` it stays a draft, but only if it could be sent as it is: the compose
+    page's first step, before the confirmation. A refused submission leaves nothing behind:
+    the row is rolled back and the attachment, which the storage wrote on save, is deleted.
+    """
+    lanes, groups = list(lanes), list(groups)
+    _check_audience_choice(
+        village=village, lanes=lanes, groups=groups, household=fields.get("household")
+    )
+    announcement = Announcement(village=village, created_by=by, **fields)
+    return _save_composed(
+        announcement,
+        by=by,
+        lanes=lanes,
+        groups=groups,
+        submit=submit,
+        review=review,
+        at=fields.get("send_at"),
+    )
+
+
+def announcement_draft_update(
+    *,
+    announcement: Announcement,
+    by: Any,
+    lanes: Iterable[Any] = (),
+    groups: Iterable[Group] = (),
+    review: bool = False,
+    **fields: Any,
+) -> Announcement:
+    """Change a draft (back from the confirmation step); with ``review``, check it can be sent.
+
+    A replaced attachment's old file is deleted once the change is committed.
+    """
+    lanes, groups = list(lanes), list(groups)
+    announcement = Announcement.objects.get(pk=announcement.pk)
+    if announcement.status != Announcement.Status.DRAFT:
+        raise ValidationError(_("Only a draft can be changed; this one was already submitted."))
+    _check_audience_choice(
+        village=announcement.village,
+        lanes=lanes,
+        groups=groups,
+        household=fields.get("household"),
+    )
+    old_file = announcement.attachment.name or ""
+    if fields.get("attachment") is False:  # "clear" ticked on the form
+        fields["attachment"] = ""
+    for name, value in fields.items():
+        setattr(announcement, name, value)
+    announcement = _save_composed(
+        announcement,
+        by=by,
+        lanes=lanes,
+        groups=groups,
+        submit=False,
+        review=review,
+        at=fields.get("send_at"),
+        keep_file=old_file,
+    )
+    if old_file and announcement.attachment.name != old_file:
+        storage = announcement.attachment.storage
+        transaction.on_commit(lambda: storage.delete(old_file))
+    return announcement
+
+
+def confirmation_summary(*, announcement: Announcement) -> dict[str, Any]:
+    """What the confirmation step shows before "Send": who gets it on which channels.
+
+    ``fingerprint`` changes with anything shown there (text, audience, channels, the counts),
+    so a confirmation of an announcement that changed since it was shown is refused.
+    """
+    from announcements import speakers
+
+    residents = announcement_residents(announcement)
+    usable = [c for c in announcement.channels if channel_configured(c)]
+    count = audience_count(
+        residents=residents,
+        channels=usable,
+        speakers_of=announcement.village if announcement.loudspeakers else None,
+    )
+    clusters = speakers.clusters_for(announcement) if announcement.loudspeakers else []
+    shown = {
+        "pk": announcement.pk,
+        "text": [announcement.title, announcement.body, announcement.kind],
+        "audience": [
+            announcement.audience,
+            sorted(announcement.lanes.values_list("pk", flat=True)),
+            sorted(announcement.groups.values_list("pk", flat=True)),
+            announcement.household_id,
+        ],
+        "channels": sorted(announcement.channels),
+        "loudspeakers": announcement.loudspeakers,
+        "is_public": announcement.is_public,
+        "send_at": announcement.send_at.isoformat() if announcement.send_at else None,
+        "count": count,
+        "clusters": sorted(c.pk for c in clusters),
+    }
+    fingerprint = hashlib.sha256(
+        json.dumps(shown, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return {
+        **count,
+        "channels_off": [c for c in announcement.channels if c not in usable],
+        "clusters": clusters,
+        "fingerprint": fingerprint,
+    }
+
+
+@transaction.atomic
+def announcement_confirm(*, announcement: Announcement, by: Any, fingerprint: str) -> Announcement:
+    """The confirmation step's "Send": submit the draft exactly as it was shown, once."""
+    announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    if announcement.status != Announcement.Status.DRAFT:
+        raise ValidationError(_("This announcement was already submitted; nothing was sent again."))
+    if confirmation_summary(announcement=announcement)["fingerprint"] != fingerprint:
+        raise ValidationError(
+            _(
+                "The announcement or its recipients changed since you checked them. "
+                "Nothing was sent: check again, then send."
+            )
+        )
+    return announcement_submit(announcement=announcement, by=by, at=announcement.send_at)
 
 
 @transaction.atomic
@@ -816,6 +973,42 @@ def announcement_read(*, announcement: Announcement, resident: Resident) -> int:
         channel=Channel.WEB,
         status__in=[Delivery.Status.DELIVERED, Delivery.Status.SENT],
     ).update(status=Delivery.Status.READ, read_at=timezone.now())
+
+
+def sighting_record(*, announcement: Announcement, resident: Resident | None, via: str) -> bool:
+    """A signed-in resident of the village saw a sent announcement (page, feed or live push).
+
+    Counted once per way; only for the announcement's own village, so a visitor from elsewhere
+    does not raise its reach. True if this was the first time.
+    """
+    if (
+        resident is None
+        or via not in Sighting.Via.values
+        or announcement.status != Announcement.Status.SENT
+        or resident.household.village_id != announcement.village_id
+        or resident.left_on is not None
+    ):
+        return False
+    _sighting, created = Sighting.objects.get_or_create(
+        announcement=announcement,
+        resident=resident,
+        via=via,
+        defaults={"household_id": resident.household_id},
+    )
+    return created
+
+
+def announcement_received(*, user: Any, code: str) -> bool:
+    """The resident's open page received the live push of an announcement (its code)."""
+    resident = getattr(user, "resident", None)
+    announcement = Announcement.objects.filter(public_code=str(code)[:16]).first()
+    if announcement is None or resident is None:
+        return False
+    if not Delivery.objects.filter(
+        announcement=announcement, resident=resident, channel=Channel.WEB
+    ).exists():
+        return False
+    return sighting_record(announcement=announcement, resident=resident, via=Sighting.Via.PUSH)
 
 
 def acknowledgement_record(

@@ -13,6 +13,17 @@ urlpatterns = [
         name="announcement_audience",
     ),
     path("announcements/manage/<int:pk>/", views.announcement_detail, name="announcement_detail"),
+    path("announcements/manage/<int:pk>/edit/", views.announcement_edit, name="announcement_edit"),
+    path(
+        "announcements/manage/<int:pk>/confirm/",
+        views.announcement_confirm,
+        name="announcement_confirm",
+    ),
+    path(
+        "announcements/manage/<int:pk>/speech.wav",
+        views.announcement_speech,
+        name="announcement_speech",
+    ),
     path(
         "announcements/manage/<int:pk>/send/",
         views.announcement_submit,

@@ -1,4 +1,5 @@
 import json
+import subprocess
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from accounts.access import (
     village_roles,
 )
 from accounts.roles import Role
-from announcements import selectors, services, speakers
+from announcements import selectors, services, speakers, tts
 from announcements.access import (
     APPROVER_ROLES,
     WRITER_ROLES,
@@ -36,7 +37,15 @@ from announcements.forms import (
     WithdrawForm,
 )
 from announcements.gateways import GATEWAYS, signature_valid
-from announcements.models import Acknowledgement, Announcement, Group, Preference, SpeakerCluster
+from announcements.models import (
+    Acknowledgement,
+    Announcement,
+    Channel,
+    Group,
+    Preference,
+    Sighting,
+    SpeakerCluster,
+)
 from households.models import Lane, Village
 from villageportal.atom import AtomFeed, absolute_url
 from villageportal.forms import error_text, form_call
@@ -61,14 +70,34 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
 
 @writer_required
 def announcement_create(request: HttpRequest) -> HttpResponse:
-    village = current_village(request)
+    return _compose(request, village=current_village(request), draft=None)
+
+
+@login_required
+def announcement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a draft: the way back from the confirmation step."""
+    draft = access_announcement(user=request.user, pk=pk)
+    if draft.status != Announcement.Status.DRAFT:
+        messages.info(request, _("Only a draft can be changed; this one was already submitted."))
+        return redirect("announcement_detail", pk=pk)
+    return _compose(request, village=draft.village, draft=draft)
+
+
+def _compose(request: HttpRequest, *, village: Village, draft: Announcement | None) -> HttpResponse:
+    """The compose form. "Count" shows the audience, "Save as draft" keeps it, "Continue"
+    saves a draft that could be sent as it is and opens the confirmation step; nothing is
+    sent from here."""
     available = services.available_channels()
     form = AnnouncementForm(
-        request.POST or None, request.FILES or None, village=village, available=available
+        request.POST or None,
+        request.FILES or None,
+        village=village,
+        available=available,
+        instance=draft,
     )
     count = None
     if request.method == "POST" and form.is_valid():
-        action = request.POST.get("action", "send")
+        action = request.POST.get("action", "review")
         data = form.cleaned_data
         residents = services.audience_residents(
             village=village,
@@ -78,28 +107,114 @@ def announcement_create(request: HttpRequest) -> HttpResponse:
             household=data.get("household"),
         )
         if action == "count":
-            count = services.audience_count(residents=residents, channels=data["channels"])
+            count = services.audience_count(
+                residents=residents,
+                channels=data["channels"],
+                speakers_of=village if data.get("loudspeakers") else None,
+            )
         else:
             fields = {k: v for k, v in data.items() if k not in ("lanes", "groups")}
-            ok, created = form_call(
-                form,
-                lambda: services.announcement_create(
+            audience = {"lanes": data.get("lanes") or [], "groups": data.get("groups") or []}
+            review = action != "draft"
+
+            def save() -> Announcement:
+                if draft is not None:
+                    return services.announcement_draft_update(
+                        announcement=draft, by=request.user, review=review, **audience, **fields
+                    )
+                return services.announcement_create(
                     village=village,
                     by=request.user,
-                    lanes=data.get("lanes") or [],
-                    groups=data.get("groups") or [],
-                    submit=action != "draft",
+                    submit=False,
+                    review=review,
+                    **audience,
                     **fields,
-                ),
-            )
+                )
+
+            ok, saved = form_call(form, save)
             if ok:
-                messages.success(request, _status_message(created))
-                return redirect("announcement_detail", pk=created.pk)
+                if review:
+                    return redirect("announcement_confirm", pk=saved.pk)
+                messages.success(request, _("The draft is saved."))
+                return redirect("announcement_detail", pk=saved.pk)
     return render(
         request,
         "announcements/announcement_form.html",
-        {"form": form, "count": count, "channels_off": sorted(set(GATEWAYS) - set(available))},
+        {
+            "form": form,
+            "count": count,
+            "count_rows": [
+                (Channel(c).label, n) for c, n in (count or {}).get("channels", {}).items()
+            ],
+            "draft": draft,
+            "channels_off": sorted(set(GATEWAYS) - set(available)),
+            "channel_labels": {c: str(Channel(c).label) for c in available},
+        },
     )
+
+
+@login_required
+def announcement_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The second step before sending: who gets it on which channels, then "Send".
+
+    The form carries the fingerprint of what was shown; if the draft or its recipients changed
+    since, the page is shown again with a message and nothing is sent.
+    """
+    announcement = access_announcement(user=request.user, pk=pk)
+    if announcement.status != Announcement.Status.DRAFT:
+        if request.method == "POST":
+            messages.info(
+                request, _("This announcement was already submitted; nothing was sent again.")
+            )
+        return redirect("announcement_detail", pk=pk)
+    status = 200
+    if request.method == "POST":
+        try:
+            announcement = services.announcement_confirm(
+                announcement=announcement,
+                by=request.user,
+                fingerprint=request.POST.get("fingerprint", ""),
+            )
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+            status = 409
+        else:
+            messages.success(request, _status_message(announcement))
+            return redirect("announcement_detail", pk=pk)
+    summary = services.confirmation_summary(announcement=announcement)
+    return render(
+        request,
+        "announcements/announcement_confirm.html",
+        {
+            "announcement": announcement,
+            "summary": summary,
+            "channel_labels": {c.value: str(c.label) for c in Channel},
+            "needs_approval": services.needs_approval(announcement=announcement, by=request.user),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_GET
+def announcement_speech(request: HttpRequest, pk: int) -> HttpResponse:
+    """The loudspeaker text of an announcement as speech, for its village's staff to hear.
+
+    Synthesised on request and never stored: nothing is left behind if the engine fails.
+    """
+    announcement = access_object(Announcement.objects, user=request.user, pk=pk)
+    try:
+        audio = tts.synthesize(speakers.speech_text(announcement))
+    except (tts.EngineUnavailable, OSError, subprocess.SubprocessError):
+        return HttpResponse(
+            _("The speech engine is not available on this server."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(audio, content_type="audio/wav")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _status_message(announcement: Announcement) -> str:
@@ -130,7 +245,10 @@ def announcement_audience(request: HttpRequest) -> JsonResponse:
         household=village.households.filter(pk=household).first() if household.isdigit() else None,
     )
     channels = [c for c in request.GET.getlist("channels") if c in services.available_channels()]
-    return JsonResponse(services.audience_count(residents=residents, channels=channels))
+    speakers = village if request.GET.get("loudspeakers") else None
+    return JsonResponse(
+        services.audience_count(residents=residents, channels=channels, speakers_of=speakers)
+    )
 
 
 @staff_required
@@ -435,6 +553,13 @@ def _published(code: str) -> Announcement:
 @require_GET
 def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
     announcement = _published(code)
+    if request.user.is_authenticated:
+        # A signed-in resident of the village who opens the page counts as reached on the web.
+        services.sighting_record(
+            announcement=announcement,
+            resident=getattr(request.user, "resident", None),
+            via=Sighting.Via.PAGE,
+        )
     return render(request, "announcements/public_detail.html", {"announcement": announcement})
 
 
@@ -524,6 +649,9 @@ def my_announcements(request: HttpRequest) -> HttpResponse:
     if resident is not None:
         for announcement in announcements:
             services.announcement_read(announcement=announcement, resident=resident)
+            services.sighting_record(
+                announcement=announcement, resident=resident, via=Sighting.Via.FEED
+            )
         answers = dict(
             Acknowledgement.objects.filter(resident=resident).values_list(
                 "announcement_id", "answer"

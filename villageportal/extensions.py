@@ -14,6 +14,8 @@ and may provide (looked for at start-up; an app without one is left out):
 - ``<app>/templates/<app>/_resident_home.html``: a section of a signed-in resident's home page
   (context: ``me``, the resident linked to the account or ``None``, ``request``); it shows only
   what is the resident's own or addressed to them;
+- ``<app>/templates/<app>/_public_lane.html``: a section of a lane's public page, the page its
+  QR sign opens (context: ``village``, ``lane``); like the village home, nothing personal;
 - ``<app>/demo.py`` with ``seed(villages, stdout)``: called by ``seed_demo`` in the order below,
   after the registry and the demo users exist; idempotent;
 - ``<app>/measures.py``: indicator measures registered with ``reports.registry.register``
@@ -46,6 +48,7 @@ def _provided(kind: str) -> tuple[str, ...]:
 
 
 PARTIALS["resident_home"] = _provided("resident_home")
+PARTIALS["public_lane"] = _provided("public_lane")
 
 
 def app_partials(request: HttpRequest) -> dict[str, Any]:

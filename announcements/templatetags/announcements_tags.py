@@ -5,7 +5,12 @@ from django import template
 from django.utils import timezone
 
 from announcements.models import Acknowledgement, Announcement, Delivery, SpeakerCluster
-from announcements.selectors import REACHED, my_announcements, public_announcements
+from announcements.selectors import (
+    REACHED,
+    lane_public_announcements,
+    my_announcements,
+    public_announcements,
+)
 from households.models import Household
 
 register = template.Library()
@@ -38,6 +43,11 @@ def announcement_tiles(village: Any) -> dict[str, int]:
 @register.simple_tag
 def latest_public_announcements(village: Any) -> list[Announcement]:
     return list(public_announcements(village=village)[:3])
+
+
+@register.simple_tag
+def lane_announcements(lane: Any) -> list[Announcement]:
+    return list(lane_public_announcements(lane=lane)[:5])
 
 
 @register.simple_tag

@@ -5,6 +5,8 @@
   var script = document.currentScript;
   var path = script && script.getAttribute("data-live-url");
   var box = document.getElementById("toasts");
+  // A resident's feed tells the server which announcements its open page received.
+  var ack = script && script.getAttribute("data-ack") === "received";
   if (!path || !box || !window.WebSocket) { return; }
   var delay = 1000;
   function toast(text) {
@@ -20,7 +22,12 @@
     var socket = new WebSocket(scheme + location.host + path);
     socket.onopen = function () { delay = 1000; document.body.setAttribute("data-live", "open"); };
     socket.onmessage = function (event) {
-      try { toast(JSON.parse(event.data).message); } catch (e) { /* ignore malformed events */ }
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; /* ignore malformed events */ }
+      toast(data.message);
+      if (ack && data.kind === "announcement" && data.code) {
+        socket.send(JSON.stringify({received: data.code}));
+      }
     };
     socket.onclose = function () {
       document.body.setAttribute("data-live", "closed");

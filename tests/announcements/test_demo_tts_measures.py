@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from announcements import services, tts
+from announcements import selectors, services, tts
 from announcements.models import Announcement, Delivery, Preference, SpeakerCluster
 from households.models import Village
 from reports.registry import MEASURES
@@ -51,6 +51,13 @@ def test_the_demo_has_every_kind_every_state_two_clusters_and_is_idempotent() ->
     assert states == set(Delivery.Status.values)
     assert SpeakerCluster.objects.filter(village=village).count() == 2
     assert Preference.objects.exists()
+    # The lane notice sent with SMS and Zalo off still reached the lane: its loudspeakers
+    # played it.
+    notice = Announcement.objects.get(village=village, audience="lanes", loudspeakers=True)
+    reach = selectors.reach(announcement=notice)
+    lanes = {lane["key"]: lane for lane in reach["lanes"]}
+    assert lanes["loudspeakers"]["households"] == reach["audience_households"] > 0
+    assert reach["reached_households"] == reach["audience_households"]
     count = Announcement.objects.count()
     call_command("seed_demo")
     assert Announcement.objects.count() == count

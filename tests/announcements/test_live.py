@@ -62,3 +62,36 @@ def test_anonymous_users_cannot_open_the_feed(db) -> None:
         return connected
 
     assert async_to_sync(scenario)() is False
+
+
+def test_a_push_the_residents_page_received_counts_as_reach(world) -> None:
+    from announcements import selectors
+    from announcements.models import Sighting
+
+    resident = world.household.residents.get(full_name="Nguyễn Văn An")
+    user = UserFactory(full_name=resident.full_name)
+    resident.account = user
+    resident.save()
+    stranger = UserFactory(full_name="Người lạ")
+    announcement = AnnouncementFactory(village=world.village, channels=["web"])
+    headers = {who: session_headers(who) for who in (user, stranger)}
+
+    async def scenario() -> None:
+        feed, ok = await connect("/ws/announcements/feed/", headers[user])
+        other, other_ok = await connect("/ws/announcements/feed/", headers[stranger])
+        assert ok and other_ok
+        await sync_to_async(services.announcement_send)(announcement=announcement)
+        pushed = await feed.receive_json_from(timeout=5)
+        # The stranger claims to have received it: not addressed to them, nothing counts.
+        await other.send_json_to({"received": pushed["code"]})
+        await feed.send_json_to({"received": pushed["code"]})
+        await feed.send_json_to({"received": pushed["code"]})  # twice: counted once
+        await feed.receive_nothing(timeout=0.5)
+        await other.receive_nothing(timeout=0.5)
+        for communicator in (feed, other):
+            await communicator.disconnect()
+
+    async_to_sync(scenario)()
+    assert list(Sighting.objects.values_list("resident_id", "via")) == [(resident.pk, "push")]
+    lanes = {lane["key"]: lane for lane in selectors.reach(announcement=announcement)["lanes"]}
+    assert lanes["push"]["households"] == 1

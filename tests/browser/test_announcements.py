@@ -36,16 +36,54 @@ def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
     # Locator waits, not wait_for_function: its polling evaluates a string, which the pages'
     # Content-Security-Policy (no 'unsafe-eval') rightly refuses.
     page.wait_for_selector("#audience-count[data-people='2']")
+    # The household picker finds a house by its number or by its head's name, accents or not.
+    search = page.get_by_test_id("household-search")
+    search.fill("van an")
+    expect(page.locator("select[name=household]")).to_have_value(str(world.household.pk))
+    page.select_option("select[name=household]", "")
+    search.fill("5A")
+    expect(page.locator("select[name=household]")).to_have_value(str(world.household.pk))
+    search.fill("không có ai")
+    page.select_option("select[name=household]", "")
+    page.check("input[name=loudspeakers]")
     page.check(f"input[name=lanes][value='{world.lane.pk}']")
     page.select_option("select[name=audience]", "lanes")
-    expect(page.locator("#audience-count")).to_have_text(re.compile(r"^\s*2 / 1"))
+    counter = page.locator("#audience-count")
+    expect(counter.locator("[data-field=households]")).to_have_text("1")
+    expect(counter.locator("[data-field=people]")).to_have_text("2")
+    expect(counter).to_contain_text("Số người")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.screenshot(path=os.path.join(output_dir, "announcement-compose-360px.png"), full_page=True)
-    page.get_by_test_id("send").click()
-    page.wait_for_url("**/announcements/manage/*/")
-    assert page.get_by_test_id("status").inner_text() == "Đã gửi"
+    page.get_by_test_id("review").click()
+
+    # The confirmation step: nothing is sent until "Gửi" there.
+    page.wait_for_url("**/announcements/manage/*/confirm/")
     announcement = Announcement.objects.get()
-    assert announcement.audience == "lanes"
+    assert announcement.status == "draft"
+    assert not Delivery.objects.exists()
+    expect(page.get_by_test_id("confirm-audience")).to_have_text("1 hộ, 2 người")
+    # Loudspeakers chosen: the head can listen before sending (no cluster covers the lane).
+    audio = page.get_by_test_id("speech-preview").locator("audio")
+    assert audio.get_attribute("src").endswith(
+        f"/announcements/manage/{announcement.pk}/speech.wav"
+    )
+    expect(page.get_by_test_id("confirm-channels")).to_contain_text("không có cụm loa nào")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=os.path.join(output_dir, "announcement-confirm-360px.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(
+        path=os.path.join(output_dir, "announcement-confirm-1366px.png"), full_page=True
+    )
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.get_by_test_id("send").click()
+    page.wait_for_url(re.compile(r".*/announcements/manage/\d+/$"))
+    assert page.get_by_test_id("status").inner_text() == "Đã gửi"
+    announcement.refresh_from_db()
+    assert announcement.audience == "lanes" and announcement.status == "sent"
     assert Delivery.objects.filter(announcement=announcement, channel="web").count() == 0
-    assert "0/2" in page.get_by_test_id("reach").inner_text()
+    # SMS is off and no one has an account: reach says so, and names who nothing reached.
+    assert "0/1 hộ" in page.get_by_test_id("reach").inner_text()
+    assert "Nguyễn Văn An" in page.get_by_test_id("not-reached").inner_text()
     page.screenshot(path=os.path.join(output_dir, "announcement-detail-360px.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(path=os.path.join(output_dir, "announcement-detail-1366px.png"), full_page=True)
