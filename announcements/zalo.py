@@ -120,9 +120,7 @@ def _refresh(row: Any) -> None:
         or not data.get("refresh_token")
     ):
         error = data.get("error_description") or data.get("error") if isinstance(data, dict) else ""
-        row.last_error = f"refresh refused ({status}): {error}"[:255]
-        row.save(update_fields=["last_error"])
-        raise TokenRefreshError(f"Zalo token refresh refused: {error or status}")
+        raise TokenRefreshError(f"Zalo token refresh refused ({status}): {error}")
     try:
         expires_in = int(data.get("expires_in", 0))
     except (TypeError, ValueError):
@@ -165,8 +163,19 @@ def access_token(*, force: bool = False, refused: str = "") -> str:
         fresh = row.expires_at is not None and row.expires_at - margin > timezone.now()
         if token and fresh and token != refused and not force:
             return token  # another worker refreshed it while this one waited for the lock
-        _refresh(row)
-        return crypto.decrypt(row.access_token)
+        try:
+            _refresh(row)
+        except (TransientError, UncertainError) as exc:
+            # Kept for staff (the admin shows it); an answer lost after Zalo rotated the
+            # refresh token cannot be recovered: the OA must then be connected again.
+            row.last_error = str(exc)[:255]
+            row.save(update_fields=["last_error"])
+            error: Exception = exc
+        else:
+            return crypto.decrypt(row.access_token)
+    if isinstance(error, TokenRefreshError):
+        raise error
+    raise TokenRefreshError(f"Zalo token refresh failed: {error}")
 
 
 # Templates -----------------------------------------------------------------------------------
