@@ -1,4 +1,4 @@
-"""Adapters to the SMS and Zalo providers: one HTTP call per message, in the provider's own protocol.
+"""Adapters to the SMS and Zalo providers: one HTTP call per message, in each one's protocol.
 
 Each provider is one small class (``announcements/esms.py`` for SMS brand-name through eSMS,
 ``announcements/zalo.py`` for Zalo ZNS template messages) with two operations:
@@ -7,9 +7,10 @@ Each provider is one small class (``announcements/esms.py`` for SMS brand-name t
   ``PermanentError`` (refused for good: bad number, template not approved), ``TransientError``
   (certainly not sent: unreachable, quota, try later), ``UncertainError`` (the request may have
   reached the provider: a timeout after sending, an answer that cannot be read).
-- ``recover(message, since)``: after a crash or an uncertain answer, what became of the message
-  sent with ``message.request_id``: ``Recovery.SENT`` (with the provider's id), ``NOT_SENT`` (safe to
-  send again) or ``UNKNOWN`` (the provider offers no way to know: never resend automatically).
+- ``recover(message, since)``: after a crash or an uncertain answer, what became of the
+  message sent with ``message.request_id``: ``Recovery.SENT`` (with the provider's id),
+  ``NOT_SENT`` (safe to send again) or ``UNKNOWN`` (the provider offers no way to know: never
+  resend automatically).
 
 Providers do not honour our ``Idempotency-Key``; exactly once rests on the provider's own request
 or tracking id, persisted on the delivery row before the call (``Delivery.request_id``).

@@ -329,7 +329,8 @@ def deliveries_create(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (announcement_id, resident_id, channel, household_id, "
-                "lane_id, address, status, reason, gateway_ref, request_id, attempts, next_attempt_at) "
+                "lane_id, address, status, reason, gateway_ref, request_id, attempts, "
+                "next_attempt_at) "
                 f"{select_sql} ON CONFLICT DO NOTHING",
                 params,
             )
@@ -920,7 +921,14 @@ def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Deli
         delivery.first_tried_at = None
         delivery.reason = ""
     delivery.save(
-        update_fields=["status", "sent_at", "reason", "next_attempt_at", "request_id", "first_tried_at"]
+        update_fields=[
+            "status",
+            "sent_at",
+            "reason",
+            "next_attempt_at",
+            "request_id",
+            "first_tried_at",
+        ]
     )
     if not sent:
         from announcements import tasks
@@ -938,9 +946,7 @@ def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
     announcement = Announcement.objects.select_related("village").get(pk=announcement_id)
     counts = Delivery.objects.filter(announcement_id=announcement_id).aggregate(
         total=Count("pk"),
-        queued=Count(
-            "pk", filter=Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING])
-        ),
+        queued=Count("pk", filter=Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING])),
         failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
         unknown=Count("pk", filter=Q(status=Delivery.Status.UNKNOWN)),
     )
@@ -1053,9 +1059,7 @@ def esms_callback(*, signature: str, params: Any) -> Delivery:
         elif send_status in esms.CALLBACK_FAILED:
             delivery.status = Delivery.Status.FAILED
             delivery.reason = "rejected by eSMS (SendStatus 4)"
-        delivery.save(
-            update_fields=["status", "sent_at", "delivered_at", "reason", "gateway_ref"]
-        )
+        delivery.save(update_fields=["status", "sent_at", "delivered_at", "reason", "gateway_ref"])
     return delivery
 
 

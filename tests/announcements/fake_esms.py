@@ -81,7 +81,10 @@ class FakeEsms(FakeServer):
             try:
                 data = json.loads(raw)
             except ValueError:
-                return 200, {"CodeResult": "110", "ErrorMessage": "The requested data is incorrect."}
+                return 200, {
+                    "CodeResult": "110",
+                    "ErrorMessage": "The requested data is incorrect.",
+                }
             if data.get("ApiKey") != state.api_key or data.get("SecretKey") != state.secret_key:
                 return 200, {"CodeResult": "101", "ErrorMessage": "Incorrect ApiKey or SecretKey."}
             if data.get("Brandname") not in state.brandnames or data.get("SmsType") != "2":
