@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from announcements import services
-from announcements.models import Delivery, UnknownDelivery, ZaloToken, ZnsTemplate
+from announcements.models import UnknownDelivery, ZaloToken, ZnsTemplate
 
 
 @admin.register(ZnsTemplate)
@@ -63,7 +63,6 @@ class UnknownDeliveryAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .filter(status=Delivery.Status.UNKNOWN)
             .select_related("announcement", "resident")
         )
 

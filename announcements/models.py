@@ -290,8 +290,15 @@ class Delivery(models.Model):
         return f"vp-ann-{self.pk}"
 
 
+class UnknownDeliveryManager(models.Manager["UnknownDelivery"]):
+    def get_queryset(self) -> models.QuerySet["UnknownDelivery"]:
+        return super().get_queryset().filter(status=Delivery.Status.UNKNOWN)
+
+
 class UnknownDelivery(Delivery):
     """The deliveries marked unknown, as staff see them (the admin's list of messages to check)."""
+
+    objects = UnknownDeliveryManager()  # type: ignore[assignment]
 
     class Meta:
         proxy = True
