@@ -24,7 +24,7 @@ class ZnsTemplateAdmin(admin.ModelAdmin):
 class ZaloTokenAdmin(admin.ModelAdmin):
     list_display = ["app_id", "expires_at", "refreshed_at", "last_error"]
     readonly_fields = ["app_id", "expires_at", "refreshed_at", "last_error"]
-    fields = readonly_fields
+    fields = ["app_id", "expires_at", "refreshed_at", "last_error"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -56,15 +56,19 @@ class UnknownDeliveryAdmin(admin.ModelAdmin):
         "reason",
     ]
     list_filter = ["channel"]
-    readonly_fields = list_display
+    readonly_fields = [
+        "announcement",
+        "resident",
+        "channel",
+        "address",
+        "request_id",
+        "first_tried_at",
+        "reason",
+    ]
     actions = ["mark_arrived", "send_again"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("announcement", "resident")
-        )
+        return super().get_queryset(request).select_related("announcement", "resident")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

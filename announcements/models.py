@@ -298,7 +298,7 @@ class UnknownDeliveryManager(models.Manager["UnknownDelivery"]):
 class UnknownDelivery(Delivery):
     """The deliveries marked unknown, as staff see them (the admin's list of messages to check)."""
 
-    objects = UnknownDeliveryManager()  # type: ignore[assignment]
+    objects = UnknownDeliveryManager()  # type: ignore[assignment,misc]
 
     class Meta:
         proxy = True
