@@ -873,6 +873,10 @@ def deliveries_recover(
         rows = _locked_rows(channel, Delivery.Status.SENDING, limit)
         for delivery in rows:
             now = timezone.now()
+            if not provider.configured:  # nobody to ask
+                delivery.status = Delivery.Status.UNKNOWN
+                delivery.reason = "maybe sent: the provider is no longer configured"
+                continue
             try:
                 _throttle(channel)  # the recovery may send the message again, deduplicated
                 recovery, ref = provider.recover(_message(delivery), delivery.first_tried_at)
