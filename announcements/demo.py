@@ -135,13 +135,23 @@ def seed(villages: list[Any], stdout: Any) -> None:
             (Delivery.Status.SENT, ""),
             (Delivery.Status.READ, ""),
             (Delivery.Status.FAILED, "invalid phone number"),
-            (Delivery.Status.FAILED, "gateway error 503 (after 5 attempts)"),
+            (Delivery.Status.FAILED, "eSMS error 503 (after 5 attempts)"),
             (Delivery.Status.QUEUED, ""),
+            (Delivery.Status.SENDING, ""),
+            (
+                Delivery.Status.UNKNOWN,
+                "maybe sent: the provider cannot say; check before sending again",
+            ),
         ]
         rows = list(Delivery.objects.filter(announcement__village=village))
         for row in rows:
             row.status, row.reason = rng.choice(states)
-            if row.status != Delivery.Status.QUEUED:
+            if row.status == Delivery.Status.SENDING:
+                row.attempts = 1
+                row.next_attempt_at = now + timedelta(minutes=10)
+            elif row.status == Delivery.Status.UNKNOWN:
+                row.attempts = 1
+            elif row.status != Delivery.Status.QUEUED:
                 row.attempts = 1
                 row.sent_at = now
             if row.status in (Delivery.Status.DELIVERED, Delivery.Status.READ):
@@ -149,7 +159,17 @@ def seed(villages: list[Any], stdout: Any) -> None:
             if row.status == Delivery.Status.READ:
                 row.read_at = now
         Delivery.objects.bulk_update(
-            rows, ["status", "reason", "attempts", "sent_at", "delivered_at", "read_at"], 1000
+            rows,
+            [
+                "status",
+                "reason",
+                "attempts",
+                "sent_at",
+                "delivered_at",
+                "read_at",
+                "next_attempt_at",
+            ],
+            1000,
         )
         # A lane notice as a head sends one with SMS and Zalo off: the web page and the
         # loudspeakers of the lane carry it, and its reach page shows them.

@@ -220,10 +220,15 @@ class Delivery(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        # Handed to a provider's sending thread; the row was committed so before the call, so
+        # a crash leaves it here for the provider to be asked about (``recover``).
+        SENDING = "sending", _("Sending")
         SENT = "sent", pgettext_lazy("status", "Sent")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
         READ = "read", _("Read")
+        # Maybe sent, and the provider cannot be asked: never resent automatically; staff see it.
+        UNKNOWN = "unknown", _("Unknown: maybe sent")
 
     # No index of its own: the unique constraint below starts with it. Each index costs
     # time on the million-row write of a province-wide alert.
@@ -241,6 +246,10 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     gateway_ref = models.CharField(max_length=100, blank=True)
+    # The provider's request or tracking id (eSMS RequestId, Zalo tracking_id), written before
+    # the first call and kept for the row's life; and when that first call was made.
+    request_id = models.CharField(max_length=48, blank=True)
+    first_tried_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -264,6 +273,12 @@ class Delivery(models.Model):
                 condition=Q(status="queued"),
                 name="ann_delivery_ready_order",
             ),
+            # The rows handed to a provider and not yet answered for: few, checked every drain.
+            models.Index(
+                fields=["channel", "next_attempt_at"],
+                condition=Q(status="sending"),
+                name="ann_delivery_in_flight",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +288,122 @@ class Delivery(models.Model):
     def idempotency_key(self) -> str:
         """Stable for the row's whole life, so a re-sent message is recognised as the same."""
         return f"vp-ann-{self.pk}"
+
+
+class UnknownDeliveryManager(models.Manager["UnknownDelivery"]):
+    def get_queryset(self) -> models.QuerySet["UnknownDelivery"]:
+        return super().get_queryset().filter(status=Delivery.Status.UNKNOWN)
+
+
+class UnknownDelivery(Delivery):
+    """The deliveries marked unknown, as staff see them (the admin's list of messages to check)."""
+
+    objects = UnknownDeliveryManager()  # type: ignore[assignment,misc]
+
+    class Meta:
+        proxy = True
+        verbose_name = _("message to check (maybe sent)")
+        verbose_name_plural = _("messages to check (maybe sent)")
+
+
+class ZaloToken(models.Model):
+    """The Zalo Official Account's tokens: the access token and the refresh token, both encrypted
+    (``announcements.crypto``). Zalo rotates the refresh token on every refresh and the old one
+    stops working, so the refresh runs under this row's lock and the new pair is saved in the
+    same transaction; concurrent workers wait for it and use the new access token."""
+
+    app_id = models.CharField(max_length=64, unique=True)
+    access_token = models.TextField(blank=True, editable=False)
+    refresh_token = models.TextField(blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("Zalo OA token")
+        verbose_name_plural = _("Zalo OA tokens")
+
+    def __str__(self) -> str:
+        return self.app_id
+
+
+class ZnsTemplate(models.Model):
+    """A ZNS template approved in the Zalo portal, and which announcement fields fill it.
+
+    ``params`` is a list of ``{"name": <template parameter>, "source": <one of SOURCES>,
+    "max_length": <int>}``. The template with the announcement's kind is used, else the one
+    with no kind.
+    """
+
+    SOURCES = {
+        "title": _("title"),
+        "body": _("text"),
+        "kind": _("kind"),
+        "event_time": _("event time"),
+        "event_place": _("event place"),
+        "village": _("village"),
+        "resident_name": _("resident's name"),
+        "sent_date": _("date sent"),
+        "code": _("announcement code"),
+    }
+
+    template_id = models.CharField(_("ZNS template id"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(
+        _("for announcements of kind"),
+        max_length=16,
+        choices=Announcement.Kind.choices,
+        blank=True,
+        help_text=_("Empty: for every kind without a template of its own."),
+    )
+    params = models.JSONField(_("parameters"), default=list)
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("ZNS template")
+        verbose_name_plural = _("ZNS templates")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(active=True),
+                name="announcements_one_active_zns_template_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.template_id})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not isinstance(self.params, list) or not self.params:
+            raise ValidationError({"params": _("List the template's parameters.")})
+        names = set()
+        for param in self.params:
+            if (
+                not isinstance(param, dict)
+                or not str(param.get("name", "")).strip()
+                or param.get("source") not in self.SOURCES
+            ):
+                raise ValidationError(
+                    {"params": _("Each parameter needs a name and a known announcement field.")}
+                )
+            max_length = param.get("max_length", 100)
+            if not isinstance(max_length, int) or not 1 <= max_length <= 1000:
+                raise ValidationError(
+                    {"params": _("A parameter's length must be between 1 and 1000.")}
+                )
+            if param["name"] in names:
+                raise ValidationError({"params": _("Parameter names must be different.")})
+            names.add(param["name"])
+
+    def data(self, fields: dict[str, str]) -> dict[str, str]:
+        """The ``template_data`` for one message, each value cut to its parameter's length."""
+        return {
+            p["name"]: str(fields.get(p["source"], ""))[: int(p.get("max_length", 100))]
+            for p in self.params
+        }
 
 
 class Acknowledgement(models.Model):

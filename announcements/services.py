@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+import logging
 import os
+import secrets
 import threading
 import time
 from collections.abc import Iterable
@@ -10,8 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Q, Value
@@ -25,7 +28,11 @@ from announcements.gateways import (
     GATEWAYS,
     Message,
     PermanentError,
+    Provider,
+    Recovery,
+    TokenExpiredError,
     TransientError,
+    UncertainError,
     channel_configured,
     gateway_for,
 )
@@ -41,6 +48,8 @@ from announcements.models import (
     SpeakerCluster,
 )
 from households.models import Household, Resident
+
+logger = logging.getLogger(__name__)
 
 
 def available_channels() -> list[str]:
@@ -453,6 +462,7 @@ def deliveries_create(
                 d_status=Value(Delivery.Status.QUEUED, output_field=models.CharField()),
                 d_reason=Value("", output_field=models.CharField()),
                 d_ref=Value("", output_field=models.CharField()),
+                d_request=Value("", output_field=models.CharField()),
                 d_attempts=Value(0, output_field=models.IntegerField()),
                 d_next=Value(now, output_field=models.DateTimeField()),
             )
@@ -466,6 +476,7 @@ def deliveries_create(
                 "d_status",
                 "d_reason",
                 "d_ref",
+                "d_request",
                 "d_attempts",
                 "d_next",
             )
@@ -475,7 +486,8 @@ def deliveries_create(
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (announcement_id, resident_id, channel, household_id, "
-                "lane_id, address, status, reason, gateway_ref, attempts, next_attempt_at) "
+                "lane_id, address, status, reason, gateway_ref, request_id, attempts, "
+                "next_attempt_at) "
                 f"{select_sql} ON CONFLICT DO NOTHING",
                 params,
             )
@@ -708,6 +720,8 @@ _STATUS_FIELDS = [
     "gateway_ref",
     "sent_at",
     "delivered_at",
+    "request_id",
+    "first_tried_at",
 ]
 _senders_lock = threading.Lock()
 _senders: tuple[int, int, ThreadPoolExecutor] | None = None
@@ -731,23 +745,29 @@ def _sender_pool() -> ThreadPoolExecutor | None:
     return _senders[2]
 
 
-def _gateway_send(gateway: Any, channel: str, message: Message) -> str | Exception:
-    """One message through the gateway, within the channel's rate: its reference or the error.
+def _gateway_send(gateway: Provider, channel: str, message: Message) -> str | Exception:
+    """One message through the provider, within the channel's rate: its reference or the error.
 
     Runs in a sending thread: no database access here, only the rate counter and HTTP.
     """
     try:
         _throttle(channel)
         return gateway.send(message)
-    except (PermanentError, TransientError) as exc:
+    except (PermanentError, TransientError, UncertainError) as exc:
         return exc
 
 
-def _gateway_send_all(gateway: Any, channel: str, messages: list[Message]) -> list:
+def _gateway_send_all(gateway: Provider, channel: str, messages: list[Message]) -> list:
     pool = _sender_pool()
     if pool is None or len(messages) < 2:
         return [_gateway_send(gateway, channel, message) for message in messages]
     return list(pool.map(lambda message: _gateway_send(gateway, channel, message), messages))
+
+
+def _backoff(delivery: Delivery, now: datetime) -> datetime:
+    return now + timedelta(
+        seconds=setting("ANNOUNCEMENTS_RETRY_SECONDS") * 2 ** max(0, delivery.attempts - 1)
+    )
 
 
 def _outcome(delivery: Delivery, error: Exception | None, now: datetime) -> None:
@@ -763,9 +783,10 @@ def _outcome(delivery: Delivery, error: Exception | None, now: datetime) -> None
         delivery.reason = f"{error} (after {delivery.attempts} attempts)"[:255]
     else:
         delivery.reason = str(error)[:255]
-        delivery.next_attempt_at = now + timedelta(
-            seconds=setting("ANNOUNCEMENTS_RETRY_SECONDS") * 2 ** (delivery.attempts - 1)
-        )
+        retry_at = getattr(error, "retry_at", None)
+        if isinstance(error, TokenExpiredError):
+            retry_at = now  # the token is refreshed after the chunk; nothing was sent
+        delivery.next_attempt_at = retry_at or _backoff(delivery, now)
 
 
 def _statuses_write(rows: list[Delivery]) -> None:
@@ -782,12 +803,14 @@ def _statuses_write(rows: list[Delivery]) -> None:
             UPDATE {table} AS d SET
                 status = v.status, reason = v.reason, attempts = v.attempts,
                 next_attempt_at = v.next_attempt_at, gateway_ref = v.gateway_ref,
-                sent_at = v.sent_at, delivered_at = v.delivered_at
+                sent_at = v.sent_at, delivered_at = v.delivered_at,
+                request_id = v.request_id, first_tried_at = v.first_tried_at
             FROM unnest(
                 %s::bigint[], %s::text[], %s::text[], %s::integer[],
-                %s::timestamptz[], %s::text[], %s::timestamptz[], %s::timestamptz[]
+                %s::timestamptz[], %s::text[], %s::timestamptz[], %s::timestamptz[],
+                %s::text[], %s::timestamptz[]
             ) AS v(id, status, reason, attempts, next_attempt_at, gateway_ref, sent_at,
-                   delivered_at)
+                   delivered_at, request_id, first_tried_at)
             WHERE d.id = v.id
             """,  # noqa: S608 - the table name comes from the model
             [[row.pk for row in rows]]
@@ -795,19 +818,42 @@ def _statuses_write(rows: list[Delivery]) -> None:
         )
 
 
+def _held_back(delivery: Delivery, channel: str, now: datetime) -> bool:
+    """Withdrawn, or in the resident's quiet hours: set the row's status and say so."""
+    announcement = delivery.announcement
+    if announcement.status == Announcement.Status.WITHDRAWN:
+        delivery.status = Delivery.Status.FAILED
+        delivery.reason = "withdrawn before sending"
+        return True
+    preference = getattr(delivery.resident, "announcement_preference", None)
+    if (
+        preference is not None
+        and channel in GATEWAYS
+        and announcement.kind != Announcement.Kind.EMERGENCY
+        and preference.quiet_at(now)
+    ):
+        delivery.next_attempt_at = _next_quiet_end(preference, now)
+        delivery.reason = "quiet hours"
+        return True
+    return False
+
+
 def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
     """Send one chunk of ready messages of ``channel``; the number of rows handled.
 
-    The rows are locked (SKIP LOCKED, so workers share the queue) for the whole chunk and
-    their new status is written in the same transaction, in one statement. SMS and Zalo
-    messages of the chunk go out concurrently from a few threads of this worker
-    (``ANNOUNCEMENTS_SEND_THREADS``) over keep-alive connections, each with its own
-    idempotency key and within the channel's shared rate limit. A worker killed in the
-    middle leaves its rows queued: another one sends them again with the same idempotency
-    keys, which the gateway recognises, so nobody gets a message twice and none is lost.
+    The rows are locked (SKIP LOCKED, so workers share the queue). Web and e-mail rows are sent
+    and their new status written in the same transaction, in one statement. SMS and Zalo go
+    through providers that do not recognise a repeated request by our key, so their rows are
+    first marked "sending", with the provider's request id, and committed; then sent
+    concurrently from a few threads of this worker (``ANNOUNCEMENTS_SEND_THREADS``) within the
+    channel's shared rate limit; then their outcome is written. A worker killed in the middle
+    leaves its rows "sending": once their lease is over, the provider is asked about each
+    (``Provider.recover``) before anything is sent again, and where it cannot be asked the row
+    is marked unknown for staff to check, never sent twice.
     """
     limit = limit or setting("ANNOUNCEMENTS_CHUNK")
-    gateway = gateway_for(channel) if channel in GATEWAYS else None
+    if channel in GATEWAYS:
+        return _provider_drain(channel, limit)
     web_delivered: list[Delivery] = []
     with transaction.atomic():
         now = timezone.now()
@@ -824,41 +870,11 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
             .select_related("announcement", "resident__announcement_preference")
             .order_by("next_attempt_at", "pk")
         )
-        outgoing: list[tuple[Delivery, Message]] = []
         for delivery in rows:
-            announcement = delivery.announcement
             now = timezone.now()
-            if announcement.status == Announcement.Status.WITHDRAWN:
-                delivery.status = Delivery.Status.FAILED
-                delivery.reason = "withdrawn before sending"
-                continue
-            preference = getattr(delivery.resident, "announcement_preference", None)
-            if (
-                preference is not None
-                and channel in GATEWAYS
-                and announcement.kind != Announcement.Kind.EMERGENCY
-                and preference.quiet_at(now)
-            ):
-                delivery.next_attempt_at = _next_quiet_end(preference, now)
-                delivery.reason = "quiet hours"
+            if _held_back(delivery, channel, now):
                 continue
             delivery.attempts += 1
-            if gateway is not None:
-                if not gateway.configured:
-                    _outcome(delivery, PermanentError("channel not configured"), now)
-                    continue
-                outgoing.append(
-                    (
-                        delivery,
-                        Message(
-                            key=delivery.idempotency_key,
-                            to=delivery.address,
-                            text=_sms_text(announcement),
-                            title=announcement.title,
-                        ),
-                    )
-                )
-                continue
             error: Exception | None = None
             try:
                 _throttle(channel)
@@ -872,22 +888,214 @@ def deliveries_drain(*, channel: str, limit: int | None = None) -> int:
             except (PermanentError, TransientError) as exc:
                 error = exc
             _outcome(delivery, error, now)
-        if outgoing:
-            results = _gateway_send_all(gateway, channel, [message for _, message in outgoing])
-            now = timezone.now()
-            for (delivery, _message), result in zip(outgoing, results, strict=True):
-                if isinstance(result, Exception):
-                    _outcome(delivery, result, now)
-                else:
-                    delivery.gateway_ref = str(result)
-                    delivery.status = Delivery.Status.SENT
-                    _outcome(delivery, None, now)
         _statuses_write(rows)
         if web_delivered:
             transaction.on_commit(lambda: _push_web(web_delivered))
     for announcement_id in {row.announcement_id for row in rows}:
         reach_notify(announcement_id=announcement_id)
     return len(rows)
+
+
+def _template_fields(delivery: Delivery) -> dict[str, str]:
+    """What a ZNS template may be filled with (``ZnsTemplate.SOURCES``)."""
+    announcement = delivery.announcement
+    event = (
+        timezone.localtime(announcement.event_at).strftime("%H:%M %d/%m/%Y")
+        if announcement.event_at
+        else ""
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = str(announcement.get_kind_display())
+    return {
+        "title": announcement.title,
+        "body": announcement.body,
+        "kind": kind,
+        "event_time": event,
+        "event_place": announcement.event_place,
+        "village": announcement.village.name,
+        "resident_name": delivery.resident.full_name,
+        "sent_date": timezone.localtime(announcement.sent_at or timezone.now()).strftime(
+            "%d/%m/%Y"
+        ),
+        "code": announcement.public_code,
+    }
+
+
+def _message(delivery: Delivery) -> Message:
+    return Message(
+        key=delivery.idempotency_key,
+        to=delivery.address,
+        text=_sms_text(delivery.announcement),
+        title=delivery.announcement.title,
+        request_id=delivery.request_id,
+        kind=delivery.announcement.kind,
+        fields=_template_fields(delivery),
+    )
+
+
+def _locked_rows(channel: str, status: str, limit: int) -> list[Delivery]:
+    ids = list(
+        Delivery.objects.select_for_update(skip_locked=True)
+        .filter(channel=channel, status=status, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return list(
+        Delivery.objects.filter(pk__in=ids)
+        .select_related("announcement__village", "resident__announcement_preference")
+        .order_by("next_attempt_at", "pk")
+    )
+
+
+def _settle(delivery: Delivery, result: str | Exception, now: datetime) -> None:
+    """A sent row's outcome: sent with the provider's id, back in the queue, failed, or left
+    "sending" (the answer was lost) for the provider to be asked about."""
+    if isinstance(result, str):
+        delivery.status = Delivery.Status.SENT
+        delivery.gateway_ref = result
+        _outcome(delivery, None, now)
+    elif isinstance(result, UncertainError):
+        delivery.reason = str(result)[:255]
+        delivery.next_attempt_at = _backoff(delivery, now)
+    else:
+        delivery.status = Delivery.Status.QUEUED
+        _outcome(delivery, result, now)
+
+
+def _provider_drain(channel: str, limit: int) -> int:
+    provider = gateway_for(channel)
+    handled = deliveries_recover(channel=channel, limit=limit, provider=provider)
+    lease = timedelta(seconds=setting("ANNOUNCEMENTS_SEND_LEASE_SECONDS"))
+    outgoing: list[Delivery] = []
+    with transaction.atomic():
+        rows = _locked_rows(channel, Delivery.Status.QUEUED, limit)
+        for delivery in rows:
+            now = timezone.now()
+            if _held_back(delivery, channel, now):
+                continue
+            delivery.attempts += 1
+            if not provider.configured:
+                _outcome(delivery, PermanentError("channel not configured"), now)
+                continue
+            # Persisted before the call: the provider's request id, and that a call is made.
+            delivery.request_id = delivery.request_id or f"vp-{delivery.pk}-{secrets.token_hex(4)}"
+            delivery.first_tried_at = delivery.first_tried_at or now
+            delivery.status = Delivery.Status.SENDING
+            delivery.next_attempt_at = now + lease
+            outgoing.append(delivery)
+        _statuses_write(rows)
+    if outgoing:
+        results: list[str | Exception]
+        try:
+            provider.prepare()
+        except (PermanentError, TransientError) as exc:
+            results = [exc] * len(outgoing)
+        else:
+            messages = [_message(delivery) for delivery in outgoing]
+            results = _gateway_send_all(provider, channel, messages)
+        try:
+            provider.after_chunk([r for r in results if isinstance(r, Exception)])
+        except (PermanentError, TransientError) as exc:
+            logger.warning("%s: %s", channel, exc)
+        with transaction.atomic():
+            # Only rows still as this worker left them: a row whose lease ran out meanwhile
+            # may have been taken over by the recovery.
+            current = dict(
+                Delivery.objects.select_for_update()
+                .filter(pk__in=[d.pk for d in outgoing], status=Delivery.Status.SENDING)
+                .values_list("pk", "attempts")
+            )
+            now = timezone.now()
+            settled = []
+            for delivery, result in zip(outgoing, results, strict=True):
+                if current.get(delivery.pk) == delivery.attempts:
+                    _settle(delivery, result, now)
+                    settled.append(delivery)
+            _statuses_write(settled)
+    for announcement_id in {row.announcement_id for row in rows}:
+        reach_notify(announcement_id=announcement_id)
+    return handled + len(rows)
+
+
+def deliveries_recover(
+    *, channel: str, limit: int | None = None, provider: Provider | None = None
+) -> int:
+    """Settle the rows handed to a provider whose answer never came (the worker died, or the
+    answer was lost): ask the provider what became of each (``Provider.recover``). Sent: the
+    row is sent. Not sent: queued again. Nobody can tell: "unknown", listed for staff, never
+    sent again automatically."""
+    limit = limit or setting("ANNOUNCEMENTS_CHUNK")
+    provider = provider or gateway_for(channel)
+    with transaction.atomic():
+        rows = _locked_rows(channel, Delivery.Status.SENDING, limit)
+        for delivery in rows:
+            now = timezone.now()
+            if not provider.configured:  # nobody to ask
+                delivery.status = Delivery.Status.UNKNOWN
+                delivery.reason = "maybe sent: the provider is no longer configured"
+                continue
+            try:
+                _throttle(channel)  # the recovery may send the message again, deduplicated
+                recovery, ref = provider.recover(_message(delivery), delivery.first_tried_at)
+            except PermanentError as exc:
+                delivery.status = Delivery.Status.FAILED
+                delivery.reason = str(exc)[:255]
+                continue
+            except (TransientError, UncertainError) as exc:
+                delivery.attempts += 1
+                if delivery.attempts > setting("ANNOUNCEMENTS_MAX_ATTEMPTS"):
+                    recovery, ref = Recovery.UNKNOWN, ""
+                else:
+                    delivery.reason = f"checking with the provider: {exc}"[:255]
+                    delivery.next_attempt_at = _backoff(delivery, now)
+                    continue
+            if recovery is Recovery.SENT:
+                delivery.status = Delivery.Status.SENT
+                delivery.gateway_ref = ref
+                delivery.sent_at = now
+                delivery.reason = ""
+            elif recovery is Recovery.NOT_SENT:
+                delivery.status = Delivery.Status.QUEUED
+                delivery.next_attempt_at = now
+            else:
+                delivery.status = Delivery.Status.UNKNOWN
+                delivery.reason = "maybe sent: the provider cannot say; check before sending again"
+        _statuses_write(rows)
+    return len(rows)
+
+
+@transaction.atomic
+def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Delivery:
+    """Staff settle an unknown delivery: it did arrive (sent), or it did not (queued again)."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.UNKNOWN:
+        raise ValidationError(_("This message is no longer waiting for a check."))
+    if sent:
+        delivery.status = Delivery.Status.SENT
+        delivery.sent_at = delivery.sent_at or timezone.now()
+        delivery.reason = ""
+    else:
+        delivery.status = Delivery.Status.QUEUED
+        delivery.next_attempt_at = timezone.now()
+        # A new request id: the provider must not take it for the earlier, lost one.
+        delivery.request_id = ""
+        delivery.first_tried_at = None
+        delivery.reason = ""
+    delivery.save(
+        update_fields=[
+            "status",
+            "sent_at",
+            "reason",
+            "next_attempt_at",
+            "request_id",
+            "first_tried_at",
+        ]
+    )
+    if not sent:
+        from announcements import tasks
+
+        transaction.on_commit(lambda: tasks.deliveries_dispatch([delivery.channel]))
+    return delivery
 
 
 def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
@@ -899,10 +1107,11 @@ def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
     announcement = Announcement.objects.select_related("village").get(pk=announcement_id)
     counts = Delivery.objects.filter(announcement_id=announcement_id).aggregate(
         total=Count("pk"),
-        queued=Count("pk", filter=Q(status=Delivery.Status.QUEUED)),
+        queued=Count("pk", filter=Q(status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING])),
         failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+        unknown=Count("pk", filter=Q(status=Delivery.Status.UNKNOWN)),
     )
-    done = counts["total"] - counts["queued"] - counts["failed"]
+    done = counts["total"] - counts["queued"] - counts["failed"] - counts["unknown"]
     village_live_notify(
         village=announcement.village,
         kind="announcement_reach",
@@ -925,7 +1134,9 @@ def _sms_text(announcement: Announcement) -> str:
 
 def deliveries_next_due(channel: str) -> datetime | None:
     return (
-        Delivery.objects.filter(channel=channel, status=Delivery.Status.QUEUED)
+        Delivery.objects.filter(
+            channel=channel, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+        )
         .order_by("next_attempt_at")
         .values_list("next_attempt_at", flat=True)
         .first()
@@ -962,6 +1173,54 @@ def delivery_receipt(*, channel: str, payload: Any) -> Delivery:
                 delivery.status = Delivery.Status.FAILED
                 delivery.reason = str(payload.get("reason") or "failed at the gateway")[:255]
             delivery.save(update_fields=["status", "delivered_at", "reason"])
+    return delivery
+
+
+def esms_callback(*, signature: str, params: Any) -> Delivery:
+    """eSMS's delivery report (HTTP GET on the CallbackUrl given with the message).
+
+    The URL's signature must be the HMAC of the report's RequestId (``esms.callback_signature``),
+    and the RequestId a row's own. ``SendStatus`` 5 proves delivery, 4 a rejection; any report
+    proves eSMS took the message, which settles a row left sending or unknown. A report
+    replayed, or arriving after a final status, changes nothing.
+    """
+    import hmac
+
+    from announcements import esms
+
+    request_id = str(params.get("RequestId", ""))[:60]
+    if not hmac.compare_digest(esms.callback_signature(request_id), str(signature)):
+        raise PermissionDenied("bad signature")
+    pk = esms.request_id_delivery_pk(request_id)
+    if pk is None:
+        raise ValidationError("unknown RequestId")
+    send_status = str(params.get("SendStatus", ""))
+    sms_id = str(params.get("SMSID", ""))[:100]
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update()
+            .filter(pk=pk, channel=Channel.SMS, request_id=request_id)
+            .first()
+        )
+        if delivery is None:
+            raise ValidationError("unknown RequestId")
+        open_statuses = (Delivery.Status.SENDING, Delivery.Status.UNKNOWN, Delivery.Status.SENT)
+        if delivery.status not in open_statuses:
+            return delivery
+        now = timezone.now()
+        if delivery.status != Delivery.Status.SENT:
+            delivery.sent_at = delivery.sent_at or now
+            delivery.status = Delivery.Status.SENT
+            delivery.reason = ""
+        if sms_id and delivery.gateway_ref in ("", request_id):
+            delivery.gateway_ref = sms_id
+        if send_status in esms.CALLBACK_DELIVERED:
+            delivery.status = Delivery.Status.DELIVERED
+            delivery.delivered_at = now
+        elif send_status in esms.CALLBACK_FAILED:
+            delivery.status = Delivery.Status.FAILED
+            delivery.reason = "rejected by eSMS (SendStatus 4)"
+        delivery.save(update_fields=["status", "sent_at", "delivered_at", "reason", "gateway_ref"])
     return delivery
 
 

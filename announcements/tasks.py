@@ -53,9 +53,12 @@ def deliveries_drain_task(self: object, channel: str, budget_seconds: float = 60
 
 @shared_task(time_limit=60, soft_time_limit=50)
 def deliveries_kick_task() -> int:
-    """Every minute: start draining any channel with ready rows (after a broker restart, say)."""
+    """Every minute: start draining any channel with ready rows or rows whose sender died."""
     channels = list(
-        Delivery.objects.filter(status=Delivery.Status.QUEUED, next_attempt_at__lte=timezone.now())
+        Delivery.objects.filter(
+            status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING],
+            next_attempt_at__lte=timezone.now(),
+        )
         .values_list("channel", flat=True)
         .distinct()
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from announcements import views
+from announcements import callbacks, views
 
 urlpatterns = [
     path("announcements/manage/", views.announcement_list, name="announcement_list"),
@@ -66,6 +66,11 @@ urlpatterns = [
         "announcements/speakers/api/heartbeat/",
         views.speaker_heartbeat,
         name="announcement_speaker_heartbeat",
+    ),
+    path(
+        "announcements/callbacks/esms/<str:signature>/",
+        callbacks.esms_callback,
+        name="announcement_esms_callback",
     ),
     path(
         "announcements/webhooks/<str:channel>/",

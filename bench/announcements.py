@@ -272,10 +272,15 @@ class GatewayProcess:
 
     def env(self) -> dict[str, str]:
         return {
-            "ANNOUNCEMENTS_SMS_URL": f"{self.url}/sms",
-            "ANNOUNCEMENTS_SMS_TOKEN": self.token,
-            "ANNOUNCEMENTS_ZALO_URL": f"{self.url}/zalo",
-            "ANNOUNCEMENTS_ZALO_TOKEN": self.token,
+            "ANNOUNCEMENTS_SMS_URL": self.url,
+            "ANNOUNCEMENTS_SMS_API_KEY": self.token,
+            "ANNOUNCEMENTS_SMS_SECRET_KEY": "bench",
+            "ANNOUNCEMENTS_SMS_BRANDNAME": "BENCH",
+            "ANNOUNCEMENTS_ZALO_URL": self.url,
+            "ANNOUNCEMENTS_ZALO_OAUTH_URL": self.url,
+            "ANNOUNCEMENTS_ZALO_APP_ID": "bench",
+            "ANNOUNCEMENTS_ZALO_APP_SECRET": "bench",
+            "ANNOUNCEMENTS_ZALO_REFRESH_TOKEN": "bench",
             "ANNOUNCEMENTS_ZALO_TEMPLATE_ID": "tb-001",
         }
 

@@ -2,12 +2,13 @@
 
     python -m bench.announcements_gateway [--port 0] [--token gateway-token]
 
-It speaks the same protocol as ``tests/announcements/fake_gateway.py`` (``POST /sms`` or
-``/zalo`` with a JSON body, ``Authorization: Bearer <token>``, ``Idempotency-Key``; the same
-key again is the first answer back, counted as a duplicate, not a second message), without the
-failure switches the tests need. ``GET /stats`` answers the counts. It prints ``PORT <n>`` once
-it listens. Running in its own process on an event loop, it does not share the interpreter
-lock with the benchmark and serves many keep-alive connections without a thread each.
+It speaks the documented shapes the test fakes speak (``tests/announcements/fake_esms.py``: eSMS
+with its RequestId deduplication; ``tests/announcements/fake_zalo.py``: ZNS and the OA token),
+with the token as eSMS ApiKey and Zalo access token, without the failure switches the tests
+need; a repeated RequestId or tracking_id is counted as a duplicate. ``GET /stats`` answers
+the counts. It prints ``PORT <n>`` once it listens. Running in its own process on an event
+loop, it does not share the interpreter lock with the benchmark and serves many keep-alive
+connections without a thread each.
 """
 
 import argparse
@@ -28,31 +29,52 @@ def answer(status: int, body: bytes) -> bytes:
     ).encode() + body
 
 
+ESMS_SEND = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+ZNS_SEND = "/message/template"
+ZALO_TOKEN = "/v4/oa/access_token"  # noqa: S105 - a path
+
+
+def _json(body: dict) -> bytes:
+    return answer(200, json.dumps(body).encode())
+
+
 def handle(method: str, path: str, headers: dict[str, str], body: bytes, token: str) -> bytes:
     if method == "GET" and path == "/stats":
         stats = {**STATE, "messages": len(MESSAGES), "recipients": len(RECIPIENTS)}
         return answer(200, json.dumps(stats).encode())
-    if method != "POST" or path not in ("/sms", "/zalo"):
+    if method == "POST" and path == ZALO_TOKEN:
+        return _json({"access_token": token, "refresh_token": "bench", "expires_in": "90000"})
+    if method != "POST" or path not in (ESMS_SEND, ZNS_SEND):
         return answer(404, b'{"error": "not found"}')
     STATE["requests"] += 1
-    if headers.get("authorization") != f"Bearer {token}":
-        return answer(401, b'{"error": "bad token"}')
-    key = headers.get("idempotency-key", "")
     try:
         data = json.loads(body)
     except ValueError:
         data = None
-    if not key or not isinstance(data, dict):
+    if not isinstance(data, dict):
         STATE["bad"] += 1
         return answer(400, b'{"error": "bad request"}')
-    message_id = MESSAGES.get(key)
-    if message_id is None:
+    if path == ESMS_SEND:
+        key, to = str(data.get("RequestId", "")), str(data.get("Phone"))
+        if data.get("ApiKey") != token or not key:
+            STATE["bad"] += 1
+            return _json({"CodeResult": "101", "ErrorMessage": "Incorrect ApiKey or SecretKey."})
+        if key in MESSAGES:  # eSMS blocks a repeated RequestId
+            STATE["duplicates"] += 1
+            return _json({"CodeResult": "124", "ErrorMessage": "Duplicate RequestId."})
         message_id = f"m{len(MESSAGES) + 1}"
         MESSAGES[key] = message_id
-        RECIPIENTS.add((path, str(data.get("to"))))
-    else:
+        RECIPIENTS.add(("sms", to))
+        return _json({"CodeResult": "100", "CountRegenerate": 0, "SMSID": message_id})
+    if headers.get("access_token") != token:
+        return _json({"error": -124, "message": "Access token is invalid"})
+    key, to = "zalo:" + str(data.get("tracking_id", "")), str(data.get("phone"))
+    if key in MESSAGES:  # ZNS does not deduplicate: a repeat is a second message
         STATE["duplicates"] += 1
-    return answer(200, b'{"message_id": "' + message_id.encode() + b'"}')
+    message_id = f"m{len(MESSAGES) + 1}"
+    MESSAGES[key] = message_id
+    RECIPIENTS.add(("zalo", to))
+    return _json({"error": 0, "message": "Success", "data": {"msg_id": message_id}})
 
 
 async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:

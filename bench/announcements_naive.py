@@ -9,10 +9,12 @@ from celery import shared_task
 
 @shared_task(acks_late=True, time_limit=60, soft_time_limit=50)
 def naive_send_task(delivery_id: int) -> str:
+    import secrets
+
     from django.db import transaction
     from django.utils import timezone
 
-    from announcements.gateways import Message, SmsGateway
+    from announcements.gateways import Message, gateway_for
     from announcements.models import Delivery
 
     with transaction.atomic():
@@ -24,15 +26,17 @@ def naive_send_task(delivery_id: int) -> str:
         )
         if delivery is None:
             return "skipped"
-        delivery.gateway_ref = SmsGateway().send(
+        delivery.request_id = delivery.request_id or f"vp-{delivery.pk}-{secrets.token_hex(4)}"
+        delivery.gateway_ref = gateway_for("sms").send(
             Message(
                 key=delivery.idempotency_key,
                 to=delivery.address,
                 text=f"{delivery.announcement.title}: {delivery.announcement.body}",
+                request_id=delivery.request_id,
             )
         )
         delivery.status = Delivery.Status.SENT
         delivery.sent_at = timezone.now()
         delivery.attempts += 1
-        delivery.save(update_fields=["gateway_ref", "status", "sent_at", "attempts"])
+        delivery.save(update_fields=["gateway_ref", "request_id", "status", "sent_at", "attempts"])
     return "sent"

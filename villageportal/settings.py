@@ -339,14 +339,36 @@ FEEDBACK_RATE_TRACK = env.str("FEEDBACK_RATE_TRACK", default="60/3600")
 FEEDBACK_PHOTO_MAX_SIDE = env.int("FEEDBACK_PHOTO_MAX_SIDE", default=1600)
 FEEDBACK_PHOTO_MAX_BYTES = env.int("FEEDBACK_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
 
-# Announcements: each gateway is off until its URL is given.
+# Announcements: each provider is off until its URL and credentials are given.
+# SMS brand-name: the provider (announcements/esms.py; a second one is one more file), its base
+# URL (eSMS: https://rest.esms.vn), keys, registered brand name, the portal's public base URL for
+# delivery reports, and the secret that signs the report URLs.
+ANNOUNCEMENTS_SMS_PROVIDER = env.str("ANNOUNCEMENTS_SMS_PROVIDER", default="esms")
 ANNOUNCEMENTS_SMS_URL = env.str("ANNOUNCEMENTS_SMS_URL", default="")
-ANNOUNCEMENTS_SMS_TOKEN = env.str("ANNOUNCEMENTS_SMS_TOKEN", default="")
+ANNOUNCEMENTS_SMS_API_KEY = env.str("ANNOUNCEMENTS_SMS_API_KEY", default="")
+ANNOUNCEMENTS_SMS_SECRET_KEY = env.str("ANNOUNCEMENTS_SMS_SECRET_KEY", default="")
+ANNOUNCEMENTS_SMS_BRANDNAME = env.str("ANNOUNCEMENTS_SMS_BRANDNAME", default="")
+ANNOUNCEMENTS_SMS_CALLBACK_BASE = env.str("ANNOUNCEMENTS_SMS_CALLBACK_BASE", default="")
 ANNOUNCEMENTS_SMS_WEBHOOK_SECRET = env.str("ANNOUNCEMENTS_SMS_WEBHOOK_SECRET", default="")
+# Zalo ZNS: the API (https://business.openapi.zalo.me), the OAuth server
+# (https://oauth.zaloapp.com), the OA's app id and secret key, the first refresh token (later
+# ones are rotated and kept encrypted in the database), and a fallback template id.
 ANNOUNCEMENTS_ZALO_URL = env.str("ANNOUNCEMENTS_ZALO_URL", default="")
-ANNOUNCEMENTS_ZALO_TOKEN = env.str("ANNOUNCEMENTS_ZALO_TOKEN", default="")
+ANNOUNCEMENTS_ZALO_OAUTH_URL = env.str(
+    "ANNOUNCEMENTS_ZALO_OAUTH_URL", default="https://oauth.zaloapp.com"
+)
+ANNOUNCEMENTS_ZALO_APP_ID = env.str("ANNOUNCEMENTS_ZALO_APP_ID", default="")
+ANNOUNCEMENTS_ZALO_APP_SECRET = env.str("ANNOUNCEMENTS_ZALO_APP_SECRET", default="")
+ANNOUNCEMENTS_ZALO_REFRESH_TOKEN = env.str("ANNOUNCEMENTS_ZALO_REFRESH_TOKEN", default="")
 ANNOUNCEMENTS_ZALO_TEMPLATE_ID = env.str("ANNOUNCEMENTS_ZALO_TEMPLATE_ID", default="")
 ANNOUNCEMENTS_ZALO_WEBHOOK_SECRET = env.str("ANNOUNCEMENTS_ZALO_WEBHOOK_SECRET", default="")
+# Refresh the OA access token this many seconds before it expires.
+ANNOUNCEMENTS_ZALO_REFRESH_MARGIN = env.int("ANNOUNCEMENTS_ZALO_REFRESH_MARGIN", default=3600)
+# Fernet key(s), newest first, that encrypt provider tokens at rest; required in production.
+ANNOUNCEMENTS_TOKEN_KEY = env.list("ANNOUNCEMENTS_TOKEN_KEY", default=[])
+# A message handed to a provider and not answered for within this time (its worker died) is
+# checked with the provider before anything is sent again.
+ANNOUNCEMENTS_SEND_LEASE_SECONDS = env.int("ANNOUNCEMENTS_SEND_LEASE_SECONDS", default=600)
 # Messages per second per channel, shared by all workers; 0 for no limit.
 ANNOUNCEMENTS_RATE_SMS = env.int("ANNOUNCEMENTS_RATE_SMS", default=200)
 ANNOUNCEMENTS_RATE_ZALO = env.int("ANNOUNCEMENTS_RATE_ZALO", default=200)

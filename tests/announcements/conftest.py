@@ -2,14 +2,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.announcements.fake_gateway import FakeGateway
+from tests.announcements.fake_gateway import FakeProviders
+from tests.announcements.fake_zalo import TOKEN_KEY
 
 
 @pytest.fixture
-def gateway(settings: object) -> Iterator[FakeGateway]:
-    with FakeGateway() as fake:
+def gateway(settings: object) -> Iterator[FakeProviders]:
+    with FakeProviders() as fake:
         for name, value in fake.env().items():
             setattr(settings, name, value)
+        settings.ANNOUNCEMENTS_TOKEN_KEY = [TOKEN_KEY]  # type: ignore[attr-defined]
         settings.ANNOUNCEMENTS_RETRY_SECONDS = 0  # type: ignore[attr-defined]
         yield fake
 

@@ -98,6 +98,9 @@ MATRIX: dict[str, Rule] = {
     "announcement_webhook": Rule(
         frozenset(), api=True, method="POST", kwargs=lambda ctx: {"channel": "sms"}
     ),
+    "announcement_esms_callback": Rule(
+        frozenset(), api=True, kwargs=lambda ctx: {"signature": "nope"}
+    ),
     "village_announcements": Rule(EVERYONE, kwargs=_village),
     "village_announcements_feed": Rule(EVERYONE, kwargs=_village),
     "announcement_public": Rule(EVERYONE, kwargs=_public),

@@ -39,7 +39,7 @@ def test_a_drain_skips_the_rows_another_worker_holds(world, gateway, settings) -
     assert held.status == "queued"
     assert services.deliveries_drain(channel="sms") == 1
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
-    assert len(gateway.state.messages) == 2
+    assert len(gateway.sms.state.messages) == 2
 
 
 @pytest.mark.django_db
@@ -62,4 +62,4 @@ def test_the_per_channel_rate_limit_makes_the_sender_wait(world, gateway, settin
     services.deliveries_drain(channel="sms")
     # Two messages at one per second: the second waits for the next second.
     assert waits == [1.0]
-    assert len(gateway.state.messages) == 2
+    assert len(gateway.sms.state.messages) == 2

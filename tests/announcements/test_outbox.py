@@ -38,20 +38,23 @@ def test_sending_writes_one_row_per_recipient_and_channel(world, village_head, g
     assert rows.count() == 4
 
 
-def test_the_drain_sends_each_message_once_with_its_idempotency_key(world, gateway) -> None:
+def test_the_drain_sends_each_message_once_with_its_request_id(world, gateway) -> None:
     announcement = AnnouncementFactory(village=world.village, channels=["sms", "zalo"])
     services.announcement_send(announcement=announcement)
     _drain_all("sms")
     _drain_all("zalo")
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
-    assert len(gateway.state.messages) == 4
-    keys = {d.idempotency_key for d in Delivery.objects.all()}
-    assert keys == set(gateway.state.messages)
-    zalo = [m for m in gateway.state.messages.values() if m["path"] == "/zalo"]
+    assert len(gateway.messages) == 4
+    request_ids = {d.request_id for d in Delivery.objects.all()}
+    assert request_ids == {m["request_id"] for m in gateway.messages.values()}
+    assert set(Delivery.objects.values_list("gateway_ref", flat=True)) == set(gateway.messages)
+    zalo = [m for m in gateway.messages.values() if m["channel"] == "zalo"]
     assert zalo[0]["template_id"] == "tb-001"
     # Draining again sends nothing more.
     _drain_all("sms")
-    assert gateway.state.requests == 4
+    _drain_all("zalo")
+    assert gateway.sms.state.requests == 2
+    assert gateway.zalo.state.requests == 2
 
 
 @pytest.mark.parametrize("threads", [1, 4])
@@ -61,20 +64,20 @@ def test_a_chunk_goes_out_from_several_threads_each_message_once(
     settings.ANNOUNCEMENTS_SEND_THREADS = threads
     for n in range(10):
         ResidentFactory(household=world.household, full_name=f"Người {n}", phone=f"+8491{n:07d}")
-    gateway.state.delay = 0.05
+    state = gateway.sms.state
+    state.delay = 0.05
     announcement = AnnouncementFactory(village=world.village, channels=["sms"])
     services.announcement_send(announcement=announcement)
     rows = Delivery.objects.filter(announcement=announcement)
     assert services.deliveries_drain(channel="sms") == rows.count() == 12
     assert set(rows.values_list("status", flat=True)) == {"sent"}
-    assert {row.idempotency_key for row in rows} == set(gateway.state.messages)
-    assert gateway.state.requests == 12 and gateway.state.duplicates == 0
-    refs = {m["id"] for m in gateway.state.messages.values()}
-    assert set(rows.values_list("gateway_ref", flat=True)) == refs
+    assert {row.request_id for row in rows} == set(state.request_ids)
+    assert state.requests == 12 and state.duplicates == 0
+    assert set(rows.values_list("gateway_ref", flat=True)) == set(state.messages)
     if threads == 1:
-        assert gateway.state.max_in_flight == 1
+        assert state.max_in_flight == 1
     else:
-        assert 1 < gateway.state.max_in_flight <= threads
+        assert 1 < state.max_in_flight <= threads
 
 
 def test_a_gateway_that_is_down_is_retried_then_the_row_fails_with_the_reason(
@@ -83,29 +86,30 @@ def test_a_gateway_that_is_down_is_retried_then_the_row_fails_with_the_reason(
     settings.ANNOUNCEMENTS_MAX_ATTEMPTS = 3
     announcement = AnnouncementFactory(village=world.village, channels=["sms"])
     services.announcement_send(announcement=announcement)
-    gateway.state.fail_next = 2  # the first two tries of the first row fail
-    gateway.state.garbage_next = 0
+    gateway.sms.state.fail_next = 2  # the first two tries of the first row fail
     _drain_all("sms")
     statuses = sorted(Delivery.objects.values_list("status", "attempts"))
     assert statuses == [("sent", 1), ("sent", 3)] or statuses == [("sent", 2), ("sent", 2)]
-    gateway.state.fail_next = 100
+    gateway.sms.state.fail_next = 100
     second = AnnouncementFactory(village=world.village, channels=["sms"])
     services.announcement_send(announcement=second)
     _drain_all("sms")
     failed = Delivery.objects.filter(announcement=second)
     assert {d.status for d in failed} == {"failed"}
-    assert all("gateway error 503 (after 3 attempts)" in d.reason for d in failed)
+    assert all("eSMS error 503 (after 3 attempts)" in d.reason for d in failed)
 
 
-def test_garbage_from_the_gateway_is_retried_not_taken_as_sent(world, gateway) -> None:
+def test_garbage_from_the_gateway_is_checked_not_taken_as_sent(world, gateway) -> None:
     announcement = AnnouncementFactory(village=world.village, channels=["sms"])
     services.announcement_send(announcement=announcement)
-    gateway.state.garbage_next = 1
+    gateway.sms.state.garbage_next = 1
     services.deliveries_drain(channel="sms")
-    assert Delivery.objects.filter(status="queued").count() == 1
-    assert "not a receipt" in Delivery.objects.get(status="queued").reason
+    # Not sent, not failed: eSMS read the request, so it is asked again with its RequestId.
+    assert Delivery.objects.filter(status="sending").count() == 1
+    assert "not a result" in Delivery.objects.get(status="sending").reason
     _drain_all("sms")
     assert Delivery.objects.filter(status="sent").count() == 2
+    assert set(gateway.per_recipient().values()) == {1}
 
 
 def test_an_invalid_phone_is_skipped_with_the_reason(world, gateway) -> None:
@@ -115,17 +119,17 @@ def test_an_invalid_phone_is_skipped_with_the_reason(world, gateway) -> None:
     _drain_all("sms")
     bad = Delivery.objects.get(address="12ab")
     assert bad.status == "failed" and bad.reason == "invalid phone number"
-    assert len(gateway.state.messages) == 2
+    assert len(gateway.sms.state.messages) == 2
 
 
 def test_a_refused_number_fails_at_once_with_the_gateways_reason(world, gateway) -> None:
     resident = world.household.residents.first()
-    gateway.state.refuse_numbers = {resident.phone}
+    gateway.sms.state.refuse_numbers = {"0" + resident.phone[3:]}
     announcement = AnnouncementFactory(village=world.village, channels=["sms"])
     services.announcement_send(announcement=announcement)
     _drain_all("sms")
     row = Delivery.objects.get(resident=resident)
-    assert row.status == "failed" and "number not reachable" in row.reason
+    assert row.status == "failed" and row.reason == "eSMS 99: phone number blocked"
     assert row.attempts == 1
 
 
