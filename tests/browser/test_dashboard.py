@@ -64,3 +64,43 @@ def test_a_resident_signs_in_on_a_phone_and_lands_on_their_home(
     page.screenshot(path=os.path.join(output_dir, "resident-home-360px.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.screenshot(path=os.path.join(output_dir, "resident-home-1366px.png"), full_page=True)
+
+
+def test_the_staff_dashboard_and_header_fit_a_phone_and_a_laptop(
+    page, live_server, village_head, password, world, output_dir
+) -> None:
+    from datetime import date
+
+    from households.models import Village
+    from tests.browser.conftest import LAPTOP, PHONE, layout_problems, sign_in
+    from tests.reports.factories import small_set
+
+    Village.objects.update(valid_from=date(2020, 1, 1))
+    small_set(("Địa chỉ số", "measure", "households_digital_address", "percent", 50))
+    sign_in(page, live_server, village_head, password)
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        tile = page.get_by_test_id("tile-criteria")
+        assert tile.inner_text().startswith("0/1")
+        # The figure stays inside its box, and the box inside the page.
+        assert tile.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
+        box = tile.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        assert layout_problems(page) == []
+        # The header is one row: under a tenth of a phone's height, the menu in it.
+        header = page.locator("header.topbar").bounding_box()
+        assert header["height"] <= 0.1 * PHONE["height"], header
+        menu = page.locator("details.menu summary").bounding_box()
+        assert menu["y"] + menu["height"] <= header["height"]
+        page.screenshot(
+            path=os.path.join(output_dir, f"dashboard-criteria-{viewport['width']}px.png"),
+            full_page=True,
+        )
+    # The menu opens without any script, and its panel fits the phone.
+    page.set_viewport_size(PHONE)
+    page.click("details.menu summary")
+    panel = page.locator(".menu__panel").bounding_box()
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= PHONE["width"]
+    assert page.locator(".menu__panel a[href='/registry/households/']").is_visible()
+    page.screenshot(path=os.path.join(output_dir, "staff-menu-open-360px.png"))
