@@ -19,6 +19,8 @@
   points.forEach(function (p) {
     var label = document.createElement("span");
     label.textContent = String(p.n);
+    label.setAttribute("data-testid", "pin");
+    label.setAttribute("data-n", String(p.n));
     var icon = L.divIcon({
       className: "board-pin" + (p.open ? " board-pin--open" : ""),
       html: label,
@@ -32,12 +34,15 @@
     link.textContent = p.n + ". " + p.label;
     marker.bindPopup(link);
     marker.addTo(map);
-    var element = marker.getElement();
-    if (element) {
-      element.setAttribute("data-testid", "pin");
-      element.setAttribute("data-n", String(p.n));
-    }
     bounds.push([p.lat, p.lon]);
   });
-  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }
+  // Fit again whenever the box changes size (the page's layout settling, a phone turned):
+  // bounds fitted once to the first size left markers outside the box afterwards.
+  function fit() {
+    map.invalidateSize();
+    if (bounds.length) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18, animate: false }); }
+  }
+  fit();
+  if (window.ResizeObserver) { new ResizeObserver(fit).observe(box); }
+  window.addEventListener("load", fit);
 })();
