@@ -163,9 +163,7 @@ def related_names(
         if not keys:
             continue
         related = field.related_model
-        found = {
-            obj.pk: display_name(obj) for obj in related._base_manager.filter(pk__in=keys)
-        }
+        found = {obj.pk: display_name(obj) for obj in related._base_manager.filter(pk__in=keys)}
         names[field.attname] = {key: found.get(key, gettext("a removed record")) for key in keys}
     return names
 

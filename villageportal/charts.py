@@ -109,8 +109,12 @@ def bar_chart(
         x = gap + i * (bar_w + gap)
         bars.append(Bar(n(x), n(axis_y - h), n(bar_w), n(h), day, count))
         if i == 0 or i == len(series) - 1 or (i + 1) % 7 == 0:
-            ticks.append((x if i == 0 else x + bar_w if i == len(series) - 1 else x + bar_w / 2,
-                          day.strftime("%d/%m")))
+            ticks.append(
+                (
+                    x if i == 0 else x + bar_w if i == len(series) - 1 else x + bar_w / 2,
+                    day.strftime("%d/%m"),
+                )
+            )
     return {
         "bars": bars,
         "width": width,

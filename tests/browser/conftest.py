@@ -23,7 +23,7 @@ LAPTOP = {"width": 1366, "height": 768}
 _LAYOUT_PROBLEMS = """() => {
   const out = [];
   if (document.documentElement.scrollWidth > innerWidth) {
-    out.push("the page scrolls sideways: " + document.documentElement.scrollWidth + " > " + innerWidth);
+    out.push("the page scrolls sideways: " + document.documentElement.scrollWidth);
   }
   document.querySelectorAll(".tile, .card").forEach((box) => {
     if (box.scrollWidth > box.clientWidth + 1) {
@@ -33,7 +33,8 @@ _LAYOUT_PROBLEMS = """() => {
   document.querySelectorAll("main table").forEach((table) => {
     const wrap = table.closest(".table-wrap") || table.parentElement;
     if (table.scrollWidth > wrap.clientWidth + 1) {
-      out.push("table wider than the screen: " + (table.dataset.testid || table.innerText.slice(0, 40)));
+      const name = table.dataset.testid || table.innerText.slice(0, 40);
+      out.push("table wider than the screen: " + name);
     }
   });
   return out;

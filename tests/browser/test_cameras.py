@@ -79,7 +79,9 @@ def test_the_camera_map_fits_every_camera_and_the_list_starts_with_offline_ones(
         for i in range(4):
             box = markers.nth(i).bounding_box()
             assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
-            assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+            assert (
+                frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+            )
         page.screenshot(
             path=os.path.join(output_dir, f"camera-map-fit-{viewport['width']}px.png"),
             full_page=True,

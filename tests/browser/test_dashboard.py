@@ -84,7 +84,9 @@ def test_the_staff_dashboard_and_header_fit_a_phone_and_a_laptop(
         tile = page.get_by_test_id("tile-criteria")
         assert tile.inner_text().startswith("0/1")
         # The figure stays inside its box, and the box inside the page.
-        assert tile.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
+        assert tile.evaluate(
+            "e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight"
+        )
         box = tile.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
         assert layout_problems(page) == []

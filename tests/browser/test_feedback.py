@@ -117,7 +117,9 @@ def test_the_public_board_numbers_each_pin_as_in_the_list(
             assert pin.inner_text() == number
             box = pin.bounding_box()
             assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
-            assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+            assert (
+                frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+            )
             # ...and the pin opens the report listed under that number.
             pin.dispatch_event("click")
             link = page.locator(".leaflet-popup-content a").last

@@ -69,7 +69,7 @@ def test_a_household_on_a_phone_shows_member_actions_and_a_history_in_names(
             assert links.all_inner_texts() == ["Sửa", "Chuyển hộ", "Rời hộ", "Xóa"]
             for i in range(4):
                 box = links.nth(i).bounding_box()
-                assert 0 <= box["x"] and box["x"] + box["width"] <= viewport["width"]
+                assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
         history = page.get_by_test_id("history").inner_text()
         assert "Thôn Đông Phú" in history and "Trần Thị Hoa" in history
         assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", history)

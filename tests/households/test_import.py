@@ -904,7 +904,7 @@ def test_the_finished_import_links_to_exactly_the_households_it_added(
     confirm(head_client, last_job(), django_capture_on_commit_callbacks)
 
     page = head_client.get(reverse("household_import_job", kwargs={"pk": job.pk})).content
-    link = f'{reverse("household_list")}?import={job.pk}'
+    link = f"{reverse('household_list')}?import={job.pk}"
     assert f'href="{link}"'.encode() in page
     assert "Xem 2 hộ vừa thêm".encode() in page
 

@@ -103,8 +103,10 @@ def test_axis_labels_stay_inside_the_drawing_and_apart(days: int) -> None:
     ):
         bottom = [lb for lb in chart["labels"] if lb.baseline == "auto"]
         assert bottom, "the first and the last day are always named"
-        spans = [s for s, lb in zip(_label_spans(chart), chart["labels"], strict=True) if lb in bottom]
-        assert all(0 <= a and b <= chart["width"] for a, b in spans)
+        spans = [
+            s for s, lb in zip(_label_spans(chart), chart["labels"], strict=True) if lb in bottom
+        ]
+        assert all(a >= 0 and b <= chart["width"] for a, b in spans)
         assert all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
         assert all(float(lb.y) <= chart["height"] for lb in chart["labels"])
         assert bottom[-1].text in (
