@@ -332,6 +332,7 @@ def board(request: HttpRequest, village_id: Any) -> HttpResponse:
             "lon": float(pin["report"].public_longitude),
             "label": f"{pin['report'].category.name} · {pin['report'].get_status_display()}",
             "url": pin["url"],
+            "open": pin["report"].kind == "open",
         }
         for pin in (drawing["pins"] if drawing else [])
     ]

@@ -19,8 +19,18 @@ from typing import Any
 import pghistory
 from django.db import connection, models
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 SOURCES = ("web", "api", "admin", "import", "command", "task")
+# How a history entry says where a change came from.
+SOURCE_LABELS = {
+    "web": _("web page"),
+    "api": _("API"),
+    "admin": _("administration"),
+    "import": _("import from a file"),
+    "command": _("server command"),
+    "task": _("background job"),
+}
 
 _local = threading.local()
 
@@ -128,9 +138,41 @@ class HistoryEntry:
     changes: list[Change]
 
 
-def _display(field: models.Field, value: Any) -> Any:
+def display_name(obj: models.Model) -> str:
+    """How a history page names a row another row points at: a person by their full name."""
+    return str(getattr(obj, "full_name", "") or obj)
+
+
+def related_names(
+    fields: Iterable[models.Field], events: Iterable[models.Model]
+) -> dict[str, dict[Any, str]]:
+    """The names of the rows the events' foreign keys point at, one query per field.
+
+    A history shows "thôn: Thôn Đông Phú" and "người tạo: Nguyễn Văn Thành", never the
+    stored key ("b788c39f-…", "1"). Rows removed since are looked up with the base manager,
+    which also finds soft-deleted ones.
+    """
+    from django.utils.translation import gettext
+
+    names: dict[str, dict[Any, str]] = {}
+    events = list(events)
+    for field in fields:
+        if not (field.many_to_one or field.one_to_one):
+            continue
+        keys = {getattr(e, field.attname, None) for e in events} - {None, ""}
+        if not keys:
+            continue
+        related = field.related_model
+        found = {obj.pk: display_name(obj) for obj in related._base_manager.filter(pk__in=keys)}
+        names[field.attname] = {key: found.get(key, gettext("a removed record")) for key in keys}
+    return names
+
+
+def _display(field: models.Field, value: Any, names: dict[str, dict[Any, str]]) -> Any:
     if value is None or value == "":
         return "—"
+    if field.attname in names:
+        return names[field.attname].get(value, value)
     if field.choices:
         return dict(field.flatchoices).get(value, value)
     if isinstance(field, models.BooleanField):
@@ -160,6 +202,8 @@ def entries_for(
         for f in tracked_model._meta.concrete_fields
         if f.name not in ("id", "created_at", "updated_at", "search_document", "house_number_key")
     ]
+    events = list(events)
+    names = related_names(fields, events)
     last: dict[Any, models.Model] = {}
     entries = []
     for event in events:
@@ -173,7 +217,7 @@ def entries_for(
                 before = getattr(previous, field.attname)
                 if before == after:
                     continue
-                shown_before = _display(field, before)
+                shown_before = _display(field, before, names)
             else:
                 # The first event we hold for this row: a creation, or (for rows written
                 # before history was kept) a change whose earlier values are unknown.
@@ -186,7 +230,7 @@ def entries_for(
                     field=field.name,
                     label=str(field.verbose_name),
                     before="•••" if secret else shown_before,
-                    after="•••" if secret else _display(field, after),
+                    after="•••" if secret else _display(field, after, names),
                 )
             )
         last[event.pgh_obj_id] = event
@@ -201,7 +245,7 @@ def entries_for(
                 subject=subject,
                 subject_label=label(event),
                 who=metadata.get("user_name") or gettext("unknown"),
-                source=metadata.get("source", ""),
+                source=str(SOURCE_LABELS.get(metadata.get("source", ""), "")),
                 changes=changes,
             )
         )

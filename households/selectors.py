@@ -1,6 +1,7 @@
 """Reads of the territory and the registry that depend on who asks."""
 
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -46,6 +47,20 @@ def villages_with_counts(*, user: Any, roles: frozenset[str] = STAFF_ROLES) -> Q
 FILTERS = ("q", "lane", "status", "business", "missing")
 
 
+def households_added_by_import(job_id: uuid.UUID) -> QuerySet[Any]:
+    """The ids of the households an import created, as its history records them."""
+    return Household.pgh_event_model.objects.filter(
+        pgh_label="insert", pgh_context__metadata__import_job=str(job_id)
+    ).values("pgh_obj_id")
+
+
+def _import_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
 def households_filtered(
     *, user: Any, village: Village | None, roles: frozenset[str], params: Mapping[str, str]
 ) -> QuerySet[Household]:
@@ -54,7 +69,8 @@ def households_filtered(
     ``q`` ignores case and diacritics and matches house numbers, digital addresses, lane and
     trade names and residents' names, word by word; a run of 9 to 12 digits also matches
     ID numbers, for roles that may see them. ``lane`` (id), ``status`` (a status value or
-    "all"; active by default), ``business`` ("1"), ``missing`` ("address" or "location").
+    "all"; active by default), ``business`` ("1"), ``missing`` ("address" or "location"),
+    ``import`` (an import job's id: the households it added, of any status unless one is given).
     Invalid values are ignored rather than failing the page.
 
     With ``village`` None the list covers every village the user may see, and what ``q``
@@ -70,7 +86,10 @@ def households_filtered(
         "house_number_key",
         "pk",
     )
-    status = params.get("status") or Household.Status.ACTIVE
+    added_by = _import_id(params.get("import") or "")
+    if added_by is not None:
+        households = households.filter(pk__in=households_added_by_import(added_by))
+    status = params.get("status") or ("all" if added_by else Household.Status.ACTIVE)
     if status in Household.Status.values:
         households = households.filter(status=status)
     lane = params.get("lane") or ""

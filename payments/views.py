@@ -514,6 +514,7 @@ def figures(request: HttpRequest) -> HttpResponse:
                 yes, total = village_counts[spec.code].get(other.pk, (0, 0))
                 cells.append(
                     {
+                        "spec": spec,
                         "yes": yes,
                         "total": total,
                         "pct": round(100 * yes / total, 1) if total else None,

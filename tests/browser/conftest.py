@@ -13,3 +13,41 @@ def _media(settings: Any, tmp_path: Any) -> None:
     """Uploads of a journey go to a temporary folder; its e-mails stay in memory."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+PHONE = {"width": 360, "height": 740}
+LAPTOP = {"width": 1366, "height": 768}
+
+# What a person sees cut or pushed aside: the page scrolling sideways, a box whose content is
+# wider than it (a tile, a card), a table wider than its wrapper (hidden behind a scroll).
+_LAYOUT_PROBLEMS = """() => {
+  const out = [];
+  if (document.documentElement.scrollWidth > innerWidth) {
+    out.push("the page scrolls sideways: " + document.documentElement.scrollWidth);
+  }
+  document.querySelectorAll(".tile, .card").forEach((box) => {
+    if (box.scrollWidth > box.clientWidth + 1) {
+      out.push("overflowing " + box.className + ": " + box.innerText.slice(0, 40));
+    }
+  });
+  document.querySelectorAll("main table").forEach((table) => {
+    const wrap = table.closest(".table-wrap") || table.parentElement;
+    if (table.scrollWidth > wrap.clientWidth + 1) {
+      const name = table.dataset.testid || table.innerText.slice(0, 40);
+      out.push("table wider than the screen: " + name);
+    }
+  });
+  return out;
+}"""
+
+
+def layout_problems(page: Any) -> list[str]:
+    return page.evaluate(_LAYOUT_PROBLEMS)
+
+
+def sign_in(page: Any, live_server: Any, user: Any, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_load_state()

@@ -64,3 +64,110 @@ def test_a_resident_signs_in_on_a_phone_and_lands_on_their_home(
     page.screenshot(path=os.path.join(output_dir, "resident-home-360px.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.screenshot(path=os.path.join(output_dir, "resident-home-1366px.png"), full_page=True)
+
+
+def test_the_staff_dashboard_and_header_fit_a_phone_and_a_laptop(
+    page, live_server, village_head, password, world, output_dir
+) -> None:
+    from datetime import date
+
+    from households.models import Village
+    from tests.browser.conftest import LAPTOP, PHONE, layout_problems, sign_in
+    from tests.reports.factories import small_set
+
+    Village.objects.update(valid_from=date(2020, 1, 1))
+    small_set(("Địa chỉ số", "measure", "households_digital_address", "percent", 50))
+    sign_in(page, live_server, village_head, password)
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        tile = page.get_by_test_id("tile-criteria")
+        assert tile.inner_text().startswith("0/1")
+        # The figure stays inside its box, and the box inside the page.
+        assert tile.evaluate(
+            "e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight"
+        )
+        box = tile.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        assert layout_problems(page) == []
+        # The header is one row: under a tenth of a phone's height, the menu in it.
+        header = page.locator("header.topbar").bounding_box()
+        assert header["height"] <= 0.1 * PHONE["height"], header
+        menu = page.locator("details.menu summary").bounding_box()
+        assert menu["y"] + menu["height"] <= header["height"]
+        page.screenshot(
+            path=os.path.join(output_dir, f"dashboard-criteria-{viewport['width']}px.png"),
+            full_page=True,
+        )
+    # The menu opens without any script, and its panel fits the phone.
+    page.set_viewport_size(PHONE)
+    page.click("details.menu summary")
+    panel = page.locator(".menu__panel").bounding_box()
+    assert panel["x"] >= 0 and panel["x"] + panel["width"] <= PHONE["width"]
+    assert page.locator(".menu__panel a[href='/registry/households/']").is_visible()
+    page.screenshot(path=os.path.join(output_dir, "staff-menu-open-360px.png"))
+
+
+STAFF_PAGES = [
+    "/dashboard/",
+    "/registry/households/",
+    "/registry/households/{household}/",
+    "/registry/lanes/",
+    "/registry/import/",
+    "/adoption/",
+    "/adoption/figures/",
+    "/adoption/qr/",
+    "/adoption/visits/",
+    "/announcements/manage/",
+    "/announcements/groups/",
+    "/announcements/speakers/",
+    "/cameras/",
+    "/cameras/map/",
+    "/cameras/coverage/",
+    "/feedback/",
+    "/feedback/categories/",
+    "/feedback/stats/",
+    "/signs/",
+    "/signs/scans/",
+    "/signs/sheets/",
+    "/reports/",
+    "/reports/sets/",
+    "/team/invitations/",
+]
+
+
+def test_no_staff_page_hides_a_column_or_scrolls_sideways_on_a_phone(
+    page, live_server, village_head, password, family, output_dir, settings
+) -> None:
+    from datetime import date
+
+    from feedback import services as feedback
+    from households.models import Village
+    from tests.browser.conftest import layout_problems, sign_in
+    from tests.cameras.factories import CameraFactory
+    from tests.reports.factories import small_set
+
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+    world_household = family["household"]
+    Village.objects.update(valid_from=date(2020, 1, 1))
+    small_set(("Địa chỉ số", "measure", "households_digital_address", "percent", 50))
+    feedback.categories_ensure_defaults(village=world_household.village)
+    CameraFactory(
+        village=world_household.village,
+        name="Camera cổng làng",
+        lane=world_household.lane,
+        latitude=18.2461,
+        longitude=106.0021,
+    )
+    sign_in(page, live_server, village_head, password)
+    problems = {}
+    for path in STAFF_PAGES:
+        url = live_server.url + path.format(household=world_household.pk)
+        response = page.goto(url)
+        assert response.status == 200, path
+        found = layout_problems(page)
+        if found:
+            problems[path] = found
+            name = path.strip("/").replace("/", "-") or "home"
+            page.screenshot(path=os.path.join(output_dir, f"too-wide-{name}-360px.png"))
+    assert problems == {}

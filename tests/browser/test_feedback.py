@@ -167,3 +167,54 @@ def test_a_visitor_reading_in_english_stays_in_english_on_the_form(
     page.get_by_role("link", name="Follow my report").click()
     page.wait_for_selector("[data-testid=status]")
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_the_public_board_numbers_each_pin_as_in_the_list(
+    page: Any, live_server: Any, village: Any, world: Any, output_dir: str, settings: Any
+) -> None:
+    from feedback import services
+    from feedback.models import Category
+    from tests.browser.conftest import LAPTOP, PHONE, layout_problems
+    from tests.feedback.conftest import make_report
+
+    settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # no tiles: the pins still show
+    services.categories_ensure_defaults(village=village)
+    category = Category.objects.get(village=village, code="roads")
+    # Close together, as reports in one lane are: each pin must still carry its own number.
+    spots = [(18.2461, 106.0021), (18.2462, 106.0022), (18.2500, 106.0100), (18.2430, 105.9990)]
+    for n, (lat, lon) in enumerate(spots):
+        make_report(village, category, latitude=lat, longitude=lon, description=f"Việc số {n}")
+    make_report(village, category, description="Không có vị trí")
+
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        page.goto(f"{live_server.url}/feedback/{village.pk}/board/")
+        page.wait_for_selector("#feedback-map [data-testid=pin]")
+        listed = {
+            li.get_attribute("data-n"): li.locator("a").first.get_attribute("href")
+            for li in page.locator("[data-testid=board] > li[data-n]").all()
+        }
+        assert len(listed) == 5
+        pins = page.locator("#feedback-map [data-testid=pin]")
+        assert pins.count() == 4
+        frame = page.locator("#feedback-map").bounding_box()
+        for i in range(pins.count()):
+            pin = pins.nth(i)
+            number = pin.get_attribute("data-n")
+            # The number a person reads on the pin is the one in the list...
+            assert pin.inner_text() == number
+            box = pin.bounding_box()
+            assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+            assert (
+                frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
+            )
+            # ...and the pin opens the report listed under that number.
+            pin.dispatch_event("click")
+            link = page.locator(".leaflet-popup-content a").last
+            assert link.get_attribute("href") == listed[number]
+            assert link.inner_text().startswith(f"{number}. ")
+        assert layout_problems(page) == []
+        page.screenshot(
+            path=os.path.join(output_dir, f"feedback-board-{viewport['width']}px.png"),
+            full_page=True,
+        )

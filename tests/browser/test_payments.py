@@ -146,3 +146,33 @@ def test_the_team_works_down_a_list_household_after_household(
     laptop.screenshot(path=os.path.join(output_dir, "adoption-checklist-1366px.png"))
     assert laptop.evaluate("document.documentElement.scrollWidth") <= 1366
     desk.close()
+
+
+def test_the_adoption_chart_keeps_its_axis_labels_inside_on_a_phone_and_a_laptop(
+    page: Any, live_server: Any, officer: Any, password: str, family: dict, output_dir: str
+) -> None:
+    from tests.browser.conftest import LAPTOP, PHONE, layout_problems, sign_in
+
+    sign_in(page, live_server, officer, password)
+    for viewport in (PHONE, LAPTOP):
+        page.set_viewport_size(viewport)
+        page.goto(f"{live_server.url}/adoption/figures/?chart=vneid_level2_14plus")
+        chart = page.get_by_test_id("chart")
+        frame = chart.bounding_box()
+        labels = chart.locator("text")
+        texts = labels.all_text_contents()
+        assert {"0%", "50%", "100%"} <= set(texts), texts
+        for i in range(labels.count()):
+            box = labels.nth(i).bounding_box()
+            assert frame["x"] - 0.5 <= box["x"], texts[i]
+            assert box["x"] + box["width"] <= frame["x"] + frame["width"] + 0.5, texts[i]
+            assert frame["y"] - 0.5 <= box["y"], texts[i]
+            assert box["y"] + box["height"] <= frame["y"] + frame["height"] + 0.5, texts[i]
+            # Readable: no smaller than 9 px on either screen.
+            assert box["height"] >= 9, (texts[i], box)
+        # The percentages run down the left side, not piled up at the top edge.
+        ys = [labels.nth(texts.index(t)).bounding_box()["y"] for t in ("100%", "50%", "0%")]
+        assert ys == sorted(ys) and ys[2] - ys[0] > frame["height"] / 2
+        assert layout_problems(page) == []
+        chart.screenshot(path=os.path.join(output_dir, f"adoption-chart-{viewport['width']}px.png"))
+    page.screenshot(path=os.path.join(output_dir, "adoption-figures-1366px.png"), full_page=True)

@@ -47,7 +47,7 @@ def _pins(svg: ET.Element) -> dict[str, dict[str, Any]]:
 
 def _list_order(html: str) -> list[str]:
     board = html[html.index('data-testid="board"') :]
-    return re.findall(r'<li id="r\d+"><a href="([^"]+)"', board)
+    return re.findall(r'<li id="r\d+"[^>]*><a href="([^"]+)"', board)
 
 
 @pytest.fixture

@@ -890,3 +890,30 @@ def test_control_characters_in_a_cell_are_refused(head_client, media) -> None:
     assert (2, "Họ và tên", "control_characters") in row_errors(job)
     assert (4, "Tên cơ sở", "control_characters") in row_errors(job)
     assert Household.objects.filter(house_number__in=["7", "9"]).count() == 0
+
+
+def test_the_finished_import_links_to_exactly_the_households_it_added(
+    head_client, world, django_capture_on_commit_callbacks
+) -> None:
+    before = HouseholdFactory(village=world.village, lane=world.lane, house_number="3")
+    upload(head_client, csv_bytes(good_rows()), "ho.csv")
+    job = last_job()
+    confirm(head_client, job, django_capture_on_commit_callbacks)
+    # A second import afterwards: its households are not the first one's.
+    upload(head_client, csv_bytes([person(house_number="21", full_name="Võ Văn Tư")]), "b.csv")
+    confirm(head_client, last_job(), django_capture_on_commit_callbacks)
+
+    page = head_client.get(reverse("household_import_job", kwargs={"pk": job.pk})).content
+    link = f"{reverse('household_list')}?import={job.pk}"
+    assert f'href="{link}"'.encode() in page
+    assert "Xem 2 hộ vừa thêm".encode() in page
+
+    response = head_client.get(link)
+    shown = {h.pk for h in response.context["page"].object_list}
+    assert shown == {h.pk for h in imported()} and len(shown) == 2
+    assert before.pk not in shown and world.household.pk not in shown
+    assert b'data-testid="import-filter"' in response.content
+    # The filter stays while the other filters change; a bad value is ignored.
+    assert f'name="import" value="{job.pk}"'.encode() in response.content
+    everyone = head_client.get(reverse("household_list"), {"import": "not-a-job"})
+    assert len(everyone.context["page"].object_list) > 2

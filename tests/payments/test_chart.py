@@ -1,5 +1,6 @@
 """The adoption chart: thirteen monthly points from one query, the same as day by day."""
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from payments import services
 from payments.figures import SPEC_BY_CODE, SPECS
-from villageportal.charts import bar_chart, percent_line_chart, sparkline
+from villageportal.charts import CHAR_WIDTH, bar_chart, percent_line_chart, sparkline
 
 pytestmark = pytest.mark.django_db
 
@@ -66,18 +67,60 @@ def test_the_figures_page_draws_the_line(recorded: dict, officer: Any) -> None:
 def test_the_line_chart_places_percentages_and_leaves_gaps() -> None:
     day = date(2026, 1, 1)
     chart = percent_line_chart([(day, 0.0), (day + timedelta(days=30), None), (day, 100.0)])
-    # 600 wide, 40 px left margin, 10 right; 200 high, 10 top, 30 bottom.
-    assert chart["polyline"] == "40.0,170.0 590.0,10.0"
+    # 400 wide: 41 units on the left for "100%", 6 on the right; 200 high, 9 on top, 23 below.
+    assert chart["polyline"] == "41,177 394,9"
     assert [c["pct"] for c in chart["coords"]] == [0.0, 100.0]
-    assert chart["grid"][0] == {"y": 170.0, "label": 0}
+    assert chart["grid"][0] == {"y": "177", "label": 0}
     assert chart["first"] == day
+
+
+def test_chart_coordinates_keep_a_decimal_point_in_vietnamese(recorded: dict, officer: Any) -> None:
+    """A localised "170,0" is no coordinate at all: SVG drew every label at the top edge."""
+    client = Client()
+    client.force_login(officer)
+    html = client.get(reverse("payments_figures"), {"chart": "vneid_level2_14plus"}).content
+    svg = html.decode().split('data-testid="chart"')[1].split("</svg>")[0]
+    assert 'y="177"' in svg
+    assert not re.search(r'(?:x|y|cx|cy|x1|x2|y1|y2)="[0-9]+,[0-9]', svg)
+
+
+def _label_spans(chart: dict) -> list[tuple[float, float]]:
+    spans = []
+    for label in chart["labels"]:
+        width = len(label.text) * chart["font"] * CHAR_WIDTH
+        x = float(label.x)
+        start = {"start": x, "middle": x - width / 2, "end": x - width}[label.anchor]
+        spans.append((start, start + width))
+    return spans
+
+
+@pytest.mark.parametrize("days", [1, 2, 7, 13, 30, 31])
+def test_axis_labels_stay_inside_the_drawing_and_apart(days: int) -> None:
+    day = date(2026, 1, 1)
+    for chart in (
+        bar_chart([(day + timedelta(days=i), i) for i in range(days)]),
+        percent_line_chart([(day + timedelta(days=30 * i), 50.0) for i in range(days)]),
+    ):
+        bottom = [lb for lb in chart["labels"] if lb.baseline == "auto"]
+        assert bottom, "the first and the last day are always named"
+        spans = [
+            s for s, lb in zip(_label_spans(chart), chart["labels"], strict=True) if lb in bottom
+        ]
+        assert all(a >= 0 and b <= chart["width"] for a, b in spans)
+        assert all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
+        assert all(float(lb.y) <= chart["height"] for lb in chart["labels"])
+        assert bottom[-1].text in (
+            (day + timedelta(days=days - 1)).strftime("%d/%m"),
+            (day + timedelta(days=30 * (days - 1))).strftime("%m/%Y"),
+        )
 
 
 def test_the_bar_chart_scales_to_the_largest_day() -> None:
     day = date(2026, 1, 1)
-    chart = bar_chart([(day, 2), (day + timedelta(days=1), 4)], width=102, height=60)
-    assert [(b.height, b.y, b.count) for b in chart["bars"]] == [(20.0, 20.0, 2), (40.0, 0.0, 4)]
-    assert chart["max"] == 4 and chart["total"] == 6 and chart["axis_y"] == 40
+    chart = bar_chart([(day, 2), (day + timedelta(days=1), 4)], width=102, height=80, font=10)
+    # 16 units on top for the maximum, 18 below for the days: 46 units for the bars.
+    assert [(b.height, b.y, b.count) for b in chart["bars"]] == [("23", "39", 2), ("46", "16", 4)]
+    assert chart["max"] == 4 and chart["total"] == 6 and chart["axis_y"] == "62"
     assert bar_chart([(day, 0)])["max"] == 0
 
 

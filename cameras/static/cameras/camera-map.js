@@ -24,7 +24,15 @@
     marker.addTo(map);
     bounds.push([p.lat, p.lon]);
   });
-  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }
-  else { map.setView([16.0, 106.0], 5); }
+  // Fit again whenever the box changes size (the page's layout settling, a phone turned):
+  // bounds fitted once to the first size left markers outside the box afterwards.
+  function fit() {
+    map.invalidateSize();
+    if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18, animate: false }); }
+  }
+  fit();
+  if (window.ResizeObserver) { new ResizeObserver(fit).observe(box); }
+  window.addEventListener("load", fit);
+  if (!bounds.length) { map.setView([16.0, 106.0], 5); }
   box.setAttribute("data-markers", String(bounds.length));
 })();

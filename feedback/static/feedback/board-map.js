@@ -14,15 +14,35 @@
     L.tileLayer(tiles, { maxZoom: 20, attribution: box.getAttribute("data-attribution") }).addTo(map);
   }
   var bounds = [];
+  // Each pin carries its own number, as in the list: a label beside the pin (a tooltip)
+  // ended up next to a neighbouring pin wherever reports lie close together.
   points.forEach(function (p) {
-    var marker = L.circleMarker([p.lat, p.lon], { radius: 7, color: "#b5471b", weight: 2, fillOpacity: 0.8 });
+    var label = document.createElement("span");
+    label.textContent = String(p.n);
+    label.setAttribute("data-testid", "pin");
+    label.setAttribute("data-n", String(p.n));
+    var icon = L.divIcon({
+      className: "board-pin" + (p.open ? " board-pin--open" : ""),
+      html: label,
+      iconSize: [30, 30],
+      iconAnchor: [15, 15],
+      popupAnchor: [0, -15]
+    });
+    var marker = L.marker([p.lat, p.lon], { icon: icon, title: p.n + ". " + p.label, zIndexOffset: -p.n });
     var link = document.createElement("a");
     link.href = p.url;
     link.textContent = p.n + ". " + p.label;
     marker.bindPopup(link);
-    marker.bindTooltip(String(p.n), { permanent: true, direction: "right", offset: [6, 0] });
     marker.addTo(map);
     bounds.push([p.lat, p.lon]);
   });
-  if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 }); }
+  // Fit again whenever the box changes size (the page's layout settling, a phone turned):
+  // bounds fitted once to the first size left markers outside the box afterwards.
+  function fit() {
+    map.invalidateSize();
+    if (bounds.length) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18, animate: false }); }
+  }
+  fit();
+  if (window.ResizeObserver) { new ResizeObserver(fit).observe(box); }
+  window.addEventListener("load", fit);
 })();
