@@ -144,7 +144,9 @@ def kind_of(indicator: Indicator, results: list[Any]) -> str:
     """How an indicator's figures add up over villages."""
     if indicator.threshold_kind == Indicator.Threshold.YES:
         return YES
-    if any(r is not None and r.figure is not None and r.figure.denominator is not None for r in results):
+    if any(
+        r is not None and r.figure is not None and r.figure.denominator is not None for r in results
+    ):
         return PERCENT
     if indicator.threshold_kind == Indicator.Threshold.PERCENT_AT_LEAST:
         return PERCENT

@@ -704,14 +704,18 @@ def village_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
     period = frozen.closed_period(
         commune_id=village.commune_id, criteria_set=criteria_set, as_of=as_of
     )
+    letterhead = exports.letterhead_for(village=village, signer=access.village_head_name(village))
     if period is not None and frozen.frozen_reports(period, village_id=village.pk):
-        source = exports.for_period(period, place=place, village_id=village.pk)
+        source = exports.for_period(
+            period, place=place, village_id=village.pk, letterhead=letterhead
+        )
     else:
         source = exports.live(
             criteria_set=criteria_set,
             villages=Village.objects.filter(pk=village.pk),
             as_of=as_of,
             place=place,
+            letterhead=letterhead,
         )
     content = exports.render(fmt, source=source)
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
