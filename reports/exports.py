@@ -623,9 +623,11 @@ def _pdf_letterhead(pdf: ReportPDF, source: Source, letterhead: Letterhead, issu
 def _pdf_paragraph(pdf: ReportPDF, text: str, *, style: str = "") -> None:
     """A body paragraph: justified, first line indented 1 cm, 6 pt after (Decree 30/2020)."""
     pdf.set_font(pdf.font, style, SIZE_BODY)
-    with pdf.text_columns(text_align="J", line_height=1.15) as columns:
-        with columns.paragraph(first_line_indent=10, bottom_margin=6 * PT) as paragraph:
-            paragraph.write(text)
+    with (
+        pdf.text_columns(text_align="J", line_height=1.15) as columns,
+        columns.paragraph(first_line_indent=10, bottom_margin=6 * PT) as paragraph,
+    ):
+        paragraph.write(text)
 
 
 def _pdf_section(pdf: ReportPDF, text: str) -> None:
