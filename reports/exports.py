@@ -72,6 +72,27 @@ def value_cell(result: IndicatorResult) -> tuple[Any, str | None]:
     return (int(number), "#,##0") if number.is_integer() else (number, "#,##0.0")
 
 
+def figure_cells(result: IndicatorResult) -> tuple[Any, Any]:
+    """The numerator and the denominator as numbers (the attestation's date where there is
+    no figure), so that a spreadsheet can add them up."""
+    figure = result.figure
+    if figure is None:
+        return figure_text(result), None
+    numerator = float(figure.numerator)
+    return (int(numerator) if numerator.is_integer() else numerator), figure.denominator
+
+
+def threshold_cell(indicator: Indicator) -> tuple[Any, str | None]:
+    """The threshold as a number with a format that shows "≥" (text only for a yes)."""
+    value = indicator.threshold_value
+    if value is None or indicator.threshold_kind == Indicator.Threshold.YES:
+        return threshold_text(indicator), None
+    whole = value == value.to_integral_value()
+    if indicator.threshold_kind == Indicator.Threshold.PERCENT_AT_LEAST:
+        return float(value) / 100, '"≥ "0%' if whole else '"≥ "0.0%'
+    return (int(value), '"≥ "#,##0') if whole else (float(value), '"≥ "#,##0.0')
+
+
 def figure_text(result: IndicatorResult) -> str:
     figure = result.figure
     if figure is None:
@@ -355,7 +376,8 @@ def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = No
                     _("No."),
                     _("Criterion"),
                     _("Indicator"),
-                    _("Figure"),
+                    _("Numerator"),
+                    _("Denominator"),
                     _("Value"),
                     _("Threshold"),
                     _("Result"),
@@ -370,9 +392,9 @@ def write_xlsx(out: IO[bytes], *, source: Source, progress: Progress | None = No
                             criterion.criterion.number,
                             safe(criterion.criterion.title),
                             safe(result.indicator.name),
-                            figure_text(result),
+                            *figure_cells(result),
                             numeric(*value_cell(result)),
-                            threshold_text(result.indicator),
+                            numeric(*threshold_cell(result.indicator)),
                             verdict_text(result.passed),
                         ]
                     )
