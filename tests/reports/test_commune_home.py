@@ -151,3 +151,25 @@ def test_the_export_buttons_start_the_commune_export(
             {"fmt": "pdf", "set": criteria_set.pk, "date": timezone.localdate().isoformat()},
         )
     assert response.status_code == 302
+
+
+def test_a_closed_period_is_the_one_compared_with_by_its_frozen_figures(
+    commune_official, commune, criteria_set, world
+) -> None:
+    from reports import services
+
+    big = Village.objects.get(name="Thôn An Bình")
+    today = timezone.localdate()
+    _team_member(big, since=today - timedelta(days=400))
+    last_month = today.replace(day=1) - timedelta(days=1)
+    period = services.period_close(
+        commune=commune, criteria_set=criteria_set, kind="month", day=last_month, by=None
+    )
+    # Joined after the close: the frozen figure (1) stays what the period compares with.
+    _team_member(big, since=today.replace(day=1))
+    _team_member(big, since=today.replace(day=1))
+    html = _client(commune_official).get(reverse("commune_home")).content.decode()
+    assert f"{period} (kỳ đã chốt)" in html
+    rows = html[html.index('data-testid="commune-table"') : html.index('data-testid="totals-row"')]
+    big_row = rows[rows.index("Thôn An Bình") :]
+    assert "▲ +2" in big_row[: big_row.index("</tr>")]
