@@ -230,6 +230,8 @@ def _commune_page(
     if "set" not in request.GET:
         criteria_set = engine.set_for_commune(commune)
     if criteria_set is None:
+        if others is not None:  # the commune home: a way forward, not an error page
+            return render(request, "reports/commune_no_set.html", {"commune": commune})
         return _error_page(request, _("No criteria set is in use."), status=404)
     try:
         as_of = parse_as_of(request.GET.get("date"))

@@ -173,3 +173,14 @@ def test_a_closed_period_is_the_one_compared_with_by_its_frozen_figures(
     rows = html[html.index('data-testid="commune-table"') : html.index('data-testid="totals-row"')]
     big_row = rows[rows.index("Thôn An Bình") :]
     assert "▲ +2" in big_row[: big_row.index("</tr>")]
+
+
+def test_without_a_set_in_use_the_home_shows_the_way_not_an_error(
+    commune_official, commune
+) -> None:
+    CriteriaSet.objects.update(status=CriteriaSet.Status.RETIRED)
+    response = _client(commune_official).get(reverse("commune_home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="no-set"' in html
+    assert reverse("reports_commune_criteria", args=[commune.pk]) in html
