@@ -527,7 +527,7 @@ class ReportPDF(FPDF):
     def rule_under(self, text_width: float, x: float, width: float, share: float = 1.0) -> None:
         """A thin rule under the line just written, ``share`` of its text width, centred."""
         length = min(text_width, width) * share
-        y = self.get_y() + 0.6
+        y = self.get_y() + 1.0
         self.set_line_width(0.25)
         self.line(x + (width - length) / 2, y, x + (width + length) / 2, y)
         self.set_y(y + 1.5)
