@@ -220,7 +220,9 @@ def commune_home(request: HttpRequest) -> HttpResponse:
     if chosen is None:
         return redirect("home")
     commune, villages = access.access_commune(user=request.user, pk=chosen.pk)
-    return _commune_page(request, commune, villages, others=communes.exclude(pk=commune.pk))
+    # Links to the user's other communes; an administrator sees every commune, not listed.
+    others = communes.none() if request.user.is_superuser else communes.exclude(pk=commune.pk)
+    return _commune_page(request, commune, villages, others=others)
 
 
 def _commune_page(
