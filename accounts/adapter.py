@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from accounts.phones import normalize_phone
-from accounts.roles import STAFF_ROLES
+from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,11 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return False
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """Staff land on their dashboard; everyone else on their own home page, never a 403."""
+        """A commune official lands on the commune's villages side by side, other staff on
+        their village's dashboard, everyone else on their own home page, never a 403."""
         user = request.user
+        if Membership.objects.filter(user=user, role__in=COMMUNE_ROLES).exists():
+            return reverse("commune_home")
         if user.is_superuser or Membership.objects.filter(user=user, role__in=STAFF_ROLES).exists():
             return reverse("dashboard")
         return reverse("home")

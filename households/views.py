@@ -11,6 +11,8 @@ from households.selectors import villages_with_counts
 def home(request: HttpRequest) -> HttpResponse:
     """The front door: the public page, the staff dashboard, or a signed-in person's own home."""
     if request.user.is_authenticated:
+        if Membership.objects.filter(user=request.user, role__in=COMMUNE_ROLES).exists():
+            return redirect("commune_home")
         if _works_here(request):
             return redirect("dashboard")
         return resident_home(request)

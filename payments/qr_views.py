@@ -186,7 +186,9 @@ def code_card(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "code": code,
             "bank": vietqr.bank_by_bin(code.bank_bin),
-            "svg": _qr(text).svg_inline(scale=10, border=2),
+            # With a viewBox and no fixed size, the code scales to the card instead of being
+            # clipped at its right edge on a narrow screen.
+            "svg": _qr(text).svg_inline(scale=10, border=2, omitsize=True),
             "encoded": vietqr.encoded(text),
         },
     )
@@ -224,21 +226,23 @@ def code_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 14)
-    pdf.multi_cell(0, 7, code.shop_name, align="C")
+    # Each line starts again at the left margin: a line left at the right edge by the one
+    # before it would be squeezed into no width and cut off.
+    pdf.multi_cell(0, 7, code.shop_name, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 9)
-    pdf.cell(
-        0, 5, _("Scan with any banking app (VietQR)"), align="C", new_x="LMARGIN", new_y="NEXT"
+    pdf.multi_cell(
+        0, 4.5, _("Scan with any banking app (VietQR)"), align="C", new_x="LMARGIN", new_y="NEXT"
     )
     pdf.image(image, x=(pdf.w - 70) / 2, y=pdf.get_y() + 2, w=70, h=70)
     pdf.set_y(pdf.get_y() + 75)
     pdf.set_font("DejaVu", "B", 10)
-    pdf.cell(
+    pdf.multi_cell(
         0, 5, bank.short_name if bank else code.bank_bin, align="C", new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_font("DejaVu", "", 10)
-    pdf.cell(0, 5, code.account_number, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, code.account_number, align="C", new_x="LMARGIN", new_y="NEXT")
     if code.account_name:
-        pdf.cell(0, 5, code.account_name, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, code.account_name, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
     for line in _encoded_lines(vietqr.encoded(text)):
         pdf.multi_cell(0, 4.5, line, align="C", new_x="LMARGIN", new_y="NEXT")

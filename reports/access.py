@@ -122,6 +122,17 @@ def require_commune_chooser(*, user: Any, commune: Commune) -> None:
         raise PermissionDenied
 
 
+def village_head_name(village: Village) -> str:
+    """The name a village's report is signed with: its head's (the first by name)."""
+    head = (
+        Membership.objects.filter(village=village, role=Role.VILLAGE_HEAD)
+        .select_related("user")
+        .order_by("user__full_name", "pk")
+        .first()
+    )
+    return (head.user.full_name or "") if head is not None else ""
+
+
 def can_attest(*, user: Any, village: Village) -> bool:
     return bool(getattr(user, "is_superuser", False)) or bool(
         roles_in_village(user=user, village=village) & ATTESTER_ROLES

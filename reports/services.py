@@ -476,14 +476,20 @@ def _export_source(job: ExportJob) -> Any:
 
     if job.commune_id:
         place = f"{job.commune.name}, {job.commune.province.name}"
+        letterhead = exports.letterhead_for(commune=job.commune)
         if job.period_id:
-            return exports.for_period(job.period, place=place)
+            return exports.for_period(job.period, place=place, letterhead=letterhead)
         villages = Village.objects.filter(commune=job.commune)
     else:
         place = job.province.name
+        letterhead = exports.letterhead_for(province=job.province)
         villages = Village.objects.filter(commune__province=job.province)
     return exports.live(
-        criteria_set=job.criteria_set, villages=villages, as_of=job.as_of, place=place
+        criteria_set=job.criteria_set,
+        villages=villages,
+        as_of=job.as_of,
+        place=place,
+        letterhead=letterhead,
     )
 
 

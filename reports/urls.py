@@ -6,6 +6,7 @@ from reports import api, views
 
 urlpatterns = [
     path("reports/", views.report_home, name="reports_home"),
+    path("commune/", views.commune_home, name="commune_home"),
     path("reports/villages/<uuid:pk>/", views.village_report, name="reports_village"),
     path(
         "reports/villages/<uuid:pk>/missing/<slug:code>/",

@@ -16,10 +16,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import current_village, staff_required
+from accounts.access import current_village, current_village_or_none, staff_required
 from households import visibility
 from households.models import Household, Province, Resident, Village
 from reports import access, engine, exports, frozen, services
+from reports import commune as commune_table
 from reports.forms import (
     AttestationForm,
     CriteriaSetForm,
@@ -204,10 +205,35 @@ SORTS = ("name", "-name", "passed", "-passed")
 @require_GET
 def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
     commune, villages = access.access_commune(user=request.user, pk=pk)
+    return _commune_page(request, commune, villages)
+
+
+@login_required
+@require_GET
+def commune_home(request: HttpRequest) -> HttpResponse:
+    """A commune official's landing page: the commune of the village they work on (or their
+    first commune), every village side by side. Anyone without a commune goes home."""
+    communes = access.communes_of(request.user).order_by("name")
+    village = current_village_or_none(request)
+    chosen = communes.filter(pk=village.commune_id).first() if village is not None else None
+    chosen = chosen or communes.first()
+    if chosen is None:
+        return redirect("home")
+    commune, villages = access.access_commune(user=request.user, pk=chosen.pk)
+    # Links to the user's other communes; an administrator sees every commune, not listed.
+    others = communes.none() if request.user.is_superuser else communes.exclude(pk=commune.pk)
+    return _commune_page(request, commune, villages, others=others)
+
+
+def _commune_page(
+    request: HttpRequest, commune: Any, villages: Any, *, others: Any = None
+) -> HttpResponse:
     criteria_set = _chosen_set(request)
     if "set" not in request.GET:
         criteria_set = engine.set_for_commune(commune)
     if criteria_set is None:
+        if others is not None:  # the commune home: a way forward, not an error page
+            return render(request, "reports/commune_no_set.html", {"commune": commune})
         return _error_page(request, _("No criteria set is in use."), status=404)
     try:
         as_of = parse_as_of(request.GET.get("date"))
@@ -220,7 +246,6 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
             as_of=as_of,
         ).values()
     )
-    columns = [i for c in engine.structure(criteria_set) for i in c.indicators.all()]
     sort = request.GET.get("sort", "name")
     key_name = sort.lstrip("-")
     reverse_order = sort.startswith("-")
@@ -238,21 +263,16 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         sort = "name"
         reports.sort(key=lambda r: r.village.name, reverse=reverse_order)
-    totals = []
-    for indicator in columns:
-        numerator = denominator = 0
-        passed = 0
-        for report in reports:
-            result = report.indicator(indicator.pk)
-            if result and result.figure:
-                numerator += result.figure.numerator
-                denominator += result.figure.denominator or 0
-            passed += bool(result and result.passed)
-        percent = 100 * numerator / denominator if denominator else None
-        totals.append(
-            {"indicator": indicator, "numerator": numerator, "percent": percent, "passed": passed}
-        )
-    rows = [{"report": r, "results": [r.indicator(i.pk) for i in columns]} for r in reports]
+    label, previous_as_of, previous = commune_table.previous_reports(
+        commune=commune, criteria_set=criteria_set, villages=villages, as_of=as_of
+    )
+    table = commune_table.compare(
+        criteria_set=criteria_set,
+        reports=reports,
+        previous=previous,
+        previous_label=label,
+        previous_as_of=previous_as_of,
+    )
     return render(
         request,
         "reports/commune.html",
@@ -260,16 +280,18 @@ def commune_report(request: HttpRequest, pk: int) -> HttpResponse:
             "commune": commune,
             "criteria_set": criteria_set,
             "as_of": as_of,
-            "columns": columns,
-            "rows": rows,
-            "totals": totals,
+            "table": table,
+            "columns": table.columns,
+            "rows": table.rows,
+            "totals": table.totals,
             "sort": sort,
-            "passing": sum(1 for r in reports if r.passed),
+            "passing": table.passing,
             "closed_period": frozen.closed_period(
                 commune_id=commune.pk, criteria_set=criteria_set, as_of=as_of
             ),
             "sets": CriteriaSet.objects.exclude(status=CriteriaSet.Status.DRAFT),
             "formats": ExportJob.Format.choices,
+            "others": others,
         },
     )
 
@@ -686,14 +708,18 @@ def village_export(request: HttpRequest, pk: Any, fmt: str) -> HttpResponse:
     period = frozen.closed_period(
         commune_id=village.commune_id, criteria_set=criteria_set, as_of=as_of
     )
+    letterhead = exports.letterhead_for(village=village, signer=access.village_head_name(village))
     if period is not None and frozen.frozen_reports(period, village_id=village.pk):
-        source = exports.for_period(period, place=place, village_id=village.pk)
+        source = exports.for_period(
+            period, place=place, village_id=village.pk, letterhead=letterhead
+        )
     else:
         source = exports.live(
             criteria_set=criteria_set,
             villages=Village.objects.filter(pk=village.pk),
             as_of=as_of,
             place=place,
+            letterhead=letterhead,
         )
     content = exports.render(fmt, source=source)
     response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])

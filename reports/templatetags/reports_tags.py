@@ -5,8 +5,10 @@ from typing import Any
 from django import template
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from reports import engine
+from reports import engine, numbers
+from reports.commune import PERCENT, YES
 from villageportal import public_cache
 
 register = template.Library()
@@ -28,3 +30,33 @@ def village_criteria_tile(village: Any) -> dict[str, int] | None:
         tile = {"passed": report.passed_count, "total": len(report.criteria)}
         cache.set(key, tile, 600)
     return tile
+
+
+@register.filter
+def commune_value(value: Any, kind: str) -> str:
+    """A figure of the commune table: ``93,3%``, ``1.204`` or yes/no."""
+    if value is None:
+        return "—"
+    if kind == YES:
+        return gettext("Yes") if value else gettext("No")
+    if kind == PERCENT:
+        return numbers.percent(value)
+    return numbers.figure(value)
+
+
+@register.filter
+def commune_delta(value: Any, kind: str) -> str:
+    """A change since the last period: ``+3,2 điểm %`` or ``-2``."""
+    if value is None:
+        return ""
+    if kind == PERCENT:
+        return gettext("%(change)s pts") % {"change": numbers.signed(value)}
+    return numbers.signed(value, 0 if float(value).is_integer() else 1)
+
+
+@register.filter
+def commune_target(value: Any, kind: str) -> str:
+    """A threshold as written in the criteria: ``80%`` or ``3``."""
+    if value is None:
+        return ""
+    return numbers.figure(value) + ("%" if kind == PERCENT else "")

@@ -30,7 +30,7 @@ def test_the_commune_official_goes_from_the_commune_to_the_missing_households(
     page.fill("input[name=login]", commune_official.email)
     page.fill("input[name=password]", password)
     page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live_server.url}/dashboard/")
+    page.wait_for_url(f"{live_server.url}/commune/")  # a commune official's home
 
     page.goto(
         f"{live_server.url}/reports/communes/{world.village.commune_id}/?set={criteria_set.pk}"

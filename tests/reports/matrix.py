@@ -3,7 +3,17 @@
 from datetime import date
 from typing import Any
 
-from tests.access import ANY_STAFF, COMMUNE, DIGITAL, HEAD, OFFICER, OUR_STAFF, SUPER, Rule
+from tests.access import (
+    ANY_STAFF,
+    COMMUNE,
+    DIGITAL,
+    HEAD,
+    OFFICER,
+    OUR_STAFF,
+    SIGNED_IN,
+    SUPER,
+    Rule,
+)
 
 COMMUNE_STAFF = frozenset({COMMUNE, SUPER})
 ATTESTERS = frozenset({HEAD, OFFICER, DIGITAL, COMMUNE, SUPER})
@@ -107,6 +117,8 @@ def _commune_rule(**options: Any) -> Rule:
 
 MATRIX: dict[str, Rule] = {
     "reports_home": Rule(ANY_STAFF),
+    # A commune official's home; anyone else signed in is sent to their own home, no error.
+    "commune_home": Rule(SIGNED_IN),
     "reports_village": _scoped(OUR_STAFF, kwargs=_village),
     "reports_missing": _scoped(
         OUR_STAFF, kwargs=lambda ctx: {**_village(ctx), "code": "households_digital_address"}

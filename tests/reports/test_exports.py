@@ -3,12 +3,14 @@ background job (in-process, and through a real worker process)."""
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pypdfium2
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -54,7 +56,7 @@ def test_the_xlsx_is_laid_out_as_an_official_report(village_head, village, crite
     assert "BÁO CÁO KẾT QUẢ THỰC HIỆN TIÊU CHÍ THÔN THÔNG MINH" in cells
     assert any("01/QĐ-UBND" in c for c in cells)  # legal basis
     assert any(village.name in c and village.commune.name in c for c in cells)
-    assert "1/2" in cells and "Đạt" in cells
+    assert "Đạt" in cells
     assert "NGƯỜI LẬP BIỂU" in cells and "(Ký, ghi rõ họ tên)" in cells
 
 
@@ -67,9 +69,16 @@ def test_the_xlsx_keeps_figures_as_numbers_that_excel_can_sum(
         for row in sheet.iter_rows()
         if row and row[0].value is not None
     }
-    share = rows[1][4]  # No. 1, the share of households with a digital address
+    numerator, denominator, share, threshold = rows[1][3:7]  # No. 1, digital addresses
+    assert (numerator.value, denominator.value) == (1, 2)
+    assert numerator.data_type == denominator.data_type == "n"
     assert (share.value, share.number_format) == (0.5, "0.0%")
     assert share.data_type == "n"
+    assert (threshold.value, threshold.number_format, threshold.data_type) == (
+        0.5,
+        '"≥ "0%',
+        "n",
+    )
     met = rows["met"][1]
     assert (met.value, met.number_format, met.data_type) == (1, '0"/2"', "n")
     # Nothing that is a number anywhere in the sheet is stored as text.
@@ -80,9 +89,55 @@ def test_the_xlsx_keeps_figures_as_numbers_that_excel_can_sum(
 def test_the_pdf_embeds_a_font_and_reads_in_vietnamese(village_head, village, criteria_set) -> None:
     content = _download(village_head, village, "pdf", criteria_set)
     assert b"/FontFile2" in content  # the TrueType font is embedded
+    assert b"LiberationSerif" in content  # Times New Roman's metric twin, as Decree 30 asks
     text = pypdfium2.PdfDocument(content)[0].get_textpage().get_text_range()
-    assert "BÁO CÁO KẾT QUẢ THỰC HIỆN TIÊU CHÍ THÔN THÔNG MINH" in text
+    assert "BÁO CÁO" in text
     assert "Wi-Fi tại nhà văn hóa" in text
+    assert "50,0%" in text  # a decimal comma
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_pdf_follows_the_administrative_document_format(
+    village_head, village, criteria_set
+) -> None:
+    """Decree 30/2020/NĐ-CP: issuing body, national name, motto, number, place and date,
+    title and subject, body, recipients, the signer's title and name, in that order."""
+    moment = datetime(2026, 2, 3, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with time_machine.travel(moment, tick=False):
+        content = _download(village_head, village, "pdf", criteria_set)
+    pages = pypdfium2.PdfDocument(content)
+    text = _flat(" ".join(p.get_textpage().get_text_range() for p in pages))
+    commune = village.commune.name.removeprefix("Xã ")
+    parts = [
+        f"UBND {village.commune.name.upper()}",
+        village.name.upper(),
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "/BC-",
+        f"{commune}, ngày 03 tháng 02 năm 2026",
+        "BÁO CÁO",
+        f"Kết quả thực hiện tiêu chí thôn thông minh của {village.name}",
+        "Thực hiện Bộ thử nghiệm (Quyết định số 01/QĐ-UBND",
+        "Nơi nhận:",
+        "- Lưu: thôn.",
+        "TRƯỞNG THÔN",
+        village_head.full_name,
+    ]
+    positions = [text.find(part) for part in parts]
+    assert -1 not in positions, [p for p, at in zip(parts, positions, strict=True) if at < 0]
+    assert positions == sorted(positions)
+    assert text.startswith(parts[0])  # the issuing body opens the page, at the top left
+    # The national name sits at the right of the issuing body, on the same line.
+    first = pages[0].get_textpage()
+    issuer = first.search(f"UBND {village.commune.name.upper()}").get_next()
+    national = first.search("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM").get_next()
+    issuer_box = first.get_charbox(issuer[0])
+    national_box = first.get_charbox(national[0])
+    assert issuer_box[0] < national_box[0]
+    assert abs(issuer_box[1] - national_box[1]) < 3
 
 
 def test_the_csv_has_the_same_figures(village_head, village, criteria_set) -> None:

@@ -113,8 +113,8 @@ def test_the_commune_page_puts_villages_side_by_side_sorted_without_js(
     assert page.index("Thôn An Bình") < page.index(village.name)
     page = _table(_get(commune_official, base + f"&sort={indicator.pk}"))
     assert page.index(village.name) < page.index("Thôn An Bình")
-    # the total: 5 of 6 households over both villages
-    assert "83%" in page
+    # the total: 5 of 6 households over both villages, one rate (not the mean of 75% and 100%)
+    assert "83,3%" in page and "(5/6)" in page
 
 
 def test_the_api_returns_the_same_figures(village_head, village, criteria_set) -> None:
