@@ -402,7 +402,10 @@ def deadlines(*, category: Category, start: datetime) -> tuple[datetime, datetim
     ack_due = add_working_hours(start, category.ack_hours)
     resolve_due = None
     if category.urgent:
+        # Urgent reports count clock hours, nights and holidays included; an acknowledgement
+        # cannot come later than the handling it announces.
         resolve_due = start + timedelta(hours=category.resolve_hours or 4)
+        ack_due = min(ack_due, resolve_due)
     elif category.resolve_hours:
         resolve_due = add_working_hours(start, category.resolve_hours)
     return ack_due, resolve_due

@@ -49,11 +49,18 @@ def test_urgent_categories_must_be_handled_within_four_clock_hours(
     sent = datetime(2026, 11, 21, 22, 0, tzinfo=HCM)  # Saturday night
     report = make_report(village, categories["electricity"], now=sent)
     assert report.resolve_due == sent + timedelta(hours=4)
-    assert report.ack_due == datetime(2026, 11, 23, 17, 0, tzinfo=HCM)
+    # Acknowledged by the time it must be handled, not on Monday's working hours.
+    assert report.ack_due == report.resolve_due
     categories["electricity"].resolve_hours = 2
     categories["electricity"].save()
     again = make_report(village, categories["electricity"], now=sent)
-    assert again.resolve_due == sent + timedelta(hours=2)
+    assert again.resolve_due == again.ack_due == sent + timedelta(hours=2)
+    weekday = datetime(2026, 11, 23, 9, 0, tzinfo=HCM)  # Monday morning: working hours first
+    categories["electricity"].ack_hours = 1
+    categories["electricity"].save()
+    day = make_report(village, categories["electricity"], now=weekday)
+    assert day.ack_due == weekday + timedelta(hours=1)
+    assert day.resolve_due == weekday + timedelta(hours=2)
 
 
 @pytest.mark.django_db
