@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from payments.models import Observation, Visit
+from tests.browser.conftest import layout_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -117,6 +118,10 @@ def test_the_team_works_down_a_list_household_after_household(
     page.wait_for_url(f"{live_server.url}/dashboard/")
 
     page.goto(f"{live_server.url}/adoption/work/vneid_level2_14plus/")
+    # On a phone the list reads as one card per person, without the paper sheet's blank columns.
+    assert layout_problems(page) == []
+    assert not page.locator(".wl-box").first.is_visible()
+    page.screenshot(path=os.path.join(output_dir, "adoption-worklist-360px.png"), full_page=True)
     page.get_by_role("link", name="5A").first.tap()
     page.wait_for_url(f"**/adoption/households/{family['household'].pk}/?list=*")
     assert "Hộ tiếp theo: 9" in page.get_by_test_id("next-household").inner_text()
