@@ -45,6 +45,30 @@ def layout_problems(page: Any) -> list[str]:
     return page.evaluate(_LAYOUT_PROBLEMS)
 
 
+def inside(box: dict, frame: dict) -> bool:
+    """Whether a bounding box lies wholly within another."""
+    return (
+        frame["x"] <= box["x"]
+        and box["x"] + box["width"] <= frame["x"] + frame["width"]
+        and frame["y"] <= box["y"]
+        and box["y"] + box["height"] <= frame["y"] + frame["height"]
+    )
+
+
+def all_inside(page: Any, items: Any, frame: Any) -> bool:
+    """Whether every item lies within the frame once a map has made its last fit.
+
+    Maps fit their markers again whenever their box changes size (a style sheet arriving late
+    on a loaded machine), so this looks for up to five seconds, as a person looking would.
+    """
+    for _ in range(50):
+        box = frame.bounding_box()
+        if all(inside(items.nth(i).bounding_box(), box) for i in range(items.count())):
+            return True
+        page.wait_for_timeout(100)
+    return False
+
+
 def sign_in(page: Any, live_server: Any, user: Any, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", user.email)

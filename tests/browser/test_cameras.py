@@ -53,7 +53,7 @@ def test_the_map_colours_cameras_by_status_without_tiles(
 def test_the_camera_map_fits_every_camera_and_the_list_starts_with_offline_ones(
     page, live_server, security_officer, password, world, output_dir, settings
 ) -> None:
-    from tests.browser.conftest import LAPTOP, PHONE, layout_problems, sign_in
+    from tests.browser.conftest import LAPTOP, PHONE, all_inside, layout_problems, sign_in
 
     settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"
     # Spread over a few kilometres, the farthest ones first and last.
@@ -73,15 +73,9 @@ def test_the_camera_map_fits_every_camera_and_the_list_starts_with_offline_ones(
         page.set_viewport_size(viewport)
         page.goto(f"{live_server.url}/cameras/map/")
         page.wait_for_selector("#camera-map[data-markers]")
-        frame = page.locator("#camera-map").bounding_box()
         markers = page.locator("#camera-map .cam-marker")
         assert markers.count() == 4
-        for i in range(4):
-            box = markers.nth(i).bounding_box()
-            assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
-            assert (
-                frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
-            )
+        assert all_inside(page, markers, page.locator("#camera-map"))
         page.screenshot(
             path=os.path.join(output_dir, f"camera-map-fit-{viewport['width']}px.png"),
             full_page=True,

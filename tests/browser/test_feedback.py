@@ -174,7 +174,7 @@ def test_the_public_board_numbers_each_pin_as_in_the_list(
 ) -> None:
     from feedback import services
     from feedback.models import Category
-    from tests.browser.conftest import LAPTOP, PHONE, layout_problems
+    from tests.browser.conftest import LAPTOP, PHONE, all_inside, layout_problems
     from tests.feedback.conftest import make_report
 
     settings.MAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # no tiles: the pins still show
@@ -197,17 +197,12 @@ def test_the_public_board_numbers_each_pin_as_in_the_list(
         assert len(listed) == 5
         pins = page.locator("#feedback-map [data-testid=pin]")
         assert pins.count() == 4
-        frame = page.locator("#feedback-map").bounding_box()
+        assert all_inside(page, pins, page.locator("#feedback-map"))
         for i in range(pins.count()):
             pin = pins.nth(i)
             number = pin.get_attribute("data-n")
             # The number a person reads on the pin is the one in the list...
             assert pin.inner_text() == number
-            box = pin.bounding_box()
-            assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
-            assert (
-                frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
-            )
             # ...and the pin opens the report listed under that number.
             pin.dispatch_event("click")
             link = page.locator(".leaflet-popup-content a").last
