@@ -42,7 +42,7 @@ LANGUAGE = "vi-VN"
 # CAP categories by kind: an emergency with a disaster-risk level is a hydro-meteorological
 # hazard of Decision 18/2021 (storm, flood, landslide, heat, cold...), without one it is a
 # matter of general safety; a security warning is Security.
-CATEGORIES = {
+CATEGORIES: dict[str, str] = {
     Announcement.Kind.EMERGENCY: "Safety",
     Announcement.Kind.SECURITY: "Security",
 }
