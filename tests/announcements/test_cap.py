@@ -24,7 +24,7 @@ from announcements import cap, services, speakers
 from announcements.models import Announcement
 from tests.announcements.factories import AnnouncementFactory
 from tests.announcements.test_atom import check_rfc4287
-from tests.announcements.test_pages import _form, send_through_confirmation
+from tests.announcements.test_pages import _form
 from villageportal import public_cache
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +249,11 @@ def test_staff_choose_the_level_and_expiry_on_the_compose_form(
 
     expires = timezone.localtime() + timedelta(hours=6)
     data = _form(**urgent, risk_level="3", cap_expires=expires.strftime("%Y-%m-%dT%H:%M"))
-    response = send_through_confirmation(client, data)
+    response = client.post(reverse("announcement_create"), data)
+    assert response.status_code == 302
+    confirm = client.get(response.url)
+    assert "Cấp 3: rủi ro lớn (da cam)" in confirm.content.decode()
+    response = client.post(response.url, {"fingerprint": confirm.context["summary"]["fingerprint"]})
     assert response.status_code == 302
     sent = Announcement.objects.get()
     assert (sent.status, sent.risk_level, sent.cap_severity) == ("sent", 3, "Severe")
