@@ -115,6 +115,7 @@ class AnnouncementForm(forms.ModelForm):
             "attachment",
             "cap_urgency",
             "cap_severity",
+            "risk_level",
             "cap_area",
             "cap_expires",
             "send_at",
@@ -169,13 +170,21 @@ class AnnouncementForm(forms.ModelForm):
         send_at = data.get("send_at")
         if send_at and send_at < timezone.now() - timezone.timedelta(minutes=1):
             self.add_error("send_at", _("The sending time is in the past."))
-        if data.get("kind") == Announcement.Kind.EMERGENCY:
+        kind = data.get("kind")
+        level = data.get("risk_level")
+        if level:
+            # The disaster-risk level decides the CAP severity (Announcement.RISK_SEVERITY).
+            data["cap_severity"] = Announcement.RISK_SEVERITY[Announcement.RiskLevel(level)]
+        if kind == Announcement.Kind.EMERGENCY:
             for name in ("cap_urgency", "cap_severity"):
                 if not data.get(name):
                     self.add_error(name, _("An emergency alert needs this field."))
         expires = data.get("cap_expires")
         if expires and expires < timezone.now():
             self.add_error("cap_expires", _("The expiry time is in the past."))
+        elif kind in Announcement.CAP_KINDS and not expires:
+            # Published as a CAP alert: it must leave the pages and loudspeakers by itself.
+            self.add_error("cap_expires", _("An urgent announcement needs an expiry time."))
         return data
 
 

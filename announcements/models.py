@@ -111,6 +111,28 @@ class Announcement(Authored):
         MODERATE = "Moderate", _("Moderate")
         MINOR = "Minor", _("Minor")
 
+    class RiskLevel(models.IntegerChoices):
+        """Cấp độ rủi ro thiên tai, Quyết định 18/2021/QĐ-TTg, Điều 4 (with its map colour)."""
+
+        LEVEL_1 = 1, _("Level 1: low risk (light blue)")
+        LEVEL_2 = 2, _("Level 2: medium risk (light yellow)")
+        LEVEL_3 = 3, _("Level 3: high risk (orange)")
+        LEVEL_4 = 4, _("Level 4: very high risk (red)")
+        LEVEL_5 = 5, _("Level 5: disaster (purple)")
+
+    # The disaster-risk level as a CAP severity, by the level's colour as European warning
+    # services map theirs (yellow Moderate, orange Severe, red Extreme); docs/cap.md says why.
+    RISK_SEVERITY = {
+        RiskLevel.LEVEL_1: Severity.MINOR,
+        RiskLevel.LEVEL_2: Severity.MODERATE,
+        RiskLevel.LEVEL_3: Severity.SEVERE,
+        RiskLevel.LEVEL_4: Severity.EXTREME,
+        RiskLevel.LEVEL_5: Severity.EXTREME,
+    }
+
+    # Urgent kinds: also published as CAP 1.2 alerts (announcements/cap.py), with an expiry.
+    CAP_KINDS = frozenset({Kind.EMERGENCY, Kind.SECURITY})
+
     # Kinds shown on the public page and in the Atom feed.
     PUBLIC_KINDS = frozenset(
         {Kind.GENERAL, Kind.MEETING, Kind.AGRICULTURE, Kind.HEALTH, Kind.SECURITY, Kind.EMERGENCY}
@@ -135,6 +157,13 @@ class Announcement(Authored):
     cap_urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, blank=True)
     cap_severity = models.CharField(
         _("severity"), max_length=16, choices=Severity.choices, blank=True
+    )
+    risk_level = models.PositiveSmallIntegerField(
+        _("disaster risk level"),
+        choices=RiskLevel.choices,
+        null=True,
+        blank=True,
+        help_text=_("Decision 18/2021/QĐ-TTg; it sets the severity."),
     )
     cap_area = models.CharField(_("area"), max_length=200, blank=True)
     cap_expires = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -203,6 +232,10 @@ class Announcement(Authored):
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
                 name="announcements_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_level__isnull=True) | Q(risk_level__gte=1, risk_level__lte=5),
+                name="announcements_risk_level_1_to_5",
             ),
         ]
         indexes = [models.Index(fields=["village", "status", "sent_at"], name="ann_village_sent")]

@@ -32,14 +32,51 @@ def announcements_for_staff(*, user: Any, village: Any) -> QuerySet[Announcement
     )
 
 
+def not_expired(now: Any = None) -> Q:
+    """An announcement with no expiry, or one still in force: read at query time, so an expired
+    alert leaves every list by itself."""
+    return Q(cap_expires__isnull=True) | Q(cap_expires__gt=now or timezone.now())
+
+
 def public_announcements(*, village: Any = None, village_id: Any = None) -> QuerySet[Announcement]:
-    return Announcement.objects.filter(
-        village_id=village_id if village is None else village.pk,
-        is_public=True,
-        status=Announcement.Status.SENT,
-        kind__in=Announcement.PUBLIC_KINDS,
-        reminder_of__isnull=True,
-    ).order_by("-sent_at", "-pk")
+    return (
+        Announcement.objects.filter(
+            village_id=village_id if village is None else village.pk,
+            is_public=True,
+            status=Announcement.Status.SENT,
+            kind__in=Announcement.PUBLIC_KINDS,
+            reminder_of__isnull=True,
+        )
+        .filter(not_expired())
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def current_cap_alerts(*, village: Any) -> QuerySet[Announcement]:
+    """The village's CAP alerts in force: public by the same rule as the Atom feed, of an
+    urgent kind, not expired, and not superseded by a later correction or withdrawal notice
+    (which is in the list itself, as an Update or a Cancel)."""
+    return (
+        public_announcements(village=village)
+        .filter(kind__in=Announcement.CAP_KINDS, corrections__isnull=True)
+        .select_related("village__commune__province", "corrects")
+    )
+
+
+def cap_alert(*, code: str) -> Announcement | None:
+    """One CAP alert by its public code, under the Atom feed's rule (public, sent or withdrawn,
+    of an urgent kind). An expired one stays readable here: later messages reference it."""
+    return (
+        Announcement.objects.filter(
+            public_code=code,
+            is_public=True,
+            status__in=[Announcement.Status.SENT, Announcement.Status.WITHDRAWN],
+            kind__in=Announcement.CAP_KINDS,
+            reminder_of__isnull=True,
+        )
+        .select_related("village__commune__province", "corrects")
+        .first()
+    )
 
 
 def lane_public_announcements(*, lane: Any) -> QuerySet[Announcement]:

@@ -524,8 +524,36 @@ def _schedule_reminders(announcement: Announcement) -> None:
         reminder.groups.set(announcement.groups.all())
 
 
+EXPIRY_MARK = "announcements:expired-until"
+
+
+def alerts_expired_refresh() -> int:
+    """Refresh the cached public pages of villages whose public alerts expired since the last
+    run (the beat job, every minute): the lists filter on the expiry when they are read, but a
+    page kept in the cache was rendered before. Returns the number of villages refreshed."""
+    from django.core.cache import cache
+
+    from villageportal.public_cache import bump
+
+    now = timezone.now()
+    since = cache.get(EXPIRY_MARK) or now - timedelta(days=1)
+    villages = set(
+        Announcement.objects.filter(
+            is_public=True,
+            status=Announcement.Status.SENT,
+            cap_expires__gt=since,
+            cap_expires__lte=now,
+        ).values_list("village_id", flat=True)
+    )
+    for village_id in villages:
+        bump(village_id)
+    cache.set(EXPIRY_MARK, now, timeout=None)
+    return len(villages)
+
+
 def announcements_send_due() -> int:
     """Send the scheduled announcements and reminders whose time has come (the beat job)."""
+    alerts_expired_refresh()
     sent = 0
     due = Announcement.objects.filter(
         status=Announcement.Status.SCHEDULED, send_at__lte=timezone.now()
@@ -598,6 +626,12 @@ def _correction_create(
         channels=announcement.channels,
         corrects=announcement,
         created_by=by,
+        # The alert's terms carry over: its CAP Update or Cancel expires when it would have.
+        cap_urgency=announcement.cap_urgency,
+        cap_severity=announcement.cap_severity,
+        risk_level=announcement.risk_level,
+        cap_area=announcement.cap_area,
+        cap_expires=announcement.cap_expires,
     )
 
 

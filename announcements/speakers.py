@@ -82,9 +82,13 @@ def items_render(*, announcement_id: int) -> int:
 
 
 def playlist(*, cluster: SpeakerCluster) -> list[SpeakerItem]:
+    """What the cluster still has to play: due, not played, not withdrawn, and not expired (an
+    alert past its expiry is never read out, whether or not it was played)."""
+    now = timezone.now()
     return list(
-        cluster.items.filter(played_at__isnull=True, play_at__lte=timezone.now())
+        cluster.items.filter(played_at__isnull=True, play_at__lte=now)
         .exclude(announcement__status=Announcement.Status.WITHDRAWN)
+        .exclude(announcement__cap_expires__lte=now)
         .select_related("announcement")
     )
 

@@ -87,7 +87,13 @@ urlpatterns = [
         views.village_announcements_feed,
         name="village_announcements_feed",
     ),
+    path(
+        "announcements/village/<uuid:village_id>/alerts/",
+        views.village_alerts_feed,
+        name="village_alerts_feed",
+    ),
     path("announcements/a/<str:code>/", views.announcement_public, name="announcement_public"),
+    path("announcements/a/<str:code>/cap.xml", views.announcement_cap, name="announcement_cap"),
     path(
         "announcements/a/<str:code>/attachment/",
         views.announcement_public_attachment,

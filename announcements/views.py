@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +21,7 @@ from accounts.access import (
     village_roles,
 )
 from accounts.roles import Role
-from announcements import selectors, services, speakers, tts
+from announcements import cap, selectors, services, speakers, tts
 from announcements.access import (
     APPROVER_ROLES,
     WRITER_ROLES,
@@ -560,7 +561,12 @@ def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
             resident=getattr(request.user, "resident", None),
             via=Sighting.Via.PAGE,
         )
-    return render(request, "announcements/public_detail.html", {"announcement": announcement})
+    expired = bool(announcement.cap_expires and announcement.cap_expires <= timezone.now())
+    return render(
+        request,
+        "announcements/public_detail.html",
+        {"announcement": announcement, "expired": expired},
+    )
 
 
 @require_GET
@@ -635,6 +641,62 @@ class VillageAnnouncementsFeed(Feed):
 
 
 village_announcements_feed = VillageAnnouncementsFeed()
+
+
+class CapAtomFeed(AtomFeed):
+    """Each entry also links to its CAP message, typed, beside the page (RFC 4287 4.2.7.2)."""
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement(
+            "link",
+            "",
+            {"href": item["cap_link"], "rel": "alternate", "type": "application/cap+xml"},
+        )
+
+
+class VillageAlertsFeed(VillageAnnouncementsFeed):
+    """The village's CAP 1.2 alerts in force, as an Atom feed whose entries point at each
+    alert's CAP message (``application/cap+xml``), the way alert hubs read national feeds.
+
+    Public by the Atom feed's rule; an expired, withdrawn or superseded alert leaves it at once
+    (its Update or Cancel takes its place).
+    """
+
+    def title(self, village: Village) -> str:
+        return _("Alerts of %(village)s (CAP 1.2)") % {"village": village.name}
+
+    def feed_url(self, village: Village) -> str:
+        return absolute_url(reverse("village_alerts_feed", kwargs={"village_id": village.pk}))
+
+    def items(self, village: Village) -> Any:
+        return selectors.current_cap_alerts(village=village)[:30]
+
+    feed_type = CapAtomFeed
+
+    def item_guid(self, item: Announcement) -> str:
+        return absolute_url(reverse("announcement_cap", kwargs={"code": item.public_code}))
+
+    def item_description(self, item: Announcement) -> str:
+        return f"{cap.msg_type(item)} · {cap.severity(item)} · {item.body}"
+
+    def item_updateddate(self, item: Announcement) -> Any:
+        return cap.sent(item)
+
+    def item_extra_kwargs(self, item: Announcement) -> dict[str, Any]:
+        return {"cap_link": self.item_guid(item)}
+
+
+village_alerts_feed = VillageAlertsFeed()
+
+
+@require_GET
+def announcement_cap(request: HttpRequest, code: str) -> HttpResponse:
+    """One alert as a CAP 1.2 message, for a public alert of an urgent kind only."""
+    announcement = selectors.cap_alert(code=code)
+    if announcement is None:
+        raise Http404
+    return HttpResponse(cap.alert_xml(announcement), content_type=cap.CONTENT_TYPE)
 
 
 # A resident's own feed -------------------------------------------------------------------------

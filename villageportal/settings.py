@@ -389,6 +389,15 @@ ANNOUNCEMENTS_TTS_ENGINE = env.str(
     "ANNOUNCEMENTS_TTS_ENGINE", default="announcements.tts.EspeakEngine"
 )
 ANNOUNCEMENTS_REQUIRE_APPROVAL = env.bool("ANNOUNCEMENTS_REQUIRE_APPROVAL", default=False)
+# CAP 1.2 alerts (announcements/cap.py, docs/cap.md): "Actual", or "Test" on a training or staging
+# portal so that no aggregator takes its alerts for real; the radius in km of the circle drawn
+# around a village's coordinates when no lane of the audience has a drawn course.
+ANNOUNCEMENTS_CAP_STATUS = env.str("ANNOUNCEMENTS_CAP_STATUS", default="Actual")
+if ANNOUNCEMENTS_CAP_STATUS not in ("Actual", "Test"):
+    raise ImproperlyConfigured("ANNOUNCEMENTS_CAP_STATUS must be Actual or Test.")
+ANNOUNCEMENTS_CAP_RADIUS_KM = env.float("ANNOUNCEMENTS_CAP_RADIUS_KM", default=2.0)
+if not 0 < ANNOUNCEMENTS_CAP_RADIUS_KM <= 100:
+    raise ImproperlyConfigured("ANNOUNCEMENTS_CAP_RADIUS_KM must be between 0 and 100.")
 
 # Cameras. Probes reach only these networks (the demo village's private range by default).
 CAMERA_NETWORKS = env.list("CAMERA_NETWORKS", default=["10.20.0.0/16"])

@@ -34,6 +34,24 @@ def _public(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"code": announcement.public_code}
 
 
+def _public_alert(ctx: dict[str, Any]) -> dict[str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.announcements.factories import AnnouncementFactory
+
+    announcement = AnnouncementFactory(
+        village=ctx["village"],
+        kind="emergency",
+        status="sent",
+        sent_at=timezone.now(),
+        cap_expires=timezone.now() + timedelta(hours=1),
+        channels=["web"],
+    )
+    return {"code": announcement.public_code}
+
+
 def _with_attachment(ctx: dict[str, Any], **fields: Any) -> Any:
     from django.core.files.base import ContentFile
 
@@ -104,6 +122,9 @@ MATRIX: dict[str, Rule] = {
     "village_announcements": Rule(EVERYONE, kwargs=_village),
     "village_announcements_feed": Rule(EVERYONE, kwargs=_village),
     "announcement_public": Rule(EVERYONE, kwargs=_public),
+    # CAP 1.2: public like the Atom feed, for public alerts only (tests/announcements/test_cap.py)
+    "village_alerts_feed": Rule(EVERYONE, kwargs=_village),
+    "announcement_cap": Rule(EVERYONE, kwargs=_public_alert),
     "announcement_public_attachment": Rule(EVERYONE, kwargs=_public_attachment),
     "announcement_attachment": Rule(OUR_STAFF_OBJ, kwargs=_staff_attachment, scoped=True),
     "announcement_speaker_audio": Rule(frozenset(), api=True, kwargs=lambda ctx: {"pk": 1}),
