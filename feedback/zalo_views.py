@@ -2,9 +2,9 @@
 
 Zalo retries every answer but 200 and finally turns the webhook off, so the answers are: 200
 for every event taken, seen before (a replay or a retry) or of a kind feedback does not use
-(logged); 400 for a body that is not an event; 403 for a wrong signature or an event too old;
-413 for a body larger than any event, refused by its length before it is read; 404 while the
-integration is off. Nothing here answers 500.
+(logged); 400 for a body that is not an event; 403 for a missing or wrong signature, an event
+too old, or while the integration is off here; 413 for a body larger than any event, refused
+by its length before it is read. Nothing here answers 500.
 """
 
 import json
@@ -31,8 +31,10 @@ def _refuse(status: int, error: str) -> JsonResponse:
 @require_POST
 @reads_its_upload
 def zalo_webhook(request: HttpRequest) -> JsonResponse:
-    if not zalo.configured():
-        return _refuse(404, "not configured")
+    given = request.META.get(zalo.SIGNATURE_HEADER, "")
+    if not zalo.configured() or not given:
+        # Off here, or not from Zalo: refused before the body is even read.
+        return _refuse(403, "not signed" if given == "" else "not configured")
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -53,9 +55,15 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
     if not isinstance(payload, dict):
         return _refuse(400, "not an event")
     app_id, timestamp, name = (payload.get(k) for k in ("app_id", "timestamp", "event_name"))
-    if not all(isinstance(v, str) and v for v in (app_id, timestamp, name)):
+    if not (
+        isinstance(app_id, str)
+        and isinstance(timestamp, str)
+        and isinstance(name, str)
+        and app_id
+        and timestamp
+        and name
+    ):
         return _refuse(400, "app_id, timestamp and event_name are required")
-    given = request.META.get(zalo.SIGNATURE_HEADER, "")
     if not zalo.signature_valid(app_id=app_id, raw=raw, timestamp=timestamp, given=given):
         return _refuse(403, "bad signature")
     expected_app = settings.ANNOUNCEMENTS_ZALO_APP_ID

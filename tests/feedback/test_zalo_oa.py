@@ -128,7 +128,7 @@ def test_status_changes_are_sent_back_to_the_conversation(
         services.report_transition(
             report=report, to_status=Status.RESOLVED, by=village_head, text="Đã thu gom"
         )
-    first, acknowledged, resolved = oa.texts_to(PERSON)
+    _created, acknowledged, resolved = oa.texts_to(PERSON)
     assert report.tracking_code in acknowledged and "Đã tiếp nhận" in acknowledged
     assert "Đã giải quyết" in resolved and "Đã thu gom" in resolved
     # each change is told once, even if its task runs again
@@ -242,7 +242,8 @@ def test_the_webhook_is_off_until_configured(client: Any, village: Any) -> None:
     answer = client.post(
         URL, data=raw, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=signature
     )
-    assert answer.status_code == 404
+    assert answer.status_code == 403
+    assert not ZaloEvent.objects.exists()
 
 
 def test_get_is_refused(oa: Any, client: Any) -> None:
@@ -256,9 +257,7 @@ def test_follow_and_unfollow_are_recorded(oa: Any, send: Any) -> None:
     assert not ZaloFollower.objects.get(user_id=PERSON).following
 
 
-def test_a_follower_links_themselves_by_sharing_their_phone(
-    oa: Any, send: Any, world: Any
-) -> None:
+def test_a_follower_links_themselves_by_sharing_their_phone(oa: Any, send: Any, world: Any) -> None:
     from households.models import Resident
 
     resident = Resident.objects.filter(household__village=world.village).first()
