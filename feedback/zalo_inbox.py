@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.phones import normalize_phone
-from feedback import notify, services, zalo
+from feedback import limits, notify, services, zalo
 from feedback.models import Category, Event, Report, ZaloEvent, ZaloFollower
 from households.models import Resident, Village
 from villageportal.inputs import finite_decimal
@@ -66,6 +66,8 @@ KEYWORDS = {
     "security": ["trom", "an ninh", "danh nhau", "trat tu", "cuop", "ma tuy"],
     "environment": ["rac", "ve sinh", "o nhiem", "hoi thoi", "mui hoi", "cong ranh", "khoi"],
 }
+# The history entries a conversation is told of.
+TOLD = (Event.Kind.CREATED, Event.Kind.STATUS, Event.Kind.REPLY)
 CONSENT_TEXT = "Chia sẻ số điện thoại với Official Account của thôn để liên kết với hồ sơ cư dân."
 
 
@@ -148,6 +150,10 @@ def _open_burst(follower: ZaloFollower, now: Any) -> Report | None:
 
 
 def _new_report(village: Village, follower: ZaloFollower, text: str, **place: Any) -> Report:
+    if not limits.allow_contact(follower_hash(follower)):
+        raise ValidationError(
+            _("Too many reports from this contact. Try again later."), code="rate"
+        )
     return services.report_submit(
         village=village,
         submission=services.Submission(
@@ -267,6 +273,8 @@ def _handle(event: ZaloEvent, village: Village, now: Any) -> str:
     payload = event.payload
     name = event.event_name
     follower = _follower(village, event.user_id)
+    # One event of a person at a time: two workers never both start their report.
+    follower = ZaloFollower.objects.select_for_update().get(pk=follower.pk)
     if name in FOLLOW_EVENTS:
         follower.following = name == "follow"
         follower.save(update_fields=["following"])
@@ -305,7 +313,10 @@ def event_process(*, event_id: int) -> str:
         event.processed_at = now
         event.outcome = outcome[:255]
         event.reply = reply[:500]
-        event.save(update_fields=["processed_at", "outcome", "reply"])
+        if event.event_name in LINK_EVENTS:
+            # The shared name, phone and address are not kept beyond the link they made.
+            event.payload = {k: v for k, v in event.payload.items() if k != "info"}
+        event.save(update_fields=["processed_at", "outcome", "reply", "payload"])
         if reply:
             from feedback.tasks import zalo_notice_task
 
@@ -343,7 +354,7 @@ def send_reply(*, event_id: int) -> str:
         event = (
             Event.objects.select_for_update(of=("self",))
             .select_related("report__zalo_follower")
-            .filter(pk=event_id, public=True, zalo_sent_at__isnull=True)
+            .filter(pk=event_id, public=True, zalo_sent_at__isnull=True, kind__in=TOLD)
             .first()
         )
         if event is None or event.report.zalo_follower is None:

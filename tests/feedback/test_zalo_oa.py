@@ -3,6 +3,7 @@ photos and places, the tracking code and status changes sent back, and bad input
 
 import json
 import logging
+from datetime import timedelta
 from collections.abc import Iterator
 from typing import Any
 
@@ -275,3 +276,32 @@ def test_an_unknown_phone_links_nobody_and_says_so(oa: Any, send: Any) -> None:
     send(event("user_submit_info", PERSON, info={"name": "B", "phone": "84987654321"}))
     assert not ZaloFollower.objects.filter(resident__isnull=False).exists()
     assert "Không có cư dân" in oa.texts_to(PERSON)[0]
+
+
+def test_a_public_reply_is_sent_and_an_internal_note_is_not(
+    oa: Any, send: Any, village_head: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    send(event("user_send_text", PERSON, text="Cống thoát nước bị tắc"))
+    report = Report.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_note(report=report, text="Gọi đội vệ sinh", by=village_head)
+        services.report_reply(report=report, text="Sáng mai tổ vệ sinh đến", by=village_head)
+    _created, reply = oa.texts_to(PERSON)
+    assert "Sáng mai tổ vệ sinh đến" in reply and report.tracking_code in reply
+
+
+def test_the_shared_phone_number_is_not_kept_in_the_event(oa: Any, send: Any) -> None:
+    send(event("user_submit_info", PERSON, info={"name": "B", "phone": "84987654321"}))
+    assert "info" not in ZaloEvent.objects.get().payload
+
+
+def test_a_blocked_follower_starts_no_report(
+    oa: Any, send: Any, village_head: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    send(event("user_send_text", PERSON, text="Quảng cáo"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.sender_block(report=Report.objects.get(), reason="spam", by=village_head)
+    Report.objects.update(created_at=Report.objects.get().created_at - timedelta(hours=1))
+    send(event("user_send_text", PERSON, text="Quảng cáo nữa"))
+    assert Report.objects.count() == 1
+    assert "không còn nhận" in oa.texts_to(PERSON)[-1]
