@@ -3,8 +3,8 @@ photos and places, the tracking code and status changes sent back, and bad input
 
 import json
 import logging
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
