@@ -505,6 +505,8 @@ class ZaloEvent(models.Model):
     replied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("Zalo OA event")
+        verbose_name_plural = _("Zalo OA events")
         constraints = [
             models.UniqueConstraint(fields=["key"], name="feedback_zaloevent_once_per_key")
         ]

@@ -45,6 +45,8 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
         raw = request.body
     except RequestDataTooBig:
         return _refuse(413, "body too large")
+    if len(raw) > int(settings.FEEDBACK_ZALO_MAX_BODY):  # sent without its length
+        return _refuse(413, "body too large")
     refusal = refusal_for(request)  # control characters, as at the door for every request
     if refusal is not None:
         return _refuse(400, "control characters")
