@@ -52,7 +52,7 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
         return _refuse(400, "control characters")
     try:
         payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _refuse(400, "not JSON")
     if not isinstance(payload, dict):
         return _refuse(400, "not an event")
@@ -71,7 +71,7 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
     expected_app = settings.ANNOUNCEMENTS_ZALO_APP_ID
     if expected_app and app_id != expected_app:
         return _refuse(403, "another app")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 15):
         return _refuse(400, "bad timestamp")
     age = abs(time.time() - int(timestamp) / 1000)
     if age > int(settings.FEEDBACK_ZALO_MAX_AGE):

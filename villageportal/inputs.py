@@ -105,7 +105,7 @@ def _request_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
     elif content_type == "application/json" or content_type.endswith("+json"):
         try:
             document = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return  # not JSON at all: the view answers that
         if isinstance(document, dict):
             for key, item in document.items():

@@ -212,8 +212,9 @@ def test_an_unknown_event_is_answered_200_and_logged(
         b"\xff\xfe",
         json.dumps({"event_name": "user_send_text"}).encode(),
         json.dumps({"app_id": 5, "timestamp": "1", "event_name": "user_send_text"}).encode(),
+        b"[" * 20000 + b"]" * 20000,
     ],
-    ids=["broken", "list", "string", "not-utf8", "no-app-id", "app-id-not-text"],
+    ids=["broken", "list", "string", "not-utf8", "no-app-id", "app-id-not-text", "deep"],
 )
 def test_a_malformed_body_is_a_400(oa: Any, send: Any, raw: bytes) -> None:
     assert send(raw, signature="mac=x").status_code == 400
@@ -305,3 +306,31 @@ def test_a_blocked_follower_starts_no_report(
     send(event("user_send_text", PERSON, text="Quảng cáo nữa"))
     assert Report.objects.count() == 1
     assert "không còn nhận" in oa.texts_to(PERSON)[-1]
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 400, "١٢٣", "-5", "1.5e12"])
+def test_a_signed_event_with_a_bad_timestamp_is_a_400(oa: Any, send: Any, timestamp: str) -> None:
+    body = event("user_send_text", PERSON, text="x")
+    body["timestamp"] = timestamp
+    assert send(body).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        ["not", "an", "object"],
+        {"msg_id": {"nested": 1}, "attachments": "x"},
+        {"msg_id": "a1", "attachments": [{"payload": {"coordinates": {"latitude": "abc"}}}]},
+        {"msg_id": "a2", "attachments": [{"payload": {"coordinates": {"latitude": "1e400"}}}]},
+        {"msg_id": "a3", "attachments": [{"payload": {"url": ["x"]}}]},
+    ],
+    ids=["list", "nested-id", "text-latitude", "huge-latitude", "url-list"],
+)
+def test_strange_messages_change_nothing_and_never_fail(oa: Any, send: Any, message: Any) -> None:
+    for name in ("user_send_text", "user_send_image", "user_send_location"):
+        body = event(name, PERSON)
+        if isinstance(message, dict) and isinstance(message["msg_id"], str):
+            message = {**message, "msg_id": message["msg_id"] + name}  # not a replay
+        body["message"] = message
+        assert send(body).status_code == 200
+    assert not Report.objects.exists()
