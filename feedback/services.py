@@ -85,7 +85,7 @@ def _notify(event: Event) -> None:
         transaction.on_commit(lambda: notify_reporter_task.delay(event.pk))
     if report.zalo_follower_id:
         # The conversation on the village's Zalo OA it came from; sent by a task, after commit.
-        transaction.on_commit(lambda: zalo_reply_task.delay(event.pk))
+        transaction.on_commit(lambda: zalo_reply_task.delay(event.pk), robust=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -57,14 +57,18 @@ def zalo_event_process_task(zalo_event_id: int) -> str:
     return zalo_inbox.event_process(event_id=zalo_event_id)
 
 
-def _zalo_send(send: Any, **ids: int) -> str:
+def _zalo_send(task: Any, send: Any, **ids: int) -> str:
     from feedback import zalo
 
     try:
         return send(**ids)
     except zalo.ZaloSendError as exc:
-        if exc.retry:
+        if exc.retry and not task.request.is_eager:
             raise ZaloRetry(str(exc)) from exc
+        if exc.retry:
+            # Run in-process (no broker): retrying now would only hold up the request.
+            log.warning("Zalo OA message not sent, not retried in-process (%s): %s", ids, exc)
+            return ""
         # The person left the OA or has not written for 7 days: Zalo takes no message now.
         log.warning("Zalo OA message not sent (%s): %s", ids, exc)
         return ""
@@ -72,29 +76,31 @@ def _zalo_send(send: Any, **ids: int) -> str:
 
 @shared_task(
     name="feedback.tasks.zalo_reply_task",
+    bind=True,
     autoretry_for=(ZaloRetry,),
     retry_backoff=True,
     max_retries=5,
     time_limit=60,
     soft_time_limit=50,
 )
-def zalo_reply_task(event_id: int) -> str:
+def zalo_reply_task(self: Any, event_id: int) -> str:
     """Send a report's tracking code, status change or reply to its Zalo conversation."""
     from feedback import zalo_inbox
 
-    return _zalo_send(zalo_inbox.send_reply, event_id=event_id)
+    return _zalo_send(self, zalo_inbox.send_reply, event_id=event_id)
 
 
 @shared_task(
     name="feedback.tasks.zalo_notice_task",
+    bind=True,
     autoretry_for=(ZaloRetry,),
     retry_backoff=True,
     max_retries=5,
     time_limit=60,
     soft_time_limit=50,
 )
-def zalo_notice_task(zalo_event_id: int) -> str:
+def zalo_notice_task(self: Any, zalo_event_id: int) -> str:
     """Tell the sender why what they sent was not taken (not a photo...)."""
     from feedback import zalo_inbox
 
-    return _zalo_send(zalo_inbox.send_notice, zalo_event_id=zalo_event_id)
+    return _zalo_send(self, zalo_inbox.send_notice, zalo_event_id=zalo_event_id)

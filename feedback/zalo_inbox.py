@@ -109,7 +109,8 @@ def event_record(*, payload: dict[str, Any]) -> ZaloEvent | None:
         return None
     from feedback.tasks import zalo_event_process_task
 
-    transaction.on_commit(lambda: zalo_event_process_task.delay(event.pk))
+    # robust: run in-process (no broker), a failure is logged and the webhook still answers 200
+    transaction.on_commit(lambda: zalo_event_process_task.delay(event.pk), robust=True)
     return event
 
 
@@ -320,7 +321,7 @@ def event_process(*, event_id: int) -> str:
         if reply:
             from feedback.tasks import zalo_notice_task
 
-            transaction.on_commit(lambda: zalo_notice_task.delay(event.pk))
+            transaction.on_commit(lambda: zalo_notice_task.delay(event.pk), robust=True)
     return outcome
 
 
@@ -357,7 +358,7 @@ def send_reply(*, event_id: int) -> str:
             .filter(pk=event_id, public=True, zalo_sent_at__isnull=True, kind__in=TOLD)
             .first()
         )
-        if event is None or event.report.zalo_follower is None:
+        if event is None or event.report.zalo_follower is None or not zalo.configured():
             return ""
         message_id = zalo.send_text(
             user_id=event.report.zalo_follower.user_id, text=reply_text(event)

@@ -334,3 +334,26 @@ def test_strange_messages_change_nothing_and_never_fail(oa: Any, send: Any, mess
         body["message"] = message
         assert send(body).status_code == 200
     assert not Report.objects.exists()
+
+
+def test_the_head_sees_that_a_report_came_through_zalo(
+    oa: Any, send: Any, client: Any, village_head: Any
+) -> None:
+    send(event("user_send_text", PERSON, text="Chó thả rông cắn người"))
+    client.force_login(village_head)
+    page = client.get(reverse("feedback_detail", args=[Report.objects.get().pk]))
+    assert "qua Zalo (trả lời được gửi vào cuộc trò chuyện)" in page.content.decode()
+
+
+def test_zalo_being_down_does_not_stop_the_head_changing_a_status(
+    oa: Any, send: Any, village_head: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    send(event("user_send_text", PERSON, text="Nước giếng có mùi lạ"))
+    report = Report.objects.get()
+    oa.state.fail_next = 10  # 503 to every message for a while
+    with django_capture_on_commit_callbacks(execute=True):
+        services.report_transition(report=report, to_status=Status.ACKNOWLEDGED, by=village_head)
+    report.refresh_from_db()
+    assert report.status == Status.ACKNOWLEDGED
+    assert len(oa.texts_to(PERSON)) == 1  # the tracking code only; the worker retries later
+    assert report.events.get(kind="status").zalo_sent_at is None
