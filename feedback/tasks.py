@@ -57,6 +57,14 @@ def zalo_event_process_task(zalo_event_id: int) -> str:
     return zalo_inbox.event_process(event_id=zalo_event_id)
 
 
+@shared_task(name="feedback.tasks.zalo_events_tidy_task", time_limit=600, soft_time_limit=540)
+def zalo_events_tidy_task() -> tuple[int, int]:
+    """Handle OA events left waiting, forget old handled ones."""
+    from feedback import zalo_inbox
+
+    return zalo_inbox.events_tidy()
+
+
 def _zalo_send(task: Any, send: Any, **ids: int) -> str:
     from feedback import zalo
 

@@ -383,3 +383,22 @@ def send_notice(*, zalo_event_id: int) -> str:
         event.replied_at = timezone.now()
         event.save(update_fields=["replied_at"])
     return message_id
+
+
+def events_tidy(*, now: Any = None) -> tuple[int, int]:
+    """Handle the events a lost task left waiting (a broker restart), and delete the handled
+    ones older than ``FEEDBACK_ZALO_EVENT_KEEP_DAYS``: (handled, deleted). Replays of deleted
+    events are refused as stale long before (``FEEDBACK_ZALO_MAX_AGE``)."""
+    now = now or timezone.now()
+    waiting = list(
+        ZaloEvent.objects.filter(
+            processed_at__isnull=True, received_at__lt=now - timedelta(minutes=2)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in waiting:
+        event_process(event_id=pk)
+    keep = timedelta(days=int(settings.FEEDBACK_ZALO_EVENT_KEEP_DAYS))
+    deleted, _by_model = ZaloEvent.objects.filter(
+        processed_at__isnull=False, received_at__lt=now - keep
+    ).delete()
+    return len(waiting), deleted

@@ -350,6 +350,8 @@ FEEDBACK_ZALO_MAX_BODY = env.int("FEEDBACK_ZALO_MAX_BODY", default=64 * 1024)
 # Messages, photos and locations a follower sends within this many minutes of starting a
 # report are added to it.
 FEEDBACK_ZALO_BURST_MINUTES = env.int("FEEDBACK_ZALO_BURST_MINUTES", default=10)
+# Days an event from the OA (with the message it carried) is kept once handled.
+FEEDBACK_ZALO_EVENT_KEEP_DAYS = env.int("FEEDBACK_ZALO_EVENT_KEEP_DAYS", default=30)
 # Hosts photos sent to the OA are downloaded from (and their subdomains, over HTTPS).
 FEEDBACK_ZALO_MEDIA_HOSTS = env.list(
     "FEEDBACK_ZALO_MEDIA_HOSTS", default=["zadn.vn", "zdn.vn", "zalo.me", "zaloapp.com"]
@@ -450,6 +452,11 @@ CELERY_BEAT_SCHEDULE = {
     "feedback-send-reminders": {
         "task": "feedback.tasks.reminders_send_task",
         "schedule": 900.0,
+    },
+    # Events from the Zalo OA a broker restart left unhandled; handled ones kept only a while.
+    "feedback-tidy-zalo-events": {
+        "task": "feedback.tasks.zalo_events_tidy_task",
+        "schedule": 300.0,
     },
     "qrsigns-purge-sheets": {
         "task": "qrsigns.tasks.sheets_purge_task",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from feedback import services
 from feedback.models import Photo, Report, Status, ZaloEvent, ZaloFollower
@@ -357,3 +358,22 @@ def test_zalo_being_down_does_not_stop_the_head_changing_a_status(
     assert report.status == Status.ACKNOWLEDGED
     assert len(oa.texts_to(PERSON)) == 1  # the tracking code only; the worker retries later
     assert report.events.get(kind="status").zalo_sent_at is None
+
+
+def test_an_event_left_waiting_is_handled_later_and_old_ones_are_forgotten(
+    oa: Any, client: Any, time_machine: Any
+) -> None:
+    from feedback import zalo_inbox
+
+    raw, signature = signed(event("user_send_text", PERSON, text="Cột điện nghiêng"))
+    # the task is lost: the callbacks after commit never run (a broker restart)
+    client.post(URL, data=raw, content_type="application/json", HTTP_X_ZEVENT_SIGNATURE=signature)
+    assert ZaloEvent.objects.get().processed_at is None
+    assert zalo_inbox.events_tidy() == (0, 0)  # not yet: its task may still be on its way
+    time_machine.move_to(timezone.now() + timedelta(minutes=3))
+    assert zalo_inbox.events_tidy() == (1, 0)
+    assert Report.objects.count() == 1
+    time_machine.move_to(timezone.now() + timedelta(days=31))
+    assert zalo_inbox.events_tidy() == (0, 1)
+    assert not ZaloEvent.objects.exists()
+    assert Report.objects.count() == 1
