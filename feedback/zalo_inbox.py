@@ -390,15 +390,16 @@ def events_tidy(*, now: Any = None) -> tuple[int, int]:
     ones older than ``FEEDBACK_ZALO_EVENT_KEEP_DAYS``: (handled, deleted). Replays of deleted
     events are refused as stale long before (``FEEDBACK_ZALO_MAX_AGE``)."""
     now = now or timezone.now()
+    # Within a day: an event whose handling keeps failing is not tried every 5 minutes forever.
     waiting = list(
         ZaloEvent.objects.filter(
-            processed_at__isnull=True, received_at__lt=now - timedelta(minutes=2)
+            processed_at__isnull=True,
+            received_at__lt=now - timedelta(minutes=2),
+            received_at__gte=now - timedelta(days=1),
         ).values_list("pk", flat=True)[:500]
     )
     for pk in waiting:
         event_process(event_id=pk)
     keep = timedelta(days=int(settings.FEEDBACK_ZALO_EVENT_KEEP_DAYS))
-    deleted, _by_model = ZaloEvent.objects.filter(
-        processed_at__isnull=False, received_at__lt=now - keep
-    ).delete()
+    deleted, _by_model = ZaloEvent.objects.filter(received_at__lt=now - keep).delete()
     return len(waiting), deleted
