@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from feedback.models import ApiKey, Category, Report
+from feedback.models import ApiKey, Category, Report, ZaloEvent, ZaloFollower
 
 
 @admin.register(Category)
@@ -43,3 +43,23 @@ class ReportAdmin(ReadOnly):
 class ApiKeyAdmin(ReadOnly):
     list_display = ["name", "village", "prefix", "active", "created_at"]
     exclude = ["key_hash"]
+
+
+@admin.register(ZaloFollower)
+class ZaloFollowerAdmin(ReadOnly):
+    """Who wrote to the village's Zalo OA, and who linked themselves to a resident (with when
+    they consented); links change only through the follower's own "share" in Zalo."""
+
+    list_display = ["user_id", "village", "following", "resident", "consent_at", "created_at"]
+    list_filter = ["following"]
+    search_fields = ["user_id"]
+    list_select_related = ["village", "resident"]
+
+
+@admin.register(ZaloEvent)
+class ZaloEventAdmin(ReadOnly):
+    """The OA webhook's events as received, with what became of each (for support)."""
+
+    list_display = ["received_at", "event_name", "user_id", "outcome", "processed_at"]
+    list_filter = ["event_name"]
+    search_fields = ["user_id", "key"]

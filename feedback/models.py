@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from households.models import Lane, Village, VillageOwnedQuerySet
+from households.models import Lane, Resident, Village, VillageOwnedQuerySet
 from villageportal.authored import Authored
 
 # Letters and digits that cannot be mistaken for one another when read over the phone.
@@ -211,6 +211,11 @@ class Report(models.Model):
     )
     resolution_note = models.TextField(_("resolution note"), blank=True)
     me_too_count = models.PositiveIntegerField(default=0)
+    # The Zalo OA conversation the report came from: its tracking code and status changes are
+    # sent back there.
+    zalo_follower = models.ForeignKey(
+        "ZaloFollower", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
 
     hidden = models.BooleanField(_("hidden by moderation"), default=False)
     hidden_reason = models.CharField(_("reason"), max_length=255, blank=True)
@@ -341,6 +346,8 @@ class Event(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Set once the reporter has been told, so that a retried task does not tell them twice.
     notified_at = models.DateTimeField(null=True, blank=True)
+    # The same for the Zalo OA conversation the report came from.
+    zalo_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -444,3 +451,65 @@ class ApiKey(Authored):
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ZaloFollower(models.Model):
+    """A person who wrote to (or followed) the village's Zalo Official Account.
+
+    ``user_id`` is Zalo's id of the person for this OA. A follower may link themselves to their
+    resident record by sharing their phone number (the OA's "share information" button); the
+    consent is the time they pressed it and the wording they were shown. Unlinked followers
+    are served all the same.
+    """
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
+    user_id = models.CharField(max_length=64, unique=True)
+    following = models.BooleanField(default=False)
+    resident = models.ForeignKey(
+        Resident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_text = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = VillageOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Zalo follower")
+        verbose_name_plural = _("Zalo followers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resident__isnull=True) | Q(consent_at__isnull=False),
+                name="feedback_zalofollower_link_has_consent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.user_id
+
+
+class ZaloEvent(models.Model):
+    """One event the OA's webhook delivered, kept once: a replay or a retry by Zalo finds its
+    key taken and changes nothing. The key is the message id Zalo gives every message, or
+    for events without one a digest of the event's name, person and time."""
+
+    key = models.CharField(max_length=100)
+    event_name = models.CharField(max_length=50)
+    user_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=255, blank=True)
+    # A notice for the sender (a photo that was not one...), sent once by a task.
+    reply = models.CharField(max_length=500, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Zalo OA event")
+        verbose_name_plural = _("Zalo OA events")
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="feedback_zaloevent_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_name} {self.key}"

@@ -78,11 +78,14 @@ def _live(report: Report) -> None:
 
 
 def _notify(event: Event) -> None:
-    from feedback.tasks import notify_reporter_task
+    from feedback.tasks import notify_reporter_task, zalo_reply_task
 
     report = event.report
     if report.reporter_email:
         transaction.on_commit(lambda: notify_reporter_task.delay(event.pk))
+    if report.zalo_follower_id:
+        # The conversation on the village's Zalo OA it came from; sent by a task, after commit.
+        transaction.on_commit(lambda: zalo_reply_task.delay(event.pk), robust=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -525,6 +528,7 @@ def report_submit(
     sender_hash: str = "",
     contact_hash: str = "",
     now: datetime | None = None,
+    zalo_follower: Any = None,
 ) -> Report:
     """Record a resident's report with its photos, deadlines and first history entry."""
     now = now or timezone.now()
@@ -563,6 +567,7 @@ def report_submit(
         reporter_user=user if getattr(user, "is_authenticated", False) else None,
         sender_hash=sender_hash,
         contact_hash=contact_hash,
+        zalo_follower=zalo_follower,
         created_at=now,
         ack_due=ack_due,
         resolve_due=resolve_due,
@@ -580,6 +585,18 @@ def report_submit(
     _notify(event)
     _live(report)
     return report
+
+
+@_atomic_with_file_cleanup
+def photos_add(*, report: Report, photos: list[ProcessedPhoto]) -> None:
+    """Photos the reporter sends after the report (through Zalo), within the report's limit."""
+    report = _locked(report)
+    if report.photos.filter(is_result=False).count() + len(photos) > MAX_PHOTOS:
+        raise ValidationError(
+            _("Send at most %(n)s photos."), params={"n": MAX_PHOTOS}, code="photos"
+        )
+    _store_photos(report, photos)
+    _live(report)
 
 
 @transaction.atomic

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from feedback import category_views, open311, staff_views, views
+from feedback import category_views, open311, staff_views, views, zalo_views
 
 FMT = r"(?P<fmt>json|xml)"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("feedback/r/<str:public_code>/", views.public_detail, name="feedback_public_detail"),
     path("feedback/r/<str:public_code>/me-too/", views.me_too, name="feedback_me_too"),
     path("feedback/photos/<uuid:pk>/", views.photo, name="feedback_photo"),
+    # the village's Zalo Official Account calls this (signed)
+    path("feedback/zalo/webhook/", zalo_views.zalo_webhook, name="feedback_zalo_webhook"),
     # village staff
     path("feedback/", staff_views.report_list, name="feedback_list"),
     path("feedback/reports/<int:pk>/", staff_views.report_detail, name="feedback_detail"),

@@ -105,7 +105,7 @@ def _request_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
     elif content_type == "application/json" or content_type.endswith("+json"):
         try:
             document = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return  # not JSON at all: the view answers that
         if isinstance(document, dict):
             for key, item in document.items():
@@ -145,7 +145,8 @@ def refusal_for(request: HttpRequest) -> HttpResponse | None:
 
 def reads_its_upload(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Mark a view that sets its own upload handlers (a size limit that stops reading a file
-    too large before it is stored): the door leaves its body unread, and the view calls
+    too large before it is stored), or refuses a body by its length: the door leaves a
+    multipart body, or any body larger than it would read, unread, and the view calls
     ``refusal_for`` once its handlers are in place."""
     view.reads_its_upload = True  # type: ignore[attr-defined]
     return view
@@ -166,6 +167,10 @@ class RefuseHostileInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.content_type == "multipart/form-data" and _view_reads_its_upload(request):
+        # A view that reads its own body also gets the bodies too large to check here (it
+        # refuses them by their length, as a webhook does, before anything reads them).
+        if (
+            request.content_type == "multipart/form-data" or not _small(request)
+        ) and _view_reads_its_upload(request):
             return self.get_response(request)
         return refusal_for(request) or self.get_response(request)

@@ -338,6 +338,24 @@ FEEDBACK_RATE_TRACK = env.str("FEEDBACK_RATE_TRACK", default="60/3600")
 # Photos are scaled down to this side and refused above this size.
 FEEDBACK_PHOTO_MAX_SIDE = env.int("FEEDBACK_PHOTO_MAX_SIDE", default=1600)
 FEEDBACK_PHOTO_MAX_BYTES = env.int("FEEDBACK_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+# Feedback through the village's Zalo Official Account (README, "Feedback through Zalo"): off
+# until the OA secret key (it signs the webhook) and the village the OA belongs to are given.
+# The Zalo app, its access token and its refresh are the ones of ANNOUNCEMENTS_ZALO_*.
+FEEDBACK_ZALO_OA_SECRET = env.str("FEEDBACK_ZALO_OA_SECRET", default="")
+FEEDBACK_ZALO_VILLAGE = env.str("FEEDBACK_ZALO_VILLAGE", default="")
+FEEDBACK_ZALO_OA_URL = env.str("FEEDBACK_ZALO_OA_URL", default="https://openapi.zalo.me")
+# Events older than this (seconds) are refused; Zalo's own retries end within about two hours.
+FEEDBACK_ZALO_MAX_AGE = env.int("FEEDBACK_ZALO_MAX_AGE", default=3 * 3600)
+FEEDBACK_ZALO_MAX_BODY = env.int("FEEDBACK_ZALO_MAX_BODY", default=64 * 1024)
+# Messages, photos and locations a follower sends within this many minutes of starting a
+# report are added to it.
+FEEDBACK_ZALO_BURST_MINUTES = env.int("FEEDBACK_ZALO_BURST_MINUTES", default=10)
+# Days an event from the OA (with the message it carried) is kept once handled.
+FEEDBACK_ZALO_EVENT_KEEP_DAYS = env.int("FEEDBACK_ZALO_EVENT_KEEP_DAYS", default=30)
+# Hosts photos sent to the OA are downloaded from (and their subdomains, over HTTPS).
+FEEDBACK_ZALO_MEDIA_HOSTS = env.list(
+    "FEEDBACK_ZALO_MEDIA_HOSTS", default=["zadn.vn", "zdn.vn", "zalo.me", "zaloapp.com"]
+)
 
 # Announcements: each provider is off until its URL and credentials are given.
 # SMS brand-name: the provider (announcements/esms.py; a second one is one more file), its base
@@ -443,6 +461,11 @@ CELERY_BEAT_SCHEDULE = {
     "feedback-send-reminders": {
         "task": "feedback.tasks.reminders_send_task",
         "schedule": 900.0,
+    },
+    # Events from the Zalo OA a broker restart left unhandled; handled ones kept only a while.
+    "feedback-tidy-zalo-events": {
+        "task": "feedback.tasks.zalo_events_tidy_task",
+        "schedule": 300.0,
     },
     "qrsigns-purge-sheets": {
         "task": "qrsigns.tasks.sheets_purge_task",

@@ -213,3 +213,53 @@ def test_the_public_board_numbers_each_pin_as_in_the_list(
             path=os.path.join(output_dir, f"feedback-board-{viewport['width']}px.png"),
             full_page=True,
         )
+
+
+def test_the_head_sees_a_report_that_came_through_zalo_on_a_phone_and_a_laptop(
+    page: Any,
+    live_server: Any,
+    village: Any,
+    world: Any,
+    village_head: Any,
+    password: str,
+    output_dir: str,
+) -> None:
+    from feedback import services
+    from feedback.models import ZaloFollower
+
+    services.categories_ensure_defaults(village=village)
+    resident = world.household.residents.first()
+    follower = ZaloFollower.objects.create(
+        village=village,
+        user_id="8466521135428172000",
+        resident=resident,
+        consent_at=resident.created_at,
+        consent_text="test",
+    )
+    report = services.report_submit(
+        village=village,
+        submission=services.Submission(
+            category=Category.objects.get(village=village, code="environment"),
+            description="Rác ứ đọng ở đầu ngõ 3, bốc mùi từ hôm qua",
+            answers={},
+            lane=None,
+            latitude=None,
+            longitude=None,
+        ),
+        photos=[],
+        zalo_follower=follower,
+    )
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", village_head.email)
+    page.fill("input[name=password]", password)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    for width, height in ((360, 740), (1366, 800)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/feedback/reports/{report.pk}/")
+        zalo = page.get_by_test_id("reporter-zalo")
+        assert zalo.inner_text() == f"qua Zalo, đã liên kết với cư dân {resident.full_name}"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(
+            path=os.path.join(output_dir, f"feedback-zalo-detail-{width}px.png"), full_page=True
+        )

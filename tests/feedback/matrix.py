@@ -109,6 +109,8 @@ MATRIX: dict[str, Rule] = {
     "feedback_public_detail": Rule(EVERYONE, kwargs=_public),
     "feedback_me_too": Rule(EVERYONE, method="POST", kwargs=_public),
     "feedback_photo": Rule(EVERYONE, kwargs=_photo_pk),
+    # the Zalo OA's webhook: signed by Zalo, refused to everyone else (test_zalo_oa.py)
+    "feedback_zalo_webhook": Rule(frozenset(), api=True, method="POST"),
     # Open311: reading is public; creating takes an API key (tested in test_open311.py)
     "feedback_open311_services": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json"}),
     "feedback_open311_service": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "xml", "code": "water"}),
