@@ -72,8 +72,3 @@ def intermittent_failures() -> int:
 
 def snapshot_max_bytes() -> int:
     return int(settings.CAMERA_SNAPSHOT_MAX_BYTES)
-
-
-def credentials_keys() -> tuple[str, ...]:
-    """Fernet keys, newest first (``CAMERA_CREDENTIALS_KEY``, comma-separated for rotation)."""
-    return _list("CAMERA_CREDENTIALS_KEY", ())

@@ -1,41 +1,13 @@
-"""Camera credentials at rest: Fernet tokens under keys from the environment.
-
-``CAMERA_CREDENTIALS_KEY`` holds one or more Fernet keys, comma-separated, newest first: new
-values are encrypted with the first, any of them decrypts (MultiFernet), so keys can be
-rotated. In development (DEBUG) without a key, one is derived from SECRET_KEY so that a bare
-machine works; in production a missing key is an error, never a silent plain-text fallback.
+"""Camera credentials at rest, under the keys of ``CAMERA_CREDENTIALS_KEY``
+(``villageportal.keyring``: comma-separated Fernet keys, newest first, so they can be rotated).
 """
 
-import base64
-import hashlib
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from villageportal.keyring import KeyRing
 
-from cameras import conf
-
-
-def _fernet() -> MultiFernet:
-    keys = conf.credentials_keys()
-    if not keys:
-        if not settings.DEBUG:
-            raise ImproperlyConfigured("CAMERA_CREDENTIALS_KEY must be set when DEBUG is off.")
-        derived = hashlib.sha256(b"camera-credentials:" + settings.SECRET_KEY.encode()).digest()
-        keys = (base64.urlsafe_b64encode(derived).decode(),)
-    return _multi(keys)
-
-
-@lru_cache(maxsize=8)
-def _multi(keys: tuple[str, ...]) -> MultiFernet:
-    """One MultiFernet per key list: a probe run decrypts thousands of credentials."""
-    try:
-        return MultiFernet([Fernet(key.encode()) for key in keys])
-    except ValueError as exc:
-        raise ImproperlyConfigured("CAMERA_CREDENTIALS_KEY is not a valid Fernet key.") from exc
+KEYS = KeyRing("CAMERA_CREDENTIALS_KEY", purpose="camera-credentials")
 
 
 @dataclass(frozen=True)
@@ -58,16 +30,18 @@ class Credentials:
 def encrypt(credentials: Credentials) -> str:
     if not credentials:
         return ""
-    data = json.dumps({"u": credentials.username, "p": credentials.password})
-    return _fernet().encrypt(data.encode()).decode()
+    return KEYS.encrypt(json.dumps({"u": credentials.username, "p": credentials.password}))
 
 
 def decrypt(token: str) -> Credentials:
     if not token:
         return Credentials()
+    plain = KEYS.decrypt(token)
     try:
-        data = json.loads(_fernet().decrypt(token.encode()))
-    except (InvalidToken, ValueError):
+        data = json.loads(plain) if plain else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
         # A key was retired too early: say the credentials are unusable, not crash a page.
         return Credentials()
     return Credentials(username=data.get("u", ""), password=data.get("p", ""))
@@ -75,4 +49,4 @@ def decrypt(token: str) -> Credentials:
 
 def rotate(token: str) -> str:
     """The same credentials under the newest key."""
-    return _fernet().rotate(token.encode()).decode() if token else ""
+    return KEYS.rotate(token)
