@@ -131,7 +131,7 @@ def team(client: Client, digital_team: Any) -> Client:
 
 
 def _decode(image: Image.Image) -> str:
-    results = zxingcpp.read_barcodes(image)
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
     assert results, "no QR code found"
     return results[0].text
 
