@@ -128,7 +128,11 @@ class _Versions:
 
         self._forget()
         self._loop = loop
-        self._redis = redis.asyncio.Redis.from_url(self._location)
+        # Every wait on Redis is bounded: a listener cancelled while its event loop closes
+        # (a worker shutting down) must not wait forever for a connection to close.
+        self._redis = redis.asyncio.Redis.from_url(
+            self._location, socket_connect_timeout=5, socket_timeout=30
+        )
         self._listener = loop.create_task(self._listen())
 
     def _forget(self) -> None:
