@@ -46,7 +46,7 @@ def _resolve(request: HttpRequest, queryset: QuerySet, *, sent: bool) -> None:
 
 @admin.register(UnknownDelivery)
 class UnknownDeliveryAdmin(admin.ModelAdmin):
-    list_display = [
+    list_display = readonly_fields = (
         "announcement",
         "resident",
         "channel",
@@ -54,17 +54,8 @@ class UnknownDeliveryAdmin(admin.ModelAdmin):
         "request_id",
         "first_tried_at",
         "reason",
-    ]
+    )
     list_filter = ["channel"]
-    readonly_fields = [
-        "announcement",
-        "resident",
-        "channel",
-        "address",
-        "request_id",
-        "first_tried_at",
-        "reason",
-    ]
     actions = ["mark_arrived", "send_again"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

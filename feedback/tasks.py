@@ -82,14 +82,20 @@ def _zalo_send(task: Any, send: Any, **ids: int) -> str:
         return ""
 
 
+# A message into a Zalo conversation: retried with backoff while Zalo is busy or down.
+_ZALO_SEND: dict[str, Any] = {
+    "bind": True,
+    "autoretry_for": (ZaloRetry,),
+    "retry_backoff": True,
+    "max_retries": 5,
+    "time_limit": 60,
+    "soft_time_limit": 50,
+}
+
+
 @shared_task(
     name="feedback.tasks.zalo_reply_task",
-    bind=True,
-    autoretry_for=(ZaloRetry,),
-    retry_backoff=True,
-    max_retries=5,
-    time_limit=60,
-    soft_time_limit=50,
+    **_ZALO_SEND,
 )
 def zalo_reply_task(self: Any, event_id: int) -> str:
     """Send a report's tracking code, status change or reply to its Zalo conversation."""
@@ -100,12 +106,7 @@ def zalo_reply_task(self: Any, event_id: int) -> str:
 
 @shared_task(
     name="feedback.tasks.zalo_notice_task",
-    bind=True,
-    autoretry_for=(ZaloRetry,),
-    retry_backoff=True,
-    max_retries=5,
-    time_limit=60,
-    soft_time_limit=50,
+    **_ZALO_SEND,
 )
 def zalo_notice_task(self: Any, zalo_event_id: int) -> str:
     """Tell the sender why what they sent was not taken (not a photo...)."""
