@@ -65,6 +65,46 @@ def pytest_configure(config: pytest.Config) -> None:
         sender=apps.get_app_config("reports"),
         dispatch_uid="tests-restore-reference-data",
     )
+    _flush_by_delete()
+
+
+_KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
+def _flush_by_delete() -> None:
+    """On PostgreSQL, a transactional test's flush deletes rows instead of truncating tables.
+
+    Django empties the database after each transactional test with one TRUNCATE of every table,
+    which gives each table, index and TOAST table a new file: about three seconds per test here,
+    for tables that hold a few rows. DELETE leaves the same empty tables in a few milliseconds.
+    Foreign keys are deferred to the end of the flush's transaction (Django makes them
+    DEFERRABLE), by which time every row they could point at is gone. A flush that asks for its
+    sequences to be reset keeps Django's own statement. Content types and permissions stay:
+    they are what the migrations made, and the flush's post_migrate would only make them again.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: DatabaseOperations,
+        style: Any,
+        tables: list[str],
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if not tables or reset_sequences:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return ["SET CONSTRAINTS ALL DEFERRED"] + [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))}"
+            for table in tables
+            if table not in _KEPT_BY_FLUSH
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
 
 
 # The data migrations that load reference rows, replayed in order after a flush.
