@@ -309,3 +309,34 @@ def my_announcements(*, resident: Resident | None) -> QuerySet[Announcement]:
         .distinct()
         .order_by("-sent_at", "-pk")
     )
+
+
+# Messages whose fate is unknown ------------------------------------------------------------------
+
+
+def masked_address(address: str) -> str:
+    """A phone number or e-mail address with only its last three characters shown."""
+    tail = address.strip()[-3:]
+    return f"***{tail}" if tail else "—"
+
+
+def unknown_deliveries(
+    *, user: Any, village: Any, announcement_id: int | None = None
+) -> QuerySet[Delivery]:
+    """The village's messages that may or may not have been sent, oldest first."""
+    rows = (
+        Delivery.objects.visible_to(user)
+        .filter(announcement__village=village, status=Delivery.Status.UNKNOWN)
+        .select_related("announcement", "resident__household__lane")
+        .order_by("first_tried_at", "pk")
+    )
+    if announcement_id is not None:
+        rows = rows.filter(announcement_id=announcement_id)
+    return rows
+
+
+def unknown_count(*, village: Any, announcement: Any = None) -> int:
+    rows = Delivery.objects.filter(announcement__village=village, status=Delivery.Status.UNKNOWN)
+    if announcement is not None:
+        rows = rows.filter(announcement=announcement)
+    return rows.count()

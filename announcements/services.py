@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -1098,19 +1099,14 @@ def deliveries_recover(
     return len(rows)
 
 
-@transaction.atomic
-def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Delivery:
-    """Staff settle an unknown delivery: it did arrive (sent), or it did not (queued again)."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if delivery.status != Delivery.Status.UNKNOWN:
-        raise ValidationError(_("This message is no longer waiting for a check."))
+def _unknown_settle(delivery: Delivery, *, sent: bool, now: datetime) -> None:
     if sent:
         delivery.status = Delivery.Status.SENT
-        delivery.sent_at = delivery.sent_at or timezone.now()
+        delivery.sent_at = delivery.sent_at or now
         delivery.reason = ""
     else:
         delivery.status = Delivery.Status.QUEUED
-        delivery.next_attempt_at = timezone.now()
+        delivery.next_attempt_at = now
         # A new request id: the provider must not take it for the earlier, lost one.
         delivery.request_id = ""
         delivery.first_tried_at = None
@@ -1125,11 +1121,48 @@ def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Deli
             "first_tried_at",
         ]
     )
+
+
+@transaction.atomic
+def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Delivery:
+    """Staff settle an unknown delivery: it did arrive (sent), or it did not (queued again)."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.UNKNOWN:
+        raise ValidationError(_("This message is no longer waiting for a check."))
+    _unknown_settle(delivery, sent=sent, now=timezone.now())
     if not sent:
         from announcements import tasks
 
         transaction.on_commit(lambda: tasks.deliveries_dispatch([delivery.channel]))
     return delivery
+
+
+@transaction.atomic
+def deliveries_unknown_settle(
+    *, deliveries: list[Delivery], sent: bool, by: Any
+) -> tuple[int, int]:
+    """Staff settle several unknown deliveries at once: (settled, no longer waiting).
+
+    Each row is locked and checked again, so a second click (or a colleague's click on the same
+    rows) finds them settled and does nothing: a message is queued again at most once.
+    """
+    rows = list(
+        Delivery.objects.select_for_update()
+        .filter(pk__in=[delivery.pk for delivery in deliveries])
+        .order_by("pk")
+    )
+    now = timezone.now()
+    settled = [row for row in rows if row.status == Delivery.Status.UNKNOWN]
+    for row in settled:
+        _unknown_settle(row, sent=sent, now=now)
+    channels = sorted({row.channel for row in settled})
+    if channels and not sent:
+        from announcements import tasks
+
+        transaction.on_commit(lambda: tasks.deliveries_dispatch(channels))
+    for announcement_id in {row.announcement_id for row in settled}:
+        transaction.on_commit(partial(reach_notify, announcement_id=announcement_id))
+    return len(settled), len(rows) - len(settled)
 
 
 def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
