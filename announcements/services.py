@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -1241,6 +1241,87 @@ def delivery_receipt(*, channel: str, payload: Any) -> Delivery:
                 delivery.reason = str(payload.get("reason") or "failed at the gateway")[:255]
             delivery.save(update_fields=["status", "delivered_at", "reason"])
     return delivery
+
+
+def _moment(value: Any, default: datetime) -> datetime:
+    """A Zalo time in milliseconds (a string), or ``default`` when it is not one."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 15):
+        return default
+    return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+
+
+def zalo_receipt(payload: dict[str, Any]) -> str:
+    """Zalo says a message reached the person (``user_received_message``) or was seen
+    (``user_seen_message``): the row becomes delivered or read.
+
+    The row is found by our tracking id (ZNS), else by Zalo's message id. A row still
+    "sending" or marked "unknown" did arrive: it is settled as sent and delivered and is never
+    sent again. A receipt seen before, or one for a row already further on, changes nothing;
+    one for no row of ours is only logged (without the person's id).
+    """
+    message = payload.get("message")
+    if not isinstance(message, dict):
+        return "malformed"
+    seen = payload.get("event_name") == "user_seen_message"
+    tracking_id = str(message.get("tracking_id") or "")[:48]
+    if seen:
+        ids = message.get("msg_ids")
+        msg_ids = [str(i)[:100] for i in ids if i] if isinstance(ids, list) else []
+    else:
+        msg_ids = [str(message["msg_id"])[:100]] if message.get("msg_id") else []
+    if not tracking_id and not msg_ids:
+        return "malformed"
+    lookup = Q(request_id=tracking_id) if tracking_id else Q(gateway_ref__in=msg_ids[:50])
+    now = timezone.now()
+    at = _moment(message.get("delivery_time") or payload.get("timestamp"), now)
+    waiting = (
+        Delivery.Status.SENDING,
+        Delivery.Status.UNKNOWN,
+        Delivery.Status.SENT,
+        Delivery.Status.QUEUED,
+        Delivery.Status.FAILED,
+    )
+    changed = []
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update()
+            .filter(lookup, channel=Channel.ZALO)
+            .exclude(request_id="")
+            .order_by("pk")
+        )
+        for delivery in rows:
+            if delivery.status in waiting:
+                delivery.sent_at = delivery.sent_at or at
+                delivery.delivered_at = at
+                delivery.status = Delivery.Status.DELIVERED
+                delivery.reason = ""
+                if not delivery.gateway_ref and msg_ids:
+                    delivery.gateway_ref = msg_ids[0]
+            elif not (seen and delivery.status == Delivery.Status.DELIVERED):
+                continue
+            if seen:
+                delivery.status = Delivery.Status.READ
+                delivery.read_at = at
+            delivery.save(
+                update_fields=[
+                    "status",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "reason",
+                    "gateway_ref",
+                ]
+            )
+            changed.append(delivery)
+    if not rows:
+        logger.info("Zalo receipt %s for no message of ours", payload.get("event_name"))
+        return "unknown"
+    for announcement_id in {row.announcement_id for row in changed}:
+        reach_notify(announcement_id=announcement_id)
+    if not changed:
+        return "duplicate"
+    return "read" if seen else "delivered"
 
 
 def esms_callback(*, signature: str, params: Any) -> Delivery:

@@ -12,6 +12,15 @@ SDK's ``zns.service`` and the ZNS error tables of several open-source Vietnamese
   about a message only by its ``msg_id`` (``/message/status``), which a crash loses; so a
   message whose fate is unknown is never sent again automatically: it is marked unknown and
   listed for staff.
+- Receipts come to the OA's webhook (the one feedback serves; ``villageportal.zalo_receipts``
+  hands them here), signed as every event: ``user_received_message`` with ``message.msg_id``,
+  ``message.tracking_id`` (ours) and ``message.delivery_time`` (milliseconds) when a ZNS
+  reached the phone (developers.zalo.me "Webhook ZNS: sự kiện người dùng nhận thông báo ZNS";
+  projects that handle both kinds tell the ZNS one by its ``delivery_time``); without
+  ``delivery_time`` it is an OA message reaching the person; and ``user_seen_message`` with
+  ``message.msg_ids`` when the person opened OA messages. A receipt is proof: a row waiting
+  for it is delivered (or read), and a row left "sending" or "unknown" is settled as sent and
+  delivered, never sent again.
 - Access token: ``POST <oauth>/v4/oa/access_token`` with the header ``secret_key: <app secret>``
   and the form ``refresh_token, app_id, grant_type=refresh_token``; the answer
   ``{"access_token", "refresh_token", "expires_in"}`` (seconds, as a string). The refresh token
@@ -76,6 +85,7 @@ TEMPLATE = {
     -146: "the ZNS template was disabled for low quality",
 }
 NIGHT_START, NIGHT_END = 22, 6
+RECEIPT_EVENTS = ("user_received_message", "user_seen_message")
 
 
 class TokenRefreshError(TransientError):

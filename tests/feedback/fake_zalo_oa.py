@@ -18,6 +18,12 @@ Shapes and codes, with where they come from (see also feedback/zalo.py):
   ``follow`` has ``follower.id`` and ``oa_id``; ``user_submit_info`` has ``info.{name, phone,
   address, city, district, ward}``. Signed in ``X-ZEvent-Signature`` as ``"mac=" +
   sha256(app_id + body + timestamp + OA secret key)``.
+- Receipts (``receipt``): ``user_received_message`` for a ZNS carries ``message.{msg_id,
+  tracking_id, delivery_time}`` (developers.zalo.me, "Webhook ZNS", the event sent when a ZNS
+  reaches the person's phone; a public project's notes tell it from the OA one by
+  ``delivery_time``), for an OA message ``message.msg_id`` only; ``user_seen_message`` carries
+  ``message.msg_ids`` (the redai-zalo-sdk's ``types/webhook.d.ts``, ``UserSeenMessageEvent``).
+  Both come from the OA (``sender.id``) to the person (``recipient.id``).
 """
 
 import hashlib
@@ -141,3 +147,30 @@ def signed(body: dict[str, Any] | bytes, *, secret: str = OA_SECRET) -> tuple[by
     parsed = json.loads(raw)
     seed = parsed["app_id"].encode() + raw + parsed["timestamp"].encode() + secret.encode()
     return raw, "mac=" + hashlib.sha256(seed).hexdigest()
+
+
+def receipt(
+    name: str,
+    user_id: str,
+    *,
+    msg_id: str = "",
+    tracking_id: str = "",
+    msg_ids: list[str] | None = None,
+    delivery_time_ms: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A receipt for a message the OA (or ZNS) sent to ``user_id``, as Zalo sends it."""
+    body = event(name, user_id, **extra)
+    body.update({"sender": {"id": OA_ID}, "recipient": {"id": user_id}})
+    message: dict[str, Any] = {}
+    if name == "user_seen_message":
+        message["msg_ids"] = msg_ids or [msg_id]
+    else:
+        message["msg_id"] = msg_id
+        if tracking_id:
+            message["tracking_id"] = tracking_id
+            message["delivery_time"] = str(
+                delivery_time_ms if delivery_time_ms is not None else int(time.time() * 1000)
+            )
+    body["message"] = message
+    return body
