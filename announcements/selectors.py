@@ -246,6 +246,14 @@ def reach(*, announcement: Announcement) -> dict[str, Any]:
             delivered=Count("pk", filter=Q(status=Delivery.Status.DELIVERED)),
             read=Count("pk", filter=Q(status=Delivery.Status.READ)),
             failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+            # Zalo's two ways: an OA message ("oa:<id>") or a ZNS (its msg_id).
+            via_oa=Count("pk", filter=Q(gateway_ref__startswith="oa:")),
+            via_zns=Count(
+                "pk",
+                filter=Q(channel=Channel.ZALO)
+                & ~Q(gateway_ref="")
+                & ~Q(gateway_ref__startswith="oa:"),
+            ),
         )
     }
     lanes = [

@@ -965,6 +965,7 @@ def _message(delivery: Delivery) -> Message:
         request_id=delivery.request_id,
         kind=delivery.announcement.kind,
         fields=_template_fields(delivery),
+        resident_id=delivery.resident_id,
     )
 
 
@@ -1027,6 +1028,7 @@ def _provider_drain(channel: str, limit: int) -> int:
             results = [exc] * len(outgoing)
         else:
             messages = [_message(delivery) for delivery in outgoing]
+            provider.route(messages)
             results = _gateway_send_all(provider, channel, messages)
         try:
             provider.after_chunk([r for r in results if isinstance(r, Exception)])
@@ -1272,7 +1274,10 @@ def zalo_receipt(payload: dict[str, Any]) -> str:
         msg_ids = [str(message["msg_id"])[:100]] if message.get("msg_id") else []
     if not tracking_id and not msg_ids:
         return "malformed"
-    lookup = Q(request_id=tracking_id) if tracking_id else Q(gateway_ref__in=msg_ids[:50])
+    from announcements import zalo
+
+    refs = msg_ids[:50] + [zalo.OA_PREFIX + m for m in msg_ids[:50]]  # OA messages: "oa:<id>"
+    lookup = Q(request_id=tracking_id) if tracking_id else Q(gateway_ref__in=refs)
     now = timezone.now()
     at = _moment(message.get("delivery_time") or payload.get("timestamp"), now)
     waiting = (

@@ -9,7 +9,9 @@ Shapes and codes, with where they come from (see also feedback/zalo.py):
   "message": {"text"}}``; the answer ``{"error": 0, "message": "Success", "data":
   {"message_id", "user_id", "quota": {...}}}``, else HTTP 200 with ``{"error": <code>,
   "message"}``: -216 "Access token is invalid", -201 "Parameters are invalid", -213 "User
-  has not followed the OA" (the person never wrote or followed).
+  has not followed the OA" (the person never wrote or followed), -230 "User has not
+  interacted with the OA in the past 7 days" (subiz's "Xử lý lỗi trên Zalo OA"), -32 "Exceed
+  rate limit" (Chatwoot's ``ZaloOa::MessageSender`` retries it).
 - Webhook events (developers.zalo.me "Webhook"; Chatwoot's ``ZaloOa::IncomingMessageService``
   and the redai-zalo-sdk's ``types/webhook.d.ts``): ``app_id``, ``user_id_by_app``,
   ``event_name``, ``timestamp`` in milliseconds as a string, ``sender.id`` (the person),
@@ -43,6 +45,8 @@ OA_SECRET = "oa-secret-key-of-the-village"
 @dataclass
 class OAState(ZaloState):
     followers: set[str] = field(default_factory=set)  # people the OA may write to
+    silent: set[str] = field(default_factory=set)  # followers who have not written for 7 days
+    rate_limited: int = 0  # the next N messages are refused with -32
     sent: list[dict[str, Any]] = field(default_factory=list)  # customer-service messages
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (body, type)
 
@@ -85,8 +89,16 @@ class FakeZaloOA(FakeZalo):
                 return 200, {"error": -201, "message": "Parameters are invalid"}
             if not isinstance(text, str) or not text or len(text) > 2000:
                 return 200, {"error": -201, "message": "Parameters are invalid"}
+            if state.rate_limited > 0:
+                state.rate_limited -= 1
+                return 200, {"error": -32, "message": "Exceed rate limit"}
             if user_id not in state.followers:
                 return 200, {"error": -213, "message": "User has not followed the OA"}
+            if user_id in state.silent:
+                return 200, {
+                    "error": -230,
+                    "message": "User has not interacted with the OA in the past 7 days",
+                }
             message_id = uuid.uuid4().hex
             state.sent.append({"message_id": message_id, "user_id": user_id, "text": text})
         return 200, {
