@@ -81,9 +81,17 @@ def test_outside_the_window_the_follower_gets_a_zns(world, oa) -> None:
     assert rows["head"].status == "sent" and rows["head"].gateway_ref in oa.state.messages
 
 
-def test_a_follower_zalo_says_is_silent_for_7_days_gets_a_zns_in_the_same_send(world, oa) -> None:
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        lambda state: state.silent.add(PERSON),  # our record says they wrote; Zalo: -230
+        lambda state: state.followers.clear(),  # unfollowed since the last event: -213
+    ],
+    ids=["silent-for-7-days", "unfollowed"],
+)
+def test_a_follower_the_oa_may_not_write_to_gets_a_zns_in_the_same_send(world, oa, refusal) -> None:
     _link(world)
-    oa.state.silent.add(PERSON)  # our record says they wrote; Zalo answers -230
+    refusal(oa.state)
     rows = _send(world)
     head = rows["head"]
     assert head.status == "sent" and head.attempts == 1
