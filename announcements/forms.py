@@ -197,6 +197,38 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Why it is withdrawn"), max_length=500)
 
 
+class UnknownSettleForm(forms.Form):
+    """What staff decided about messages that may have been sent: for one row (the row's own
+    button, ``arrived:<id>``) or for the rows ticked (``arrived`` or ``resend``)."""
+
+    ARRIVED, RESEND = "arrived", "resend"
+    MAX_ROWS = 500
+
+    action = forms.CharField(max_length=40)
+    delivery = forms.TypedMultipleChoiceField(coerce=int, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any whole number is accepted here; which rows are the village's is the view's check.
+        self.fields["delivery"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action, _sep, row = str(data.get("action", "")).partition(":")
+        if action not in (self.ARRIVED, self.RESEND) or (row and not row.isdigit()):
+            raise forms.ValidationError(_("Choose what to do with the messages."))
+        ids = [int(row)] if row else list(data.get("delivery") or [])
+        if not ids:
+            raise forms.ValidationError(_("Tick at least one message first."))
+        if len(ids) > self.MAX_ROWS:
+            raise forms.ValidationError(
+                _("At most %(n)s messages at a time.") % {"n": self.MAX_ROWS}
+            )
+        data["sent"] = action == self.ARRIVED
+        data["ids"] = sorted(set(ids))
+        return data
+
+
 class GroupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=Group.Kind.choices)

@@ -73,6 +73,9 @@ class Message:
     request_id: str = ""  # the provider's request/tracking id, persisted before the call
     kind: str = ""
     fields: dict[str, str] = field(default_factory=dict)  # what templates may be filled with
+    resident_id: int | None = None
+    # Another address the provider chose in ``route`` (the person's Zalo id for the OA).
+    route: str = ""
 
 
 _pool_lock = threading.Lock()
@@ -155,6 +158,10 @@ class Provider:
 
     def prepare(self) -> None:
         """Before a chunk is sent, in the drain's thread: fetch tokens, templates (database)."""
+
+    def route(self, messages: list["Message"]) -> None:
+        """Before a chunk is sent, in the drain's thread: choose each message's way where the
+        provider has more than one (``Message.route``)."""
 
     def after_chunk(self, errors: list[Exception]) -> None:
         """After a chunk, in the drain's thread: react to what the sends said (token refused)."""

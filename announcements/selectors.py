@@ -246,6 +246,14 @@ def reach(*, announcement: Announcement) -> dict[str, Any]:
             delivered=Count("pk", filter=Q(status=Delivery.Status.DELIVERED)),
             read=Count("pk", filter=Q(status=Delivery.Status.READ)),
             failed=Count("pk", filter=Q(status=Delivery.Status.FAILED)),
+            # Zalo's two ways: an OA message ("oa:<id>") or a ZNS (its msg_id).
+            via_oa=Count("pk", filter=Q(gateway_ref__startswith="oa:")),
+            via_zns=Count(
+                "pk",
+                filter=Q(channel=Channel.ZALO)
+                & ~Q(gateway_ref="")
+                & ~Q(gateway_ref__startswith="oa:"),
+            ),
         )
     }
     lanes = [
@@ -309,3 +317,34 @@ def my_announcements(*, resident: Resident | None) -> QuerySet[Announcement]:
         .distinct()
         .order_by("-sent_at", "-pk")
     )
+
+
+# Messages whose fate is unknown ------------------------------------------------------------------
+
+
+def masked_address(address: str) -> str:
+    """A phone number or e-mail address with only its last three characters shown."""
+    tail = address.strip()[-3:]
+    return f"***{tail}" if tail else "—"
+
+
+def unknown_deliveries(
+    *, user: Any, village: Any, announcement_id: int | None = None
+) -> QuerySet[Delivery]:
+    """The village's messages that may or may not have been sent, oldest first."""
+    rows = (
+        Delivery.objects.visible_to(user)
+        .filter(announcement__village=village, status=Delivery.Status.UNKNOWN)
+        .select_related("announcement", "resident__household__lane")
+        .order_by("first_tried_at", "pk")
+    )
+    if announcement_id is not None:
+        rows = rows.filter(announcement_id=announcement_id)
+    return rows
+
+
+def unknown_count(*, village: Any, announcement: Any = None) -> int:
+    rows = Delivery.objects.filter(announcement__village=village, status=Delivery.Status.UNKNOWN)
+    if announcement is not None:
+        rows = rows.filter(announcement=announcement)
+    return rows.count()

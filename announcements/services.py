@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -964,6 +965,7 @@ def _message(delivery: Delivery) -> Message:
         request_id=delivery.request_id,
         kind=delivery.announcement.kind,
         fields=_template_fields(delivery),
+        resident_id=delivery.resident_id,
     )
 
 
@@ -1026,6 +1028,7 @@ def _provider_drain(channel: str, limit: int) -> int:
             results = [exc] * len(outgoing)
         else:
             messages = [_message(delivery) for delivery in outgoing]
+            provider.route(messages)
             results = _gateway_send_all(provider, channel, messages)
         try:
             provider.after_chunk([r for r in results if isinstance(r, Exception)])
@@ -1098,19 +1101,14 @@ def deliveries_recover(
     return len(rows)
 
 
-@transaction.atomic
-def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Delivery:
-    """Staff settle an unknown delivery: it did arrive (sent), or it did not (queued again)."""
-    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if delivery.status != Delivery.Status.UNKNOWN:
-        raise ValidationError(_("This message is no longer waiting for a check."))
+def _unknown_settle(delivery: Delivery, *, sent: bool, now: datetime) -> None:
     if sent:
         delivery.status = Delivery.Status.SENT
-        delivery.sent_at = delivery.sent_at or timezone.now()
+        delivery.sent_at = delivery.sent_at or now
         delivery.reason = ""
     else:
         delivery.status = Delivery.Status.QUEUED
-        delivery.next_attempt_at = timezone.now()
+        delivery.next_attempt_at = now
         # A new request id: the provider must not take it for the earlier, lost one.
         delivery.request_id = ""
         delivery.first_tried_at = None
@@ -1125,11 +1123,48 @@ def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Deli
             "first_tried_at",
         ]
     )
+
+
+@transaction.atomic
+def delivery_unknown_resolve(*, delivery: Delivery, sent: bool, by: Any) -> Delivery:
+    """Staff settle an unknown delivery: it did arrive (sent), or it did not (queued again)."""
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if delivery.status != Delivery.Status.UNKNOWN:
+        raise ValidationError(_("This message is no longer waiting for a check."))
+    _unknown_settle(delivery, sent=sent, now=timezone.now())
     if not sent:
         from announcements import tasks
 
         transaction.on_commit(lambda: tasks.deliveries_dispatch([delivery.channel]))
     return delivery
+
+
+@transaction.atomic
+def deliveries_unknown_settle(
+    *, deliveries: list[Delivery], sent: bool, by: Any
+) -> tuple[int, int]:
+    """Staff settle several unknown deliveries at once: (settled, no longer waiting).
+
+    Each row is locked and checked again, so a second click (or a colleague's click on the same
+    rows) finds them settled and does nothing: a message is queued again at most once.
+    """
+    rows = list(
+        Delivery.objects.select_for_update()
+        .filter(pk__in=[delivery.pk for delivery in deliveries])
+        .order_by("pk")
+    )
+    now = timezone.now()
+    settled = [row for row in rows if row.status == Delivery.Status.UNKNOWN]
+    for row in settled:
+        _unknown_settle(row, sent=sent, now=now)
+    channels = sorted({row.channel for row in settled})
+    if channels and not sent:
+        from announcements import tasks
+
+        transaction.on_commit(lambda: tasks.deliveries_dispatch(channels))
+    for announcement_id in {row.announcement_id for row in settled}:
+        transaction.on_commit(partial(reach_notify, announcement_id=announcement_id))
+    return len(settled), len(rows) - len(settled)
 
 
 def reach_notify(*, announcement_id: int, every_seconds: int = 5) -> bool:
@@ -1208,6 +1243,90 @@ def delivery_receipt(*, channel: str, payload: Any) -> Delivery:
                 delivery.reason = str(payload.get("reason") or "failed at the gateway")[:255]
             delivery.save(update_fields=["status", "delivered_at", "reason"])
     return delivery
+
+
+def _moment(value: Any, default: datetime) -> datetime:
+    """A Zalo time in milliseconds (a string), or ``default`` when it is not one."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit() and len(text) <= 15):
+        return default
+    return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+
+
+def zalo_receipt(payload: dict[str, Any]) -> str:
+    """Zalo says a message reached the person (``user_received_message``) or was seen
+    (``user_seen_message``): the row becomes delivered or read.
+
+    The row is found by our tracking id (ZNS), else by Zalo's message id. A row still
+    "sending" or marked "unknown" did arrive: it is settled as sent and delivered and is never
+    sent again. A receipt seen before, or one for a row already further on, changes nothing;
+    one for no row of ours is only logged (without the person's id).
+    """
+    message = payload.get("message")
+    if not isinstance(message, dict):
+        return "malformed"
+    seen = payload.get("event_name") == "user_seen_message"
+    tracking_id = str(message.get("tracking_id") or "")[:48]
+    if seen:
+        ids = message.get("msg_ids")
+        msg_ids = [str(i)[:100] for i in ids if i] if isinstance(ids, list) else []
+    else:
+        msg_ids = [str(message["msg_id"])[:100]] if message.get("msg_id") else []
+    if not tracking_id and not msg_ids:
+        return "malformed"
+    from announcements import zalo
+
+    refs = msg_ids[:50] + [zalo.OA_PREFIX + m for m in msg_ids[:50]]  # OA messages: "oa:<id>"
+    lookup = Q(request_id=tracking_id) if tracking_id else Q(gateway_ref__in=refs)
+    now = timezone.now()
+    at = _moment(message.get("delivery_time") or payload.get("timestamp"), now)
+    waiting = (
+        Delivery.Status.SENDING,
+        Delivery.Status.UNKNOWN,
+        Delivery.Status.SENT,
+        Delivery.Status.QUEUED,
+        Delivery.Status.FAILED,
+    )
+    changed = []
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update()
+            .filter(lookup, channel=Channel.ZALO)
+            .exclude(request_id="")
+            .order_by("pk")
+        )
+        for delivery in rows:
+            if delivery.status in waiting:
+                delivery.sent_at = delivery.sent_at or at
+                delivery.delivered_at = at
+                delivery.status = Delivery.Status.DELIVERED
+                delivery.reason = ""
+                if not delivery.gateway_ref and msg_ids:
+                    delivery.gateway_ref = msg_ids[0]
+            elif not (seen and delivery.status == Delivery.Status.DELIVERED):
+                continue
+            if seen:
+                delivery.status = Delivery.Status.READ
+                delivery.read_at = at
+            delivery.save(
+                update_fields=[
+                    "status",
+                    "sent_at",
+                    "delivered_at",
+                    "read_at",
+                    "reason",
+                    "gateway_ref",
+                ]
+            )
+            changed.append(delivery)
+    if not rows:
+        logger.info("Zalo receipt %s for no message of ours", payload.get("event_name"))
+        return "unknown"
+    for announcement_id in {row.announcement_id for row in changed}:
+        reach_notify(announcement_id=announcement_id)
+    if not changed:
+        return "duplicate"
+    return "read" if seen else "delivered"
 
 
 def esms_callback(*, signature: str, params: Any) -> Delivery:

@@ -6,6 +6,12 @@ from announcements import callbacks, views
 
 urlpatterns = [
     path("announcements/manage/", views.announcement_list, name="announcement_list"),
+    path("announcements/manage/unknown/", views.unknown_list, name="announcement_unknown_list"),
+    path(
+        "announcements/manage/unknown/settle/",
+        views.unknown_settle,
+        name="announcement_unknown_settle",
+    ),
     path("announcements/manage/new/", views.announcement_create, name="announcement_create"),
     path(
         "announcements/manage/audience/",

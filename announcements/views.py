@@ -35,6 +35,7 @@ from announcements.forms import (
     GroupForm,
     PreferenceForm,
     SpeakerClusterForm,
+    UnknownSettleForm,
     WithdrawForm,
 )
 from announcements.gateways import GATEWAYS, signature_valid
@@ -42,6 +43,7 @@ from announcements.models import (
     Acknowledgement,
     Announcement,
     Channel,
+    Delivery,
     Group,
     Preference,
     Sighting,
@@ -59,14 +61,75 @@ from villageportal.forms import error_text, form_call
 def announcement_list(request: HttpRequest) -> HttpResponse:
     village = current_village(request)
     announcements = selectors.announcements_for_staff(user=request.user, village=village)[:100]
+    can_write = bool(village_roles(request) & WRITER_ROLES) or request.user.is_superuser
     return render(
         request,
         "announcements/announcement_list.html",
         {
             "announcements": announcements,
-            "can_write": bool(village_roles(request) & WRITER_ROLES) or request.user.is_superuser,
+            "can_write": can_write,
+            "unknown": selectors.unknown_count(village=village) if can_write else 0,
         },
     )
+
+
+@writer_required
+@require_GET
+def unknown_list(request: HttpRequest) -> HttpResponse:
+    """The village's messages that may have been sent: staff check with the person, then mark
+    each as received or send it again (never automatically)."""
+    village = current_village(request)
+    announcement_id = request.GET.get("announcement", "")
+    only = int(announcement_id) if announcement_id.isdigit() else None
+    rows = selectors.unknown_deliveries(user=request.user, village=village, announcement_id=only)[
+        : UnknownSettleForm.MAX_ROWS
+    ]
+    for row in rows:
+        row.masked = selectors.masked_address(row.address)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "announcements/unknown_list.html",
+        {
+            "rows": rows,
+            "only": only,
+            "total": selectors.unknown_count(village=village),
+        },
+    )
+
+
+@writer_required
+@require_POST
+def unknown_settle(request: HttpRequest) -> HttpResponse:
+    village = current_village(request)
+    form = UnknownSettleForm(request.POST)
+    back = reverse("announcement_unknown_list")
+    only = request.POST.get("announcement", "")
+    if only.isdigit():
+        back += f"?announcement={only}"
+    if not form.is_valid():
+        messages.error(request, " ".join(str(m) for errors in form.errors.values() for m in errors))
+        return redirect(back)
+    ids = form.cleaned_data["ids"]
+    rows = list(
+        Delivery.objects.visible_to(request.user).filter(pk__in=ids, announcement__village=village)
+    )
+    if len(rows) != len(ids):
+        raise Http404  # another village's row, or none at all
+    settled, skipped = services.deliveries_unknown_settle(
+        deliveries=rows, sent=form.cleaned_data["sent"], by=request.user
+    )
+    if form.cleaned_data["sent"]:
+        text = _("%(n)s messages marked as received: none will be sent again.")
+    else:
+        text = _("%(n)s messages queued to be sent once more.")
+    if settled:
+        messages.success(request, text % {"n": settled})
+    if skipped:
+        messages.warning(
+            request,
+            _("%(n)s messages were already settled: nothing was done to them.") % {"n": skipped},
+        )
+    return redirect(back)
 
 
 @writer_required
@@ -257,13 +320,19 @@ def announcement_audience(request: HttpRequest) -> JsonResponse:
 def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     announcement = access_object(Announcement.objects, user=request.user, pk=pk)
     roles = village_roles(request)
+    can_write = bool(roles & WRITER_ROLES) or request.user.is_superuser
     return render(
         request,
         "announcements/announcement_detail.html",
         {
             "announcement": announcement,
             "reach": selectors.reach(announcement=announcement),
-            "can_write": bool(roles & WRITER_ROLES) or request.user.is_superuser,
+            "unknown": (
+                selectors.unknown_count(village=announcement.village, announcement=announcement)
+                if can_write
+                else 0
+            ),
+            "can_write": can_write,
             "can_approve": Role.VILLAGE_HEAD in roles or request.user.is_superuser,
             "withdraw_form": WithdrawForm(),
             "reminders": announcement.reminders.all(),

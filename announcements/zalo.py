@@ -1,4 +1,32 @@
-"""Zalo Notification Service (ZNS) template messages, and the Official Account's access token.
+"""Zalo for announcements: OA messages to the residents who follow the village's Official
+Account and linked themselves, Zalo Notification Service (ZNS) template messages to the phones
+of the others, and the Official Account's access token.
+
+The resident chose "Zalo"; which way a message goes is the portal's choice, per message
+(``ZnsProvider.route``): a linked follower who wrote to the OA within
+``ANNOUNCEMENTS_ZALO_OA_WINDOW_HOURS`` gets an OA customer-service message (free within 48
+hours of the person's last message; Zalo refuses it after 7 days), everybody else a ZNS.
+When Zalo refuses the OA message because the person no longer follows (-213) or has not
+written for too long (-230), nothing was sent and the same send goes by ZNS at once; without a
+ZNS template it fails with that reason. An OA message's reference is ``oa:<message_id>``, so
+the reach page counts each way.
+
+- OA message ("Gửi tin Tư vấn", Official Account API v3, the same call feedback answers
+  with): ``POST <openapi>/v3.0/oa/message/cs`` with the header ``access_token`` and
+  ``{"recipient": {"user_id"}, "message": {"text"}}``; the answer ``{"error": 0, "data":
+  {"message_id", "user_id", "quota"}}`` or ``{"error": <negative>, "message"}``: -216 the
+  access token is invalid (refresh it), -213 the person does not follow the OA, -230 the
+  person has not interacted within 7 days, -32 over the rate limit and -100 Zalo's own error
+  (try later). Sources: Chatwoot's ``ZaloOa::MessageSender``; subiz's "Xử lý lỗi trên Zalo OA"
+  (-230, "user has not interacted with Zalo OA in the past 7 days"); the consultation window
+  (free for 48 hours after the person's message, allowed up to 7 days) as the Zalo OA
+  integration notes in hoangnd25/monorepo ``wip/zalo-platform-integration.md`` sum up
+  developers.zalo.me's "Tin Tư vấn". Transaction ("tin giao dịch", template attachments) and
+  promotion ("tin truyền thông", a monthly quota per follower) messages are not used: an
+  announcement is not a transaction, and promotion messages are paid and limited.
+- OA messages carry no id of ours, and the conversation the API lists
+  (``GET /v2.0/oa/conversation``) holds no key to match a lost send by, so an OA message
+  whose answer was lost is unknown, like a ZNS, and listed for staff.
 
 Spoken as Zalo documents it (developers.zalo.me, "Gửi ZNS" and "Bảng mã lỗi ZNS"; the request
 and error-code shapes are the same in the public clients of the API, for example the redai-zalo
@@ -12,6 +40,15 @@ SDK's ``zns.service`` and the ZNS error tables of several open-source Vietnamese
   about a message only by its ``msg_id`` (``/message/status``), which a crash loses; so a
   message whose fate is unknown is never sent again automatically: it is marked unknown and
   listed for staff.
+- Receipts come to the OA's webhook (the one feedback serves; ``villageportal.zalo_receipts``
+  hands them here), signed as every event: ``user_received_message`` with ``message.msg_id``,
+  ``message.tracking_id`` (ours) and ``message.delivery_time`` (milliseconds) when a ZNS
+  reached the phone (developers.zalo.me "Webhook ZNS: sự kiện người dùng nhận thông báo ZNS";
+  projects that handle both kinds tell the ZNS one by its ``delivery_time``); without
+  ``delivery_time`` it is an OA message reaching the person; and ``user_seen_message`` with
+  ``message.msg_ids`` when the person opened OA messages. A receipt is proof: a row waiting
+  for it is delivered (or read), and a row left "sending" or "unknown" is settled as sent and
+  delivered, never sent again.
 - Access token: ``POST <oauth>/v4/oa/access_token`` with the header ``secret_key: <app secret>``
   and the form ``refresh_token, app_id, grant_type=refresh_token``; the answer
   ``{"access_token", "refresh_token", "expires_in"}`` (seconds, as a string). The refresh token
@@ -41,6 +78,16 @@ from announcements.gateways import (
 )
 
 SEND_PATH = "/message/template"
+OA_PATH = "/v3.0/oa/message/cs"
+OA_PREFIX = "oa:"
+OA_MAX_TEXT = 2000
+OA_TOKEN_INVALID = {-216}
+OA_RETRY_LATER = {-32: "over Zalo's rate limit", -100: "unknown error at Zalo, try again later"}
+# Nothing was sent: the OA may not write to this person now; ZNS may.
+OA_NOT_ALLOWED = {
+    -213: "the person does not follow the OA",
+    -230: "the person has not written to the OA within 7 days",
+}
 TOKEN_PATH = "/v4/oa/access_token"  # noqa: S105 - a path, not a secret
 
 # The documented ZNS error codes, by what the outbox does about them.
@@ -76,6 +123,7 @@ TEMPLATE = {
     -146: "the ZNS template was disabled for low quality",
 }
 NIGHT_START, NIGHT_END = 22, 6
+RECEIPT_EVENTS = ("user_received_message", "user_seen_message")
 
 
 class TokenRefreshError(TransientError):
@@ -211,6 +259,21 @@ class ZnsProvider(Provider):
             and setting("ANNOUNCEMENTS_ZALO_APP_SECRET")
         )
 
+    def route(self, messages: list[Message]) -> None:
+        """A linked follower who wrote to the OA recently gets an OA message."""
+        from villageportal import zalo_followers
+
+        window = timedelta(hours=setting("ANNOUNCEMENTS_ZALO_OA_WINDOW_HOURS"))
+        if window <= timedelta(0):
+            return
+        ids = [m.resident_id for m in messages if m.resident_id is not None]
+        followers = zalo_followers.followers(ids)
+        since = timezone.now() - window
+        for message in messages:
+            user_id, last = followers.get(message.resident_id or 0, ("", None))
+            if user_id and last is not None and last >= since:
+                message.route = user_id
+
     def prepare(self) -> None:
         from announcements.models import ZnsTemplate
 
@@ -236,6 +299,47 @@ class ZnsProvider(Provider):
         }
 
     def send(self, message: Message) -> str:
+        if message.route:
+            try:
+                return self.send_oa(message)
+            except PermanentError as exc:
+                if not (self.templates.get(message.kind) or self.templates.get("")):
+                    raise PermanentError(f"{exc}; no ZNS template to send instead") from exc
+        return self.send_zns(message)
+
+    def send_oa(self, message: Message) -> str:
+        """The OA message: its reference, or the error (permanent: the OA may not write)."""
+        if not self.token:
+            raise TokenExpiredError("no Zalo access token")
+        text = f"{message.title}\n{message.fields.get('body', '')}".strip()[:OA_MAX_TEXT]
+        status, data = call(
+            "POST",
+            setting("ANNOUNCEMENTS_ZALO_OA_URL").rstrip("/") + OA_PATH,
+            body=json.dumps(
+                {"recipient": {"user_id": message.route}, "message": {"text": text}}
+            ).encode(),
+            headers={"Content-Type": "application/json", "access_token": self.token},
+            timeout=self.timeout,
+        )
+        if status == 429 or status >= 500:
+            raise TransientError(f"Zalo OA error {status}")
+        if not isinstance(data, dict) or not isinstance(data.get("error"), int):
+            raise UncertainError("Zalo answered something that is not a result")
+        code = data["error"]
+        if code == 0:
+            message_id = (data.get("data") or {}).get("message_id")
+            if not message_id:
+                raise UncertainError("Zalo said success without a message_id")
+            return (OA_PREFIX + str(message_id))[:100]
+        if code in OA_TOKEN_INVALID:
+            raise TokenExpiredError("Zalo refused the access token (-216)")
+        if code in OA_RETRY_LATER:
+            raise TransientError(f"Zalo OA {code}: {OA_RETRY_LATER[code]}")
+        if code in OA_NOT_ALLOWED:
+            raise PermanentError(f"Zalo OA {code}: {OA_NOT_ALLOWED[code]}")
+        raise PermanentError(f"Zalo OA {code}: {str(data.get('message') or 'refused')[:120]}")
+
+    def send_zns(self, message: Message) -> str:
         if not looks_like_phone(message.to):
             raise PermanentError("invalid phone number")
         if not self.token:

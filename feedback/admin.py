@@ -50,7 +50,15 @@ class ZaloFollowerAdmin(ReadOnly):
     """Who wrote to the village's Zalo OA, and who linked themselves to a resident (with when
     they consented); links change only through the follower's own "share" in Zalo."""
 
-    list_display = ["user_id", "village", "following", "resident", "consent_at", "created_at"]
+    list_display = [
+        "user_id",
+        "village",
+        "following",
+        "resident",
+        "consent_at",
+        "last_interaction_at",
+        "created_at",
+    ]
     list_filter = ["following"]
     search_fields = ["user_id"]
     list_select_related = ["village", "resident"]

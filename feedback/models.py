@@ -471,6 +471,9 @@ class ZaloFollower(models.Model):
     consent_at = models.DateTimeField(null=True, blank=True)
     consent_text = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the person last wrote to the OA (a message, a photo, a place, shared their phone):
+    # Zalo lets the OA write to them only for a while after it.
+    last_interaction_at = models.DateTimeField(null=True, blank=True)
 
     objects = VillageOwnedQuerySet.as_manager()
 

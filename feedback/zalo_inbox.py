@@ -15,13 +15,14 @@ when a photo must be downloaded.
 import hashlib
 import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,8 @@ MESSAGE_EVENTS = frozenset({"user_send_text", "user_send_image", "user_send_loca
 FOLLOW_EVENTS = frozenset({"follow", "unfollow"})
 LINK_EVENTS = frozenset({"user_submit_info"})
 HANDLED = MESSAGE_EVENTS | FOLLOW_EVENTS | LINK_EVENTS
+# What the person does that opens Zalo's window for the OA to write to them.
+INTERACTIONS = MESSAGE_EVENTS | LINK_EVENTS
 # Events Zalo sends that feedback has nothing to do with: answered 200 and not logged.
 IGNORED = frozenset(
     {
@@ -292,6 +295,35 @@ def _handle(event: ZaloEvent, village: Village, now: Any) -> str:
     return _location(village, follower, message, now)
 
 
+def _interaction_record(event: ZaloEvent) -> None:
+    """The person wrote to the OA at the event's time: the OA may write to them for a while."""
+    stamp = str(event.payload.get("timestamp") or "")
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 15):
+        return
+    at = datetime.fromtimestamp(int(stamp) / 1000, tz=UTC)
+    ZaloFollower.objects.filter(user_id=event.user_id).filter(
+        Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=at)
+    ).update(last_interaction_at=at)
+
+
+def followers_for(resident_ids: list[int]) -> dict[int, tuple[str, Any]]:
+    """The linked followers of these residents who still follow the OA: resident id ->
+    (Zalo user id, when they last wrote). Announcements uses it (through
+    ``villageportal.zalo_followers``) to write to them through the OA."""
+    rows = (
+        ZaloFollower.objects.filter(
+            resident_id__in=resident_ids, following=True, consent_at__isnull=False
+        )
+        .order_by("resident_id", "-last_interaction_at")
+        .values_list("resident_id", "user_id", "last_interaction_at")
+    )
+    found: dict[int, tuple[str, Any]] = {}
+    for resident_id, user_id, last in rows:
+        if resident_id is not None and resident_id not in found:
+            found[resident_id] = (user_id, last)
+    return found
+
+
 def event_process(*, event_id: int) -> str:
     """Handle one recorded event, once. A refusal (not a photo, a place outside the village)
     changes nothing and is explained to the sender by a message."""
@@ -311,6 +343,8 @@ def event_process(*, event_id: int) -> str:
                 with translation.override(settings.LANGUAGE_CODE):
                     reply = " ".join(str(m) for m in exc.messages)
                 outcome = f"refused: {exc.code or ''}"
+        if event.user_id and event.event_name in INTERACTIONS:
+            _interaction_record(event)
         event.processed_at = now
         event.outcome = outcome[:255]
         event.reply = reply[:500]

@@ -4,7 +4,8 @@ Zalo retries every answer but 200 and finally turns the webhook off, so the answ
 for every event taken, seen before (a replay or a retry) or of a kind feedback does not use
 (logged); 400 for a body that is not an event; 403 for a missing or wrong signature, an event
 too old, or while the integration is off here; 413 for a body larger than any event, refused
-by its length before it is read. Nothing here answers 500.
+by its length before it is read. Nothing here answers 500. Receipts for messages the portal
+sent (``villageportal.zalo_receipts``) pass the same checks, then go to the app that sent them.
 """
 
 import json
@@ -18,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from feedback import zalo, zalo_inbox
+from villageportal import zalo_receipts
 from villageportal.inputs import reads_its_upload, refusal_for
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,9 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
     age = abs(time.time() - int(timestamp) / 1000)
     if age > int(settings.FEEDBACK_ZALO_MAX_AGE):
         return _refuse(403, "stale event")
+    if zalo_receipts.handles(name):
+        # A receipt for a message the portal sent: the sending app settles it (idempotent).
+        return JsonResponse({"ok": True, "receipt": zalo_receipts.dispatch(payload)})
     if name not in zalo_inbox.HANDLED:
         if name not in zalo_inbox.IGNORED:
             log.warning("Zalo OA webhook: unknown event %r, answered 200", name[:50])

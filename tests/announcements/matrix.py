@@ -92,6 +92,11 @@ def _object(allowed: frozenset[str], **options: Any) -> Rule:
 MATRIX: dict[str, Rule] = {
     "announcement_list": Rule(ANY_STAFF),
     "announcement_create": Rule(WRITERS | {OUTSIDER}),
+    # Messages that may have been sent: the writers of the village check and settle them.
+    "announcement_unknown_list": Rule(WRITERS | {OUTSIDER}),
+    "announcement_unknown_settle": Rule(
+        WRITERS | {OUTSIDER}, method="POST", data={"action": "arrived"}
+    ),
     "announcement_audience": Rule(WRITERS | {OUTSIDER}),
     "announcement_detail": Rule(OUR_STAFF_OBJ, kwargs=_announcement, scoped=True),
     "announcement_edit": _object(WRITERS),

@@ -87,3 +87,64 @@ def test_the_head_sees_the_live_count_sends_and_reads_the_reach(
     page.screenshot(path=os.path.join(output_dir, "announcement-detail-360px.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.screenshot(path=os.path.join(output_dir, "announcement-detail-1366px.png"), full_page=True)
+
+
+def test_the_head_checks_messages_that_may_have_been_sent(
+    page, live_server, village_head, password, world, output_dir
+) -> None:
+    from django.utils import timezone
+
+    from households.models import Resident
+    from tests.announcements.factories import AnnouncementFactory
+    from tests.browser.conftest import layout_problems, sign_in
+
+    announcement = AnnouncementFactory(
+        village=world.village,
+        channels=["zalo", "sms"],
+        title="Lịch tiêm phòng cho trẻ em tháng 12",
+        status="sent",
+        sent_at=timezone.now(),
+    )
+    rows = [
+        Delivery.objects.create(
+            announcement=announcement,
+            resident=resident,
+            channel=channel,
+            household_id=resident.household_id,
+            address=resident.phone,
+            status=Delivery.Status.UNKNOWN,
+            request_id=f"vp-{index}",
+            first_tried_at=timezone.now(),
+        )
+        for index, (resident, channel) in enumerate(
+            (r, c)
+            for r in Resident.objects.filter(household=world.household).order_by("pk")
+            for c in ("zalo", "sms")
+        )
+    ]
+    sign_in(page, live_server, village_head, password)
+    page.goto(f"{live_server.url}/announcements/manage/{announcement.pk}/")
+    expect(page.get_by_test_id("unknown-link")).to_contain_text("4 tin nhắn có thể đã được gửi")
+    page.get_by_test_id("unknown-link").locator("a").click()
+    page.wait_for_url("**/announcements/manage/unknown/?announcement=*")
+    table = page.get_by_test_id("unknown-deliveries")
+    expect(table.locator("tbody tr")).to_have_count(4)
+    expect(table).to_contain_text("***" + rows[0].address[-3:])
+    assert rows[0].address not in table.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert not layout_problems(page)
+    page.screenshot(path=os.path.join(output_dir, "announcement-unknown-360px.png"), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.screenshot(
+        path=os.path.join(output_dir, "announcement-unknown-1366px.png"), full_page=True
+    )
+    # One row received, two ticked rows settled together.
+    page.locator(f"tr[data-delivery='{rows[0].pk}'] button[value='arrived:{rows[0].pk}']").click()
+    expect(page.locator(".messages")).to_contain_text("không gửi lại")
+    expect(table.locator("tbody tr")).to_have_count(3)
+    page.check(f"input[name=delivery][value='{rows[1].pk}']")
+    page.check(f"input[name=delivery][value='{rows[2].pk}']")
+    page.get_by_test_id("unknown-bulk").locator("button[value=arrived]").click()
+    expect(table.locator("tbody tr")).to_have_count(1)
+    statuses = dict(Delivery.objects.values_list("pk", "status"))
+    assert [statuses[row.pk] for row in rows] == ["sent", "sent", "sent", "unknown"]

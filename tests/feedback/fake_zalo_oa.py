@@ -9,7 +9,9 @@ Shapes and codes, with where they come from (see also feedback/zalo.py):
   "message": {"text"}}``; the answer ``{"error": 0, "message": "Success", "data":
   {"message_id", "user_id", "quota": {...}}}``, else HTTP 200 with ``{"error": <code>,
   "message"}``: -216 "Access token is invalid", -201 "Parameters are invalid", -213 "User
-  has not followed the OA" (the person never wrote or followed).
+  has not followed the OA" (the person never wrote or followed), -230 "User has not
+  interacted with the OA in the past 7 days" (subiz's "Xử lý lỗi trên Zalo OA"), -32 "Exceed
+  rate limit" (Chatwoot's ``ZaloOa::MessageSender`` retries it).
 - Webhook events (developers.zalo.me "Webhook"; Chatwoot's ``ZaloOa::IncomingMessageService``
   and the redai-zalo-sdk's ``types/webhook.d.ts``): ``app_id``, ``user_id_by_app``,
   ``event_name``, ``timestamp`` in milliseconds as a string, ``sender.id`` (the person),
@@ -18,6 +20,12 @@ Shapes and codes, with where they come from (see also feedback/zalo.py):
   ``follow`` has ``follower.id`` and ``oa_id``; ``user_submit_info`` has ``info.{name, phone,
   address, city, district, ward}``. Signed in ``X-ZEvent-Signature`` as ``"mac=" +
   sha256(app_id + body + timestamp + OA secret key)``.
+- Receipts (``receipt``): ``user_received_message`` for a ZNS carries ``message.{msg_id,
+  tracking_id, delivery_time}`` (developers.zalo.me, "Webhook ZNS", the event sent when a ZNS
+  reaches the person's phone; a public project's notes tell it from the OA one by
+  ``delivery_time``), for an OA message ``message.msg_id`` only; ``user_seen_message`` carries
+  ``message.msg_ids`` (the redai-zalo-sdk's ``types/webhook.d.ts``, ``UserSeenMessageEvent``).
+  Both come from the OA (``sender.id``) to the person (``recipient.id``).
 """
 
 import hashlib
@@ -37,6 +45,8 @@ OA_SECRET = "oa-secret-key-of-the-village"
 @dataclass
 class OAState(ZaloState):
     followers: set[str] = field(default_factory=set)  # people the OA may write to
+    silent: set[str] = field(default_factory=set)  # followers who have not written for 7 days
+    rate_limited: int = 0  # the next N messages are refused with -32
     sent: list[dict[str, Any]] = field(default_factory=list)  # customer-service messages
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (body, type)
 
@@ -79,8 +89,16 @@ class FakeZaloOA(FakeZalo):
                 return 200, {"error": -201, "message": "Parameters are invalid"}
             if not isinstance(text, str) or not text or len(text) > 2000:
                 return 200, {"error": -201, "message": "Parameters are invalid"}
+            if state.rate_limited > 0:
+                state.rate_limited -= 1
+                return 200, {"error": -32, "message": "Exceed rate limit"}
             if user_id not in state.followers:
                 return 200, {"error": -213, "message": "User has not followed the OA"}
+            if user_id in state.silent:
+                return 200, {
+                    "error": -230,
+                    "message": "User has not interacted with the OA in the past 7 days",
+                }
             message_id = uuid.uuid4().hex
             state.sent.append({"message_id": message_id, "user_id": user_id, "text": text})
         return 200, {
@@ -141,3 +159,30 @@ def signed(body: dict[str, Any] | bytes, *, secret: str = OA_SECRET) -> tuple[by
     parsed = json.loads(raw)
     seed = parsed["app_id"].encode() + raw + parsed["timestamp"].encode() + secret.encode()
     return raw, "mac=" + hashlib.sha256(seed).hexdigest()
+
+
+def receipt(
+    name: str,
+    user_id: str,
+    *,
+    msg_id: str = "",
+    tracking_id: str = "",
+    msg_ids: list[str] | None = None,
+    delivery_time_ms: int | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A receipt for a message the OA (or ZNS) sent to ``user_id``, as Zalo sends it."""
+    body = event(name, user_id, **extra)
+    body.update({"sender": {"id": OA_ID}, "recipient": {"id": user_id}})
+    message: dict[str, Any] = {}
+    if name == "user_seen_message":
+        message["msg_ids"] = msg_ids or [msg_id]
+    else:
+        message["msg_id"] = msg_id
+        if tracking_id:
+            message["tracking_id"] = tracking_id
+            message["delivery_time"] = str(
+                delivery_time_ms if delivery_time_ms is not None else int(time.time() * 1000)
+            )
+    body["message"] = message
+    return body
