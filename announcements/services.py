@@ -1403,9 +1403,7 @@ def push_receipt(*, token: Any, event: Any) -> Delivery | None:
     if pk is None or event not in ("shown", "clicked"):
         return None
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update().filter(pk=pk, channel=Channel.PUSH).first()
-        )
+        delivery = Delivery.objects.select_for_update().filter(pk=pk, channel=Channel.PUSH).first()
         if delivery is None:
             return None
         now = timezone.now()

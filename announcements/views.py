@@ -29,6 +29,7 @@ from announcements.access import (
     access_group,
     writer_required,
 )
+from announcements.conf import setting
 from announcements.forms import (
     AnnouncementForm,
     CorrectionForm,
@@ -37,7 +38,6 @@ from announcements.forms import (
     SpeakerClusterForm,
     WithdrawForm,
 )
-from announcements.conf import setting
 from announcements.gateways import GATEWAYS, channel_configured, signature_valid
 from announcements.models import (
     Acknowledgement,
@@ -818,8 +818,8 @@ def push_receipt(request: HttpRequest) -> JsonResponse:
         data = json.loads(request.body[:1024])
     except ValueError:
         data = None
-    if not isinstance(data, dict):
-        return JsonResponse({"error": "bad receipt"}, status=400)
+    if not isinstance(data, dict):  # no token, nothing proven
+        return JsonResponse({"error": "unknown receipt"}, status=403)
     delivery = services.push_receipt(token=data.get("token"), event=data.get("event"))
     if delivery is None:
         return JsonResponse({"error": "unknown receipt"}, status=403)
@@ -833,9 +833,12 @@ def push_renew(request: HttpRequest) -> JsonResponse:
     (``pushsubscriptionchange``): the old endpoint, known only to that device and to us, is
     its proof; no session or CSRF token exists inside a service worker."""
     try:
-        data = _json_body(request)
-        if not isinstance(data, dict):
-            raise ValidationError(_("The browser sent a subscription that cannot be read."))
+        data = json.loads(request.body[:4096])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):  # no old endpoint, nothing proven
+        return JsonResponse({"error": "unknown subscription"}, status=403)
+    try:
         renewed = services.push_subscription_renew(
             old_endpoint=data.get("old_endpoint"), data=data.get("subscription")
         )

@@ -92,7 +92,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
-    def _answer(self, status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> None:
+    def _answer(
+        self, status: int, headers: dict[str, str] | None = None, body: bytes = b""
+    ) -> None:
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
@@ -171,9 +173,7 @@ class FakePush:
             signature = encode_dss_signature(
                 int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
             )
-            public.verify(
-                signature, f"{head_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256())
-            )
+            public.verify(signature, f"{head_b64}.{claims_b64}".encode(), ec.ECDSA(hashes.SHA256()))
         except (ValueError, InvalidSignature):
             return "bad signature"
         if claims.get("aud") != self.origin:
@@ -214,7 +214,7 @@ class FakePush:
             plain = http_ece.decrypt(
                 raw, private_key=device.private_key, auth_secret=device.auth, version="aes128gcm"
             )
-        except Exception as exc:  # noqa: BLE001 - any failure to decrypt is the sender's fault
+        except Exception as exc:
             return self._refuse(device_id, 400, f"cannot decrypt: {type(exc).__name__}")
         message_id = uuid.uuid4().hex
         with self.state.lock:

@@ -125,7 +125,9 @@ def test_a_forged_or_foreign_receipt_changes_nothing(client, world, an, push) ->
             content_type="application/json",
         )
         assert response.status_code == 403
-    assert client.post(reverse("announcement_push_receipt"), "nope", "text/plain").status_code == 400
+    assert (
+        client.post(reverse("announcement_push_receipt"), "nope", "text/plain").status_code == 403
+    )
     delivery.refresh_from_db()
     assert delivery.status == "sent"
 
@@ -317,7 +319,9 @@ def test_a_renewed_subscription_replaces_the_old_one(client, an, push) -> None:
     (row,) = PushSubscription.objects.all()
     assert row.endpoint == new.endpoint and row.user == an.account
     unknown = {"old_endpoint": "https://push.example.net/nope", "subscription": new.json()}
-    assert client.post(renew, json.dumps(unknown), content_type="application/json").status_code == 403
+    assert (
+        client.post(renew, json.dumps(unknown), content_type="application/json").status_code == 403
+    )
 
 
 def test_without_keys_the_channel_is_off(client, world, an, settings) -> None:
