@@ -21,6 +21,7 @@ from announcements import services, webpush
 from announcements.models import Announcement, Delivery, PushSubscription
 from tests.announcements.factories import AnnouncementFactory
 from tests.announcements.fake_push import FakePush
+from tests.browser.checks import blocking_violations
 from tests.browser.conftest import LAPTOP, PHONE, layout_problems
 from tests.factories import UserFactory
 
@@ -105,6 +106,7 @@ def test_the_phone_turns_notifications_on_and_a_push_ends_in_a_receipt(
         expect(button).to_have_text("Bật thông báo trên điện thoại này")
         expect(status).to_have_text("Điện thoại này chưa nhận thông báo.")
         assert not layout_problems(page)
+        assert not blocking_violations(page)
         page.screenshot(path=os.path.join(output_dir, "push-preferences-360px.png"), full_page=True)
         page.set_viewport_size(LAPTOP)
         page.screenshot(
@@ -205,5 +207,6 @@ def test_a_browser_that_blocked_notifications_is_told_how_to_allow_them(
             "Trình duyệt đang chặn thông báo"
         )
         expect(page.get_by_test_id("push-toggle")).to_be_hidden()
+        assert not blocking_violations(page)
     finally:
         context.close()
