@@ -50,6 +50,8 @@ from announcements.gateways import (
 BODY_LENGTH = 200
 GONE = {404, 410}
 RETRY = {429, 500, 502, 503, 504}
+# Each sending thread's keep-alive connections to the push services, kept across chunks.
+_local = threading.local()
 
 
 # Subscriptions as the browser sends them ---------------------------------------------------------
@@ -221,7 +223,6 @@ class WebPushProvider(Provider):
         self._vapid: Any = None
         self._subscriptions: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
-        self._local = threading.local()
         self.gone: set[str] = set()
         self.succeeded: set[str] = set()
 
@@ -247,9 +248,9 @@ class WebPushProvider(Provider):
         self._subscriptions = found
 
     def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
+        session = getattr(_local, "session", None)
         if session is None:
-            session = self._local.session = requests.Session()
+            session = _local.session = requests.Session()
         return session
 
     def _push_one(self, info: dict[str, Any], data: str, urgency: str) -> int:
