@@ -163,6 +163,10 @@ class Provider:
         """Before a chunk is sent, in the drain's thread: choose each message's way where the
         provider has more than one (``Message.route``)."""
 
+    def load(self, messages: list["Message"]) -> None:
+        """Before a chunk is sent, in the drain's thread: what its messages need from the
+        database (Web Push: each recipient's devices)."""
+
     def after_chunk(self, errors: list[Exception]) -> None:
         """After a chunk, in the drain's thread: react to what the sends said (token refused)."""
 
@@ -187,8 +191,14 @@ def _zalo_provider() -> type[Provider]:
     return ZnsProvider
 
 
+def _webpush_provider() -> type[Provider]:
+    from announcements.webpush import WebPushProvider
+
+    return WebPushProvider
+
+
 # The channels sent through an HTTP provider.
-GATEWAYS = ("sms", "zalo")
+GATEWAYS = ("sms", "zalo", "webpush")
 
 
 def gateway_for(channel: str) -> Provider:
@@ -200,6 +210,8 @@ def gateway_for(channel: str) -> Provider:
         return providers[name]()
     if channel == "zalo":
         return _zalo_provider()()
+    if channel == "webpush":
+        return _webpush_provider()()
     raise KeyError(channel)
 
 

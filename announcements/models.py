@@ -3,6 +3,7 @@ recipient, channel), written in the same transaction as the send and drained by 
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -24,10 +25,13 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     SMS = "sms", _("SMS")
     ZALO = "zalo", _("Zalo")
+    # Web Push to the phones where the resident switched it on (announcements/webpush.py);
+    # not "push", which the reach page already uses for the live push to an open page.
+    PUSH = "webpush", _("Push notification")
 
 
 # The order channels are offered and listed in; each is also a field of ``Preference``.
-CHANNEL_ORDER = [Channel.WEB, Channel.EMAIL, Channel.SMS, Channel.ZALO]
+CHANNEL_ORDER = [Channel.WEB, Channel.PUSH, Channel.EMAIL, Channel.SMS, Channel.ZALO]
 
 
 class Group(models.Model):
@@ -465,12 +469,14 @@ class Acknowledgement(models.Model):
 
 
 class Preference(models.Model):
-    """A resident's channels and quiet hours (no SMS or Zalo then, except emergency alerts)."""
+    """A resident's channels and quiet hours (no SMS, Zalo or push notification then, except
+    emergency alerts: those wait until the quiet hours end)."""
 
     resident = models.OneToOneField(
         Resident, on_delete=models.CASCADE, related_name="announcement_preference"
     )
     web = models.BooleanField(_("web feed"), default=True)
+    webpush = models.BooleanField(_("push notifications"), default=True)
     email = models.BooleanField(_("e-mail"), default=True)
     sms = models.BooleanField(_("SMS"), default=True)
     zalo = models.BooleanField(_("Zalo"), default=True)
@@ -581,3 +587,34 @@ class Sighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.announcement_id}/{self.resident_id}/{self.via}"
+
+
+class PushSubscription(models.Model):
+    """One browser on one device where a signed-in person switched push notifications on.
+
+    The endpoint and keys come from the browser's ``PushSubscription`` (W3C Push API): the
+    push service's URL for this device, its P-256 public key (``p256dh``) and the 16-byte
+    authentication secret (``auth``) that the payload is encrypted with (RFC 8291). A person may
+    have several devices; a push service's 404 or 410 deletes the row (RFC 8030, section 7.3).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    user_agent = models.CharField(_("device"), max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.user_agent or '?'}"
+
+    def info(self) -> dict[str, Any]:
+        """The subscription as the browser gave it, as pywebpush takes it."""
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}

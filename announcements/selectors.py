@@ -100,6 +100,7 @@ LANE_ANSWERS = "answers"
 LANE_LABELS = {
     LANE_WEB: _("Web page and feed (signed in)"),
     LANE_PUSH: _("Live push received"),
+    Channel.PUSH.value: _("Push notification"),
     Channel.EMAIL.value: _("E-mail"),
     Channel.SMS.value: _("SMS"),
     Channel.ZALO.value: _("Zalo"),

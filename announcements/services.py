@@ -18,7 +18,8 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,6 +46,7 @@ from announcements.models import (
     Delivery,
     Group,
     Preference,
+    PushSubscription,
     Sighting,
     SpeakerCluster,
 )
@@ -116,6 +118,12 @@ REACH: dict[str, tuple[Q, Any]] = {
     ),
     Channel.SMS: (~Q(phone=""), F("phone")),
     Channel.ZALO: (~Q(phone=""), F("phone")),
+    # Someone with a device where push notifications are on; the row keeps the account's id,
+    # and the provider sends to each of that account's devices (announcements/webpush.py).
+    Channel.PUSH: (
+        Q(Exists(PushSubscription.objects.filter(user_id=OuterRef("account_id")))),
+        Cast("account_id", output_field=models.CharField()),
+    ),
 }
 
 
@@ -1029,6 +1037,7 @@ def _provider_drain(channel: str, limit: int) -> int:
         else:
             messages = [_message(delivery) for delivery in outgoing]
             provider.route(messages)
+            provider.load(messages)
             results = _gateway_send_all(provider, channel, messages)
         try:
             provider.after_chunk([r for r in results if isinstance(r, Exception)])
@@ -1448,6 +1457,86 @@ def acknowledgement_record(
 def preference_save(*, resident: Resident, **values: Any) -> Preference:
     preference, _created = Preference.objects.update_or_create(resident=resident, defaults=values)
     return preference
+
+
+# Web Push subscriptions and receipts ---------------------------------------------------------
+
+
+@transaction.atomic
+def push_subscription_save(*, user: Any, data: Any, user_agent: str = "") -> PushSubscription:
+    """Keep a device's subscription (``PushSubscription.toJSON()``) for the signed-in person.
+
+    Refused with a message, storing nothing, unless it is well formed
+    (``webpush.subscription_clean``). An endpoint already known moves to this person: a phone
+    shared in a family belongs to whoever switched it on last.
+    """
+    from announcements.webpush import device_label, subscription_clean
+
+    clean = subscription_clean(data)
+    subscription, _created = PushSubscription.objects.update_or_create(
+        endpoint=clean["endpoint"],
+        defaults={
+            "user": user,
+            "p256dh": clean["p256dh"],
+            "auth": clean["auth"],
+            "user_agent": device_label(user_agent),
+        },
+    )
+    return subscription
+
+
+@transaction.atomic
+def push_subscription_renew(*, old_endpoint: Any, data: Any) -> PushSubscription | None:
+    """The push service replaced a device's subscription: the new one takes the old one's
+    place (same person, same device). None when the old endpoint is not known."""
+    from announcements.webpush import subscription_clean
+
+    if not isinstance(old_endpoint, str) or not old_endpoint:
+        return None
+    old = PushSubscription.objects.select_for_update().filter(endpoint=old_endpoint).first()
+    if old is None:
+        return None
+    clean = subscription_clean(data)
+    PushSubscription.objects.filter(endpoint=clean["endpoint"]).exclude(pk=old.pk).delete()
+    old.endpoint, old.p256dh, old.auth = clean["endpoint"], clean["p256dh"], clean["auth"]
+    old.save(update_fields=["endpoint", "p256dh", "auth"])
+    return old
+
+
+@transaction.atomic
+def push_subscription_delete(*, user: Any, endpoint: Any) -> int:
+    """Forget a device: only one of the person's own; another's endpoint deletes nothing."""
+    if not isinstance(endpoint, str) or not endpoint:
+        raise ValidationError(_("Say which device to switch off."))
+    deleted, _rows = PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()
+    return deleted
+
+
+def push_receipt(*, token: Any, event: Any) -> Delivery | None:
+    """The phone showed the notification ("shown": delivered) or the person tapped it
+    ("clicked": read). The token (``webpush.receipt_token``) names the one delivery; a receipt
+    for a row already further along changes nothing. None for a token that is not ours."""
+    from announcements.webpush import receipt_delivery_pk
+
+    pk = receipt_delivery_pk(token)
+    if pk is None or event not in ("shown", "clicked"):
+        return None
+    with transaction.atomic():
+        delivery = Delivery.objects.select_for_update().filter(pk=pk, channel=Channel.PUSH).first()
+        if delivery is None:
+            return None
+        now = timezone.now()
+        earlier = [Delivery.Status.SENDING, Delivery.Status.UNKNOWN, Delivery.Status.SENT]
+        if delivery.status in earlier:
+            delivery.status = Delivery.Status.DELIVERED
+            delivery.sent_at = delivery.sent_at or now
+            delivery.delivered_at = now
+            delivery.reason = ""
+        if event == "clicked" and delivery.status == Delivery.Status.DELIVERED:
+            delivery.status = Delivery.Status.READ
+            delivery.read_at = now
+        delivery.save(update_fields=["status", "sent_at", "delivered_at", "read_at", "reason"])
+    return delivery
 
 
 @transaction.atomic

@@ -121,6 +121,10 @@ urlpatterns = [
         views.my_preferences,
         name="my_preferences",
     ),
+    path("announcements/mine/push/", views.my_push_subscription, name="my_push_subscription"),
+    path("announcements/push/receipt/", views.push_receipt, name="announcement_push_receipt"),
+    path("announcements/push/renew/", views.push_renew, name="announcement_push_renew"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path(
         "announcements/mine/<str:code>/answer/",
         views.my_announcement_answer,

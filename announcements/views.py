@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import (
     access_object,
@@ -29,6 +29,7 @@ from announcements.access import (
     access_group,
     writer_required,
 )
+from announcements.conf import setting
 from announcements.forms import (
     AnnouncementForm,
     CorrectionForm,
@@ -38,7 +39,7 @@ from announcements.forms import (
     UnknownSettleForm,
     WithdrawForm,
 )
-from announcements.gateways import GATEWAYS, signature_valid
+from announcements.gateways import GATEWAYS, channel_configured, signature_valid
 from announcements.models import (
     Acknowledgement,
     Announcement,
@@ -211,7 +212,7 @@ def _compose(request: HttpRequest, *, village: Village, draft: Announcement | No
                 (Channel(c).label, n) for c, n in (count or {}).get("channels", {}).items()
             ],
             "draft": draft,
-            "channels_off": sorted(set(GATEWAYS) - set(available)),
+            "channels_off": [str(Channel(c).label) for c in GATEWAYS if c not in available],
             "channel_labels": {c: str(Channel(c).label) for c in available},
         },
     )
@@ -582,7 +583,7 @@ def speaker_heartbeat(request: HttpRequest) -> JsonResponse:
 @require_POST
 def delivery_webhook(request: HttpRequest, channel: str) -> JsonResponse:
     """Delivery receipts from a gateway, signed with HMAC-SHA256 over the raw body."""
-    if channel not in GATEWAYS:
+    if channel not in GATEWAYS or channel == Channel.PUSH:  # push receipts: push_receipt
         raise Http404
     if not signature_valid(channel, request.body, request.headers.get("X-Signature", "")):
         return JsonResponse({"error": "bad signature"}, status=403)
@@ -819,6 +820,17 @@ def my_announcement_answer(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("my_announcements")
 
 
+def _push_context(request: HttpRequest) -> dict[str, Any]:
+    from announcements.models import PushSubscription
+
+    configured = channel_configured(Channel.PUSH)
+    return {
+        "push_configured": configured,
+        "push_public_key": setting("WEBPUSH_VAPID_PUBLIC_KEY") if configured else "",
+        "push_devices": PushSubscription.objects.filter(user=request.user).order_by("-created_at"),
+    }
+
+
 @login_required
 def my_preferences(request: HttpRequest) -> HttpResponse:
     resident = getattr(request.user, "resident", None)
@@ -832,4 +844,93 @@ def my_preferences(request: HttpRequest) -> HttpResponse:
         )
         messages.success(request, _("Your preferences are saved."))
         return redirect("my_preferences")
-    return render(request, "announcements/preferences.html", {"form": form})
+    return render(
+        request, "announcements/preferences.html", {"form": form, **_push_context(request)}
+    )
+
+
+def _json_body(request: HttpRequest) -> Any:
+    if len(request.body) > 4096:
+        raise ValidationError(_("The browser sent a subscription that cannot be read."))
+    try:
+        return json.loads(request.body)
+    except ValueError as exc:
+        raise ValidationError(_("The browser sent a subscription that cannot be read.")) from exc
+
+
+@login_required
+@require_http_methods(["POST", "DELETE"])
+def my_push_subscription(request: HttpRequest) -> JsonResponse:
+    """This device's push subscription: POST keeps it, DELETE forgets it (CSRF-checked)."""
+    try:
+        data = _json_body(request)
+        if request.method == "DELETE":
+            endpoint = data.get("endpoint") if isinstance(data, dict) else None
+            services.push_subscription_delete(user=request.user, endpoint=endpoint)
+            return JsonResponse({"ok": True, "message": _("Notifications on this phone are off.")})
+        if not channel_configured(Channel.PUSH):
+            raise ValidationError(_("Push notifications are not set up on this portal."))
+        services.push_subscription_save(
+            user=request.user, data=data, user_agent=request.headers.get("User-Agent", "")
+        )
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "error": error_text(exc)}, status=400)
+    return JsonResponse({"ok": True, "message": _("Notifications on this phone are on.")})
+
+
+@csrf_exempt
+@require_POST
+def push_receipt(request: HttpRequest) -> JsonResponse:
+    """The service worker's receipt: a notification was shown or tapped (its token says which
+    delivery; no session needed, since the phone's session may have ended)."""
+    try:
+        data = json.loads(request.body[:1024])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):  # no token, nothing proven
+        return JsonResponse({"error": "unknown receipt"}, status=403)
+    delivery = services.push_receipt(token=data.get("token"), event=data.get("event"))
+    if delivery is None:
+        return JsonResponse({"error": "unknown receipt"}, status=403)
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+@require_POST
+def push_renew(request: HttpRequest) -> JsonResponse:
+    """The service worker's new subscription after the push service changed it
+    (``pushsubscriptionchange``): the old endpoint, known only to that device and to us, is
+    its proof; no session or CSRF token exists inside a service worker."""
+    try:
+        data = json.loads(request.body[:4096])
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):  # no old endpoint, nothing proven
+        return JsonResponse({"error": "unknown subscription"}, status=403)
+    try:
+        renewed = services.push_subscription_renew(
+            old_endpoint=data.get("old_endpoint"), data=data.get("subscription")
+        )
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "error": error_text(exc)}, status=400)
+    if renewed is None:
+        return JsonResponse({"error": "unknown subscription"}, status=403)
+    return JsonResponse({"ok": True})
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, at the site's root so that its scope covers every page."""
+    configured = channel_configured(Channel.PUSH)
+    response = render(
+        request,
+        "announcements/sw.js",
+        {
+            "push_public_key": setting("WEBPUSH_VAPID_PUBLIC_KEY") if configured else "",
+            "default_title": _("Smart village"),
+        },
+        content_type="text/javascript",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -97,6 +97,7 @@ MATRIX: dict[str, Rule] = {
     "home": Rule(EVERYONE),
     "healthz": Rule(EVERYONE),
     "favicon": Rule(EVERYONE),
+    "manifest": Rule(EVERYONE),
     "public_media": Rule(EVERYONE, kwargs=lambda ctx: _public_file()),
     "set_language": Rule(
         EVERYONE, method="POST", data={"language": "en", "next": "/"}, get_redirects=True

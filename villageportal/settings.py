@@ -385,6 +385,18 @@ ANNOUNCEMENTS_ZALO_OA_WINDOW_HOURS = env.int("ANNOUNCEMENTS_ZALO_OA_WINDOW_HOURS
 ANNOUNCEMENTS_ZALO_WEBHOOK_SECRET = env.str("ANNOUNCEMENTS_ZALO_WEBHOOK_SECRET", default="")
 # Refresh the OA access token this many seconds before it expires.
 ANNOUNCEMENTS_ZALO_REFRESH_MARGIN = env.int("ANNOUNCEMENTS_ZALO_REFRESH_MARGIN", default=3600)
+# Web Push (announcements/webpush.py): the VAPID key pair (RFC 8292) and the contact the push
+# services see (mailto: or https:); push notifications are off until all three are given.
+# `manage.py make_vapid_keys` prints a pair.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="")
+if WEBPUSH_VAPID_SUBJECT and not WEBPUSH_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured("WEBPUSH_VAPID_SUBJECT must start with mailto: or https://.")
+# How long a push service keeps a message for a phone that is off (seconds, RFC 8030 TTL).
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=24 * 3600)
+# Tests only: accept subscription endpoints on http://127.0.0.1 (the local push service).
+WEBPUSH_ALLOW_LOCAL_ENDPOINTS = False
 # Fernet key(s), newest first, that encrypt provider tokens at rest; required in production.
 ANNOUNCEMENTS_TOKEN_KEY = env.list("ANNOUNCEMENTS_TOKEN_KEY", default=[])
 # A message handed to a provider and not answered for within this time (its worker died) is
@@ -395,6 +407,7 @@ ANNOUNCEMENTS_RATE_SMS = env.int("ANNOUNCEMENTS_RATE_SMS", default=200)
 ANNOUNCEMENTS_RATE_ZALO = env.int("ANNOUNCEMENTS_RATE_ZALO", default=200)
 ANNOUNCEMENTS_RATE_EMAIL = env.int("ANNOUNCEMENTS_RATE_EMAIL", default=20)
 ANNOUNCEMENTS_RATE_WEB = env.int("ANNOUNCEMENTS_RATE_WEB", default=0)
+ANNOUNCEMENTS_RATE_WEBPUSH = env.int("ANNOUNCEMENTS_RATE_WEBPUSH", default=200)
 ANNOUNCEMENTS_CHUNK = env.int("ANNOUNCEMENTS_CHUNK", default=200)
 # Threads of a worker process sending a chunk's SMS or Zalo messages at once; 1 for none.
 ANNOUNCEMENTS_SEND_THREADS = env.int("ANNOUNCEMENTS_SEND_THREADS", default=16)

@@ -16,6 +16,7 @@ from households.api import LaneViewSet, VillageViewSet
 from households.registry_api import HouseholdViewSet, ResidentViewSet
 from villageportal.health import healthz
 from villageportal.media import public_media
+from villageportal.pwa import manifest
 
 router = DefaultRouter()
 router.register("villages", VillageViewSet, basename="village")
@@ -45,6 +46,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers and feed readers ask for /favicon.ico whatever the page's <link rel="icon"> says.
     path("favicon.ico", _favicon, name="favicon"),
+    path("manifest.webmanifest", manifest, name="manifest"),
     re_path(r"^media/public/(?P<path>.+)$", public_media, name="public_media"),
     path("village/switch/", account_views.village_switch, name="village_switch"),
     path("team/invitations/", account_views.invitation_list, name="invitation_list"),

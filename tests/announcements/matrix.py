@@ -135,6 +135,12 @@ MATRIX: dict[str, Rule] = {
     "announcement_speaker_audio": Rule(frozenset(), api=True, kwargs=lambda ctx: {"pk": 1}),
     "my_announcements": Rule(SIGNED_IN),
     "my_preferences": Rule(SIGNED_IN, absent_ok=True),
+    "my_push_subscription": Rule(SIGNED_IN, method="POST"),
+    # The phone's service worker proves the message with its receipt token, and a renewed
+    # subscription with the endpoint it replaces, not with a session.
+    "announcement_push_receipt": Rule(frozenset(), api=True, method="POST"),
+    "announcement_push_renew": Rule(frozenset(), api=True, method="POST"),
+    "service_worker": Rule(EVERYONE),
     "my_announcement_answer": Rule(
         SIGNED_IN, method="POST", absent_ok=True, kwargs=lambda ctx: {"code": "nope"}
     ),
