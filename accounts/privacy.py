@@ -12,6 +12,8 @@ from privacy.registry import (
     declare,
 )
 
+HOLDER = _("The account holder")
+
 declare(
     PersonalField(
         model="accounts.User",
@@ -22,6 +24,7 @@ declare(
         legal_basis=LegalBasis.CONSENT,
         retention=_("While the account exists"),
         seen_by=lambda: set(INVITER_ROLES) | {OWN_RECORD},
+        subject=HOLDER,
     ),
     PersonalField(
         model="accounts.User",
@@ -33,6 +36,7 @@ declare(
         legal_basis=LegalBasis.CONSENT,
         retention=_("While the account exists"),
         seen_by=set,
+        subject=HOLDER,
     ),
     PersonalField(
         model="accounts.Invitation",
@@ -43,6 +47,7 @@ declare(
         legal_basis=LegalBasis.PUBLIC_TASK,
         retention=_("Until the invitation is accepted, revoked or expires"),
         seen_by=lambda: set(INVITER_ROLES),
+        subject=_("The invited person"),
     ),
     PersonalField(
         model="accounts.ApiToken",
@@ -54,5 +59,6 @@ declare(
         retention=_("Until the token expires"),
         retention_setting="API_TOKEN_DAYS",
         seen_by=lambda: {OWN_RECORD},
+        subject=HOLDER,
     ),
 )

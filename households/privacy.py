@@ -67,11 +67,13 @@ declare(
     _resident(("national_id",), _("Personal identification number"), visible_as="national_id"),
     _resident(("phone",), _("Phone number"), visible_as="phone"),
     _resident(
-        ("relationship", "is_head"), _("Relationship to the household head"),
+        ("relationship", "is_head"),
+        _("Relationship to the household head"),
         visible_as="relationship",
     ),
     _resident(
-        ("joined_on", "left_on"), _("Dates of joining and leaving the household"),
+        ("joined_on", "left_on"),
+        _("Dates of joining and leaving the household"),
         visible_as="joined_on",
     ),
     _resident(("deleted_reason",), _("Reason a record was removed"), visible_as="full_name"),

@@ -108,8 +108,10 @@ def classified(
     personal: Iterable[PersonalField], not_personal: Iterable[NotPersonal]
 ) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    for entry in [*personal, *not_personal]:
+    for entry in personal:
         found.update((entry.model, name) for name in entry.fields)
+    for excused in not_personal:
+        found.update((excused.model, name) for name in excused.fields)
     return found
 
 

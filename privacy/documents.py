@@ -76,10 +76,11 @@ def _row(number: int, entry: PersonalField) -> Row:
 
 
 def register_rows() -> list[Row]:
-    """The register, sensitive data first, then by purpose, as the declarations say."""
+    """The register in the order of the purposes (the registry first), as declared."""
+    order = {purpose: n for n, purpose in enumerate(Purpose.values)}
     entries = sorted(
         personal_fields(),
-        key=lambda e: (e.data_class != DataClass.SENSITIVE, e.purpose, e.model, e.fields),
+        key=lambda e: (order[e.purpose], e.data_class == DataClass.SENSITIVE, e.model),
     )
     return [_row(n, entry) for n, entry in enumerate(entries, start=1)]
 
@@ -116,6 +117,13 @@ def row_cells(row: Row) -> list[Any]:
 class Section:
     title: str
     lines: list[tuple[str, str]]  # (kind, text): kind "text" or TO_FILL
+
+
+def _by_retention(rows: list[Row]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for row in rows:
+        grouped.setdefault(row.retention, []).append(row.data)
+    return grouped
 
 
 def annex_sections(commune: Any) -> list[Section]:
@@ -184,7 +192,10 @@ def annex_sections(commune: Any) -> list[Section]:
         ),
         Section(
             _("7. Processing time and when data is deleted"),
-            [(text, f"- {r.data}: {r.retention}") for r in rows],
+            [
+                (text, f"- {retention}: {'; '.join(data)}")
+                for retention, data in _by_retention(rows).items()
+            ],
         ),
         Section(
             _("8. Protection measures"),
@@ -341,7 +352,7 @@ def write_pdf(out: IO[bytes], *, commune: Any, document: str) -> None:
         pdf.add_page(orientation="L")
         _letterhead(pdf, commune, _title(document), issued)
         pdf.set_font(pdf.font, "", 9)
-        widths = (8, 42, 18, 24, 34, 34, 42, 34, 0)
+        widths: tuple[float, ...] = (8, 42, 18, 24, 34, 34, 42, 34, 0)
         widths = (*widths[:-1], pdf.epw - sum(widths[:-1]))
         with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.2) as table:
             heading = table.row()

@@ -59,6 +59,9 @@ class _Pet(models.Model):
         app_label = "privacy_test_models"
         managed = False
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 class _Kiosk(models.Model):
     """Not about a person, but a field named like personal data must still be classified."""
@@ -69,6 +72,9 @@ class _Kiosk(models.Model):
     class Meta:
         app_label = "privacy_test_models"
         managed = False
+
+    def __str__(self) -> str:
+        return str(self.pk)
 
 
 def test_a_new_personal_field_without_a_declaration_fails_with_what_to_add() -> None:
@@ -96,7 +102,9 @@ def test_a_declaration_either_way_satisfies_the_rule() -> None:
             seen_by=set,
         )
     ]
-    excused = [NotPersonal("privacy_test_models._Kiosk", ("contact_phone",), reason="a shop's phone")]
+    excused = [
+        NotPersonal("privacy_test_models._Kiosk", ("contact_phone",), reason="a shop's phone")
+    ]
     assert completeness.unclassified([_Pet, _Kiosk], personal=declared, not_personal=excused) == []
 
 
@@ -154,9 +162,14 @@ def _rows_of(path: Path) -> list[list[object]]:
 
 def test_the_command_writes_the_register_as_xlsx(world, tmp_path: Path) -> None:
     out = tmp_path / "register.xlsx"
-    call_command("privacy_register", "--output", str(out), "--commune", str(world.village.commune_id))
+    call_command(
+        "privacy_register", "--output", str(out), "--commune", str(world.village.commune_id)
+    )
     rows = _rows_of(out)
-    assert str(rows[0][0]).replace("\n", " ") == f"ỦY BAN NHÂN DÂN {world.village.commune.name.upper()}"
+    assert (
+        str(rows[0][0]).replace("\n", " ")
+        == f"ỦY BAN NHÂN DÂN {world.village.commune.name.upper()}"
+    )
     header = rows[4]
     assert header[:3] == ["STT", "Dữ liệu cá nhân", "Loại"]
     national = next(r for r in rows[5:] if "national_id" in str(r[8]))
