@@ -119,6 +119,14 @@ class Section:
     lines: list[tuple[str, str]]  # (kind, text): kind "text" or TO_FILL
 
 
+def _in_text(name: str) -> str:
+    """A place's name inside a sentence: ``Xã Cẩm Thử`` → ``xã Cẩm Thử``."""
+    for kind in ("Xã ", "Phường ", "Đặc khu "):
+        if name.startswith(kind):
+            return name[:1].lower() + name[1:]
+    return name
+
+
 def _by_retention(rows: list[Row]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for row in rows:
@@ -129,7 +137,7 @@ def _by_retention(rows: list[Row]) -> dict[str, list[str]]:
 def annex_sections(commune: Any) -> list[Section]:
     """The dossier's sections (Decree 13/2023, Art. 24(2)), filled from the declarations."""
     rows = register_rows()
-    purposes = sorted({r.purpose for r in rows})
+    purposes = list(dict.fromkeys(r.purpose for r in rows))
     sensitive = [r.data for r in rows if r.sensitive]
     basic = [r.data for r in rows if not r.sensitive]
     text, fill = "text", TO_FILL
@@ -140,7 +148,7 @@ def annex_sections(commune: Any) -> list[Section]:
                 (
                     text,
                     _("People's Committee of %(commune)s, %(province)s")
-                    % {"commune": commune.name, "province": commune.province.name},
+                    % {"commune": _in_text(commune.name), "province": commune.province.name},
                 ),
                 (fill, _("Address, phone and e-mail of the People's Committee:")),
             ],
@@ -352,7 +360,7 @@ def write_pdf(out: IO[bytes], *, commune: Any, document: str) -> None:
         pdf.add_page(orientation="L")
         _letterhead(pdf, commune, _title(document), issued)
         pdf.set_font(pdf.font, "", 9)
-        widths: tuple[float, ...] = (8, 42, 18, 24, 34, 34, 42, 34, 0)
+        widths: tuple[float, ...] = (10, 36, 17, 20, 28, 30, 38, 30, 0)
         widths = (*widths[:-1], pdf.epw - sum(widths[:-1]))
         with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.2) as table:
             heading = table.row()
@@ -378,7 +386,9 @@ def write_pdf(out: IO[bytes], *, commune: Any, document: str) -> None:
                 style = "I" if kind == TO_FILL else ""
                 pdf.set_font(pdf.font, style, SIZE_BODY)
                 body = f"{text} {DOTS}" if kind == TO_FILL else text
-                pdf.multi_cell(0, pdf.line_height(SIZE_BODY), body, new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(
+                    0, pdf.line_height(SIZE_BODY), body, align="L", new_x="LMARGIN", new_y="NEXT"
+                )
             pdf.ln(1)
         pdf.set_font(pdf.font, "I", 11)
         pdf.multi_cell(
