@@ -109,7 +109,10 @@ declare(
         purpose=Purpose.REGISTRY,
         legal_basis=LegalBasis.PUBLIC_TASK,
         retention=REGISTRY_RETENTION,
-        seen_by=lambda: set(EDITOR_ROLES) | {Role.SECURITY_OFFICER, Role.DIGITAL_TEAM},
+        # The household page shows the notes to whoever sees any resident field there.
+        seen_by=lambda: (
+            {role for role, fields in RESIDENT_FIELDS_BY_ROLE.items() if fields} | {OPENED_RECORD}
+        ),
         subject=_("The household"),
     ),
     PersonalField(
