@@ -41,6 +41,7 @@ from tests.factories import InvitationFactory, ResidentFactory
 from tests.feedback import matrix as feedback_matrix
 from tests.households.matrix_io import MATRIX_IO
 from tests.payments import matrix as payments_matrix
+from tests.privacy import matrix as privacy_matrix
 from tests.qrsigns import matrix as qrsigns_matrix
 from tests.reports import matrix as reports_matrix
 from tests.urls_walk import FoundRoute, walk
@@ -167,6 +168,7 @@ MATRIX: dict[str, Rule] = {
     **cameras_matrix.MATRIX,
     **payments_matrix.MATRIX,
     **reports_matrix.MATRIX,
+    **privacy_matrix.MATRIX,
     # registry API
     "api:household-list": Rule(SIGNED_IN, api=True),
     "api:household-detail": _registry_object(OUR_STAFF, api=True, kwargs=_household),
@@ -435,6 +437,7 @@ WEBSOCKET_MATRIX: dict[str, frozenset[str]] = {
     **cameras_matrix.WEBSOCKET,
     **payments_matrix.WEBSOCKET,
     **reports_matrix.WEBSOCKET,
+    **privacy_matrix.WEBSOCKET,
 }
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cameras",
     "payments",
     "reports",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -73,6 +73,7 @@ urlpatterns = [
     path("", include("cameras.urls")),
     path("", include("payments.urls")),
     path("", include("reports.urls")),
+    path("", include("privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
