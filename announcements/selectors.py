@@ -309,3 +309,12 @@ def my_announcements(*, resident: Resident | None) -> QuerySet[Announcement]:
         .distinct()
         .order_by("-sent_at", "-pk")
     )
+
+
+def share_counts(*, announcement: Announcement) -> dict[str, int]:
+    """How often staff shared the announcement to Zalo, and how often its shared link was
+    opened."""
+    return {
+        "shares": announcement.shares.count(),
+        "landings": announcement.share_landings.count(),
+    }

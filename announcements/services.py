@@ -44,6 +44,8 @@ from announcements.models import (
     Delivery,
     Group,
     Preference,
+    Share,
+    ShareLanding,
     Sighting,
     SpeakerCluster,
 )
@@ -1357,3 +1359,44 @@ def group_delete(*, group: Group) -> None:
             _("Announcements were addressed to this group, so it is kept for the record.")
         )
     group.delete()
+
+
+# A second tap on the share button within this many seconds is the same share.
+SHARE_REPEAT_SECONDS = 10
+
+
+def announcement_shareable(announcement: Announcement) -> bool:
+    """Only a sent public announcement has a public page that a shared link can open."""
+    return announcement.is_public and announcement.status == Announcement.Status.SENT
+
+
+@transaction.atomic
+def share_record(*, announcement: Announcement, user: Any, via: str) -> bool:
+    """Count a share of the announcement's public link by ``user`` (share sheet or copy).
+
+    A repeat by the same person within ``SHARE_REPEAT_SECONDS`` (a double tap, a page sending
+    twice) is not counted again; the announcement's row is locked so two such requests at the
+    same moment cannot both count. True if counted.
+    """
+    if via not in Share.Via.values:
+        raise ValidationError({"via": _("Unknown way of sharing.")})
+    locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    if not announcement_shareable(locked):
+        raise ValidationError(_("Only a sent public announcement can be shared."))
+    now = timezone.now()
+    recent = Share.objects.filter(
+        announcement=locked,
+        user=user,
+        shared_at__gt=now - timedelta(seconds=SHARE_REPEAT_SECONDS),
+    )
+    if recent.exists():
+        return False
+    Share.objects.create(announcement=locked, user=user, via=via, shared_at=now)
+    return True
+
+
+def share_landing_record(*, announcement: Announcement) -> None:
+    """Someone opened the public page through a shared link (the caller counts each browser
+    session once). Nothing about the visitor is stored."""
+    if announcement_shareable(announcement):
+        ShareLanding.objects.create(announcement=announcement)
