@@ -187,9 +187,7 @@ def alert_element(announcement: Announcement) -> ET.Element:
 
     _info(alert, announcement, "vi", LANGUAGE, announcement.title, announcement.body)
     if announcement.title_en.strip() and announcement.body_en.strip():
-        _info(
-            alert, announcement, "en", LANGUAGE_EN, announcement.title_en, announcement.body_en
-        )
+        _info(alert, announcement, "en", LANGUAGE_EN, announcement.title_en, announcement.body_en)
     return alert
 
 

@@ -614,7 +614,9 @@ def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def _count_landing(request: HttpRequest, response: HttpResponse, announcement: Announcement) -> None:
+def _count_landing(
+    request: HttpRequest, response: HttpResponse, announcement: Announcement
+) -> None:
     """Count an opening through the shared link once per browser session (a cookie without an
     expiry date holds the codes already counted)."""
     seen = [c for c in request.COOKIES.get(SHARE_COOKIE, "").split(".") if c]

@@ -24,7 +24,9 @@ def _share(client: object, announcement: object, via: str = "sheet") -> object:
     return client.post(reverse("announcement_share", args=[announcement.pk]), {"via": via})
 
 
-def test_the_page_offers_the_public_link_with_its_share_marker(client, village, village_head) -> None:
+def test_the_page_offers_the_public_link_with_its_share_marker(
+    client, village, village_head
+) -> None:
     announcement = _sent(village, body="Mời các hộ " * 40)
     client.force_login(village_head)
     page = client.get(reverse("announcement_detail", args=[announcement.pk]))
@@ -37,8 +39,9 @@ def test_the_page_offers_the_public_link_with_its_share_marker(client, village, 
     assert "Chia sẻ lên Zalo: 0 lần, 0 lượt mở từ liên kết chia sẻ" in page.content.decode()
 
 
-def test_a_draft_or_non_public_announcement_has_no_share_button(client, village, village_head) -> None:
-    village = village
+def test_a_draft_or_non_public_announcement_has_no_share_button(
+    client, village, village_head
+) -> None:
     client.force_login(village_head)
     for announcement in (
         AnnouncementFactory(village=village, channels=["web"]),
@@ -89,7 +92,9 @@ def test_an_unknown_way_is_refused_and_changes_nothing(client, village, village_
     assert not Share.objects.exists()
 
 
-def test_residents_and_other_villages_cannot_count_shares(client, village, resident, outsider) -> None:
+def test_residents_and_other_villages_cannot_count_shares(
+    client, village, resident, outsider
+) -> None:
     announcement = _sent(village)
     client.force_login(resident)
     assert _share(client, announcement).status_code in (403, 404)
