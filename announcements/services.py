@@ -957,7 +957,8 @@ def _template_fields(delivery: Delivery) -> dict[str, str]:
     }
 
 
-def _message(delivery: Delivery) -> Message:
+def message_for(delivery: Delivery) -> Message:
+    """The provider-neutral message of an outbox row (the benchmark's naive sender uses it too)."""
     return Message(
         key=delivery.idempotency_key,
         to=delivery.address,
@@ -1027,7 +1028,7 @@ def _provider_drain(channel: str, limit: int) -> int:
         except (PermanentError, TransientError) as exc:
             results = [exc] * len(outgoing)
         else:
-            messages = [_message(delivery) for delivery in outgoing]
+            messages = [message_for(delivery) for delivery in outgoing]
             results = _gateway_send_all(provider, channel, messages)
         try:
             provider.after_chunk([r for r in results if isinstance(r, Exception)])
@@ -1072,7 +1073,7 @@ def deliveries_recover(
                 continue
             try:
                 _throttle(channel)  # the recovery may send the message again, deduplicated
-                recovery, ref = provider.recover(_message(delivery), delivery.first_tried_at)
+                recovery, ref = provider.recover(message_for(delivery), delivery.first_tried_at)
             except PermanentError as exc:
                 delivery.status = Delivery.Status.FAILED
                 delivery.reason = str(exc)[:255]
