@@ -246,9 +246,7 @@ def main() -> None:
             "ANNOUNCEMENTS_RETRY_SECONDS": "1",
         }
         setup_django(worker_env)
-        from announcements.models import ZaloToken
-
-        from announcements.models import Announcement
+        from announcements.models import Announcement, ZaloToken
 
         ZaloToken.objects.all().delete()  # a token of an earlier run's fake is unknown here
         for leftover in Announcement.objects.filter(title__startswith="Bench: "):

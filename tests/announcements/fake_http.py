@@ -26,7 +26,7 @@ class FakeState:
     # are accepted per one-second window (counted on arrival); the others are answered 429
     # and change nothing.
     latency: tuple[float, float] | None = None
-    rng: random.Random = field(default_factory=lambda: random.Random(20))  # noqa: S311
+    rng: random.Random = field(default_factory=lambda: random.Random(20))
     rate_limit: int | None = None
     rate_second: int = 0
     rate_used: int = 0
