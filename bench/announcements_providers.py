@@ -205,16 +205,17 @@ def markdown(results: dict[str, Any]) -> str:
         f"Concurrency, both designs: {senders} calls in flight at most "
         f"({a['workers']} worker processes x {a['threads']}).",
         "",
-        "| channel | design | messages | seconds | messages/s | 429 answers | duplicates | lost "
-        "| not sent | load |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| channel | design | messages | seconds | messages/s | most calls in flight "
+        "| 429 answers | duplicates | lost | not sent | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for channel in CHANNELS:
         for design in ("outbox", "naive"):
             r = results["runs"][channel][design]
             lines.append(
                 f"| {channel} | {design} | {r['sent']:,} | {r['seconds']} | "
-                f"**{r['per_second']}** | {r['answered_429']} | {r['duplicates']} | "
+                f"**{r['per_second']}** | {r['most_in_flight']} | {r['answered_429']} | "
+                f"{r['duplicates']} | "
                 f"{r['lost']} | {r['not_sent']} | {r['load_start']} to {r['load_end']} |"
             )
         lines.append(f"| {channel} | ratio outbox / naive | | | **{results['ratio'][channel]}x** |")
