@@ -97,7 +97,7 @@ def wait_done(announcement: Any, start: float, timeout: float = 900) -> float:
     return time.perf_counter() - start
 
 
-def check(announcement: Any, fake: Any, before: int) -> dict[str, int]:
+def check(announcement: Any, fake: Any, before: int) -> dict[str, Any]:
     """The sample's rows against the messages the fake provider stored during the run."""
     from announcements.models import Delivery
 
@@ -108,7 +108,14 @@ def check(announcement: Any, fake: Any, before: int) -> dict[str, int]:
         m["request_id"] for m in list(fake.state.messages.values())[before:] if m["request_id"]
     )
     sent = {key for key, status in rows.items() if status == "sent"}
+    others = Counter(
+        f"{status}: {reason}"
+        for status, reason in Delivery.objects.filter(announcement=announcement)
+        .exclude(status="sent")
+        .values_list("status", "reason")
+    )
     return {
+        "not_sent_why": dict(others),
         "rows": len(rows),
         "sent": len(sent),
         "not_sent": len(rows) - len(sent),
