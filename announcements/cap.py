@@ -9,8 +9,9 @@ One message per sent announcement of an urgent kind (``Announcement.CAP_KINDS``)
   ``references`` every earlier message of the chain (``sender,identifier,sent``);
 - ``status`` is ``Actual``, or ``Test`` where ``ANNOUNCEMENTS_CAP_STATUS`` says so (a training
   or staging portal);
-- one ``info`` in Vietnamese: the portal holds announcements in Vietnamese only, so an English
-  ``info`` would have no text of its own to carry;
+- one ``info`` in Vietnamese, and a second in English (``en-US``) when staff wrote the
+  optional English title and text; both carry the same category, urgency, severity,
+  certainty, expiry and area, and the English one names the event in English;
 - ``severity`` comes from the disaster-risk level when staff chose one (Decision
   18/2021/QĐ-TTg, ``Announcement.RISK_SEVERITY``), else from the severity chosen;
 - ``area``: the description written on the form, or the lanes or village it was sent to; a
@@ -38,6 +39,7 @@ from villageportal.xmltext import xml_text
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
 CONTENT_TYPE = "application/cap+xml; charset=utf-8"
 LANGUAGE = "vi-VN"
+LANGUAGE_EN = "en-US"
 
 # CAP categories by kind: an emergency with a disaster-risk level is a hydro-meteorological
 # hazard of Decision 18/2021 (storm, flood, landslide, heat, cold...), without one it is a
@@ -172,7 +174,6 @@ def _add(parent: ET.Element, name: str, text: str | None) -> None:
 
 def alert_element(announcement: Announcement) -> ET.Element:
     """The ``alert`` element of one announcement, elements in the schema's order."""
-    village = announcement.village
     alert = ET.Element("alert", {"xmlns": NAMESPACE})
     _add(alert, "identifier", identifier(announcement))
     _add(alert, "sender", sender(announcement))
@@ -184,9 +185,26 @@ def alert_element(announcement: Announcement) -> ET.Element:
     if kind != "Alert":
         _add(alert, "references", " ".join(references(announcement)))
 
-    with translation.override("vi"):
+    _info(alert, announcement, "vi", LANGUAGE, announcement.title, announcement.body)
+    if announcement.title_en.strip() and announcement.body_en.strip():
+        _info(alert, announcement, "en", LANGUAGE_EN, announcement.title_en, announcement.body_en)
+    return alert
+
+
+def _info(
+    alert: ET.Element,
+    announcement: Announcement,
+    ui_language: str,
+    language: str,
+    headline: str,
+    description: str,
+) -> None:
+    """One ``info`` block: the same event, urgency, severity, certainty, expiry and area in
+    every language; the event name, headline and description in ``language``."""
+    village = announcement.village
+    with translation.override(ui_language):
         info = ET.SubElement(alert, "info")
-        _add(info, "language", LANGUAGE)
+        _add(info, "language", language)
         _add(
             info,
             "category",
@@ -199,8 +217,8 @@ def alert_element(announcement: Announcement) -> ET.Element:
         if announcement.cap_expires:
             _add(info, "expires", cap_time(announcement.cap_expires))
         _add(info, "senderName", f"{village.name}, {village.commune.name}")
-        _add(info, "headline", announcement.title[:160])
-        _add(info, "description", announcement.body)
+        _add(info, "headline", headline[:160])
+        _add(info, "description", description)
         _add(
             info,
             "web",
@@ -218,7 +236,6 @@ def alert_element(announcement: Announcement) -> ET.Element:
             _add(area, "polygon", shape)
         else:
             _add(area, "circle", circle(announcement))
-    return alert
 
 
 def alert_xml(announcement: Announcement) -> bytes:

@@ -119,9 +119,13 @@ class AnnouncementForm(forms.ModelForm):
             "cap_area",
             "cap_expires",
             "send_at",
+            "title_en",
+            "body_en",
         ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 6}),
+            "body_en": forms.Textarea(attrs={"rows": 4, "lang": "en"}),
+            "title_en": forms.TextInput(attrs={"lang": "en"}),
             "event_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
@@ -185,7 +189,29 @@ class AnnouncementForm(forms.ModelForm):
         elif kind in Announcement.CAP_KINDS and not expires:
             # Published as a CAP alert: it must leave the pages and loudspeakers by itself.
             self.add_error("cap_expires", _("An urgent announcement needs an expiry time."))
+        title_en, body_en = data.get("title_en", "").strip(), data.get("body_en", "").strip()
+        if bool(title_en) != bool(body_en):
+            self.add_error(
+                "body_en" if title_en else "title_en",
+                _("Give both the English title and text, or neither."),
+            )
         return data
+
+    # The optional English version sits in a collapsed section of its own on the page.
+    ENGLISH_FIELDS = ("title_en", "body_en")
+
+    def main_fields(self) -> list[Any]:
+        return [f for f in self.visible_fields() if f.name not in self.ENGLISH_FIELDS]
+
+    def english_fields(self) -> list[Any]:
+        return [self[name] for name in self.ENGLISH_FIELDS]
+
+    def english_open(self) -> bool:
+        """Open the section when it holds text or an error, so nothing typed is hidden."""
+        return any(
+            self[name].value() or (self.is_bound and self.errors.get(name))
+            for name in self.ENGLISH_FIELDS
+        )
 
 
 class CorrectionForm(forms.Form):

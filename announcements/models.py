@@ -148,6 +148,9 @@ class Announcement(Authored):
     public_code = models.CharField(max_length=16, unique=True, default=_public_code, editable=False)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"))
+    # Optional English text, for the CAP alert's second <info> and the English public page.
+    title_en = models.CharField(_("title in English"), max_length=200, blank=True)
+    body_en = models.TextField(_("text in English"), blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.GENERAL)
     is_public = models.BooleanField(
         _("show on the public page"),
@@ -618,3 +621,38 @@ class PushSubscription(models.Model):
     def info(self) -> dict[str, Any]:
         """The subscription as the browser gave it, as pywebpush takes it."""
         return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class Share(models.Model):
+    """A staff member shared the announcement's public link to a Zalo group from the page: the
+    phone's share sheet completed, or the text and link were copied to paste by hand."""
+
+    class Via(models.TextChoices):
+        SHEET = "sheet", _("share sheet")
+        COPY = "copy", _("copied")
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    via = models.CharField(max_length=8, choices=Via.choices)
+    shared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["announcement", "user", "shared_at"], name="ann_share_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id}/{self.via}"
+
+
+class ShareLanding(models.Model):
+    """A browser opened the public page through a shared link, counted once per browser
+    session. Nothing about the visitor is kept: the row is the count."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="share_landings"
+    )
+    landed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id}/{self.landed_at:%Y-%m-%d}"

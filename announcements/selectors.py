@@ -349,3 +349,12 @@ def unknown_count(*, village: Any, announcement: Any = None) -> int:
     if announcement is not None:
         rows = rows.filter(announcement=announcement)
     return rows.count()
+
+
+def share_counts(*, announcement: Announcement) -> dict[str, int]:
+    """How often staff shared the announcement to Zalo, and how often its shared link was
+    opened."""
+    return {
+        "shares": announcement.shares.count(),
+        "landings": announcement.share_landings.count(),
+    }

@@ -47,6 +47,8 @@ from announcements.models import (
     Group,
     Preference,
     PushSubscription,
+    Share,
+    ShareLanding,
     Sighting,
     SpeakerCluster,
 )
@@ -964,7 +966,8 @@ def _template_fields(delivery: Delivery) -> dict[str, str]:
     }
 
 
-def _message(delivery: Delivery) -> Message:
+def message_for(delivery: Delivery) -> Message:
+    """The provider-neutral message of an outbox row (the benchmark's naive sender uses it too)."""
     return Message(
         key=delivery.idempotency_key,
         to=delivery.address,
@@ -1035,7 +1038,7 @@ def _provider_drain(channel: str, limit: int) -> int:
         except (PermanentError, TransientError) as exc:
             results = [exc] * len(outgoing)
         else:
-            messages = [_message(delivery) for delivery in outgoing]
+            messages = [message_for(delivery) for delivery in outgoing]
             provider.route(messages)
             provider.load(messages)
             results = _gateway_send_all(provider, channel, messages)
@@ -1082,7 +1085,7 @@ def deliveries_recover(
                 continue
             try:
                 _throttle(channel)  # the recovery may send the message again, deduplicated
-                recovery, ref = provider.recover(_message(delivery), delivery.first_tried_at)
+                recovery, ref = provider.recover(message_for(delivery), delivery.first_tried_at)
             except PermanentError as exc:
                 delivery.status = Delivery.Status.FAILED
                 delivery.reason = str(exc)[:255]
@@ -1565,3 +1568,44 @@ def group_delete(*, group: Group) -> None:
             _("Announcements were addressed to this group, so it is kept for the record.")
         )
     group.delete()
+
+
+# A second tap on the share button within this many seconds is the same share.
+SHARE_REPEAT_SECONDS = 10
+
+
+def announcement_shareable(announcement: Announcement) -> bool:
+    """Only a sent public announcement has a public page that a shared link can open."""
+    return announcement.is_public and announcement.status == Announcement.Status.SENT
+
+
+@transaction.atomic
+def share_record(*, announcement: Announcement, user: Any, via: str) -> bool:
+    """Count a share of the announcement's public link by ``user`` (share sheet or copy).
+
+    A repeat by the same person within ``SHARE_REPEAT_SECONDS`` (a double tap, a page sending
+    twice) is not counted again; the announcement's row is locked so two such requests at the
+    same moment cannot both count. True if counted.
+    """
+    if via not in Share.Via.values:
+        raise ValidationError({"via": _("Unknown way of sharing.")})
+    locked = Announcement.objects.select_for_update().get(pk=announcement.pk)
+    if not announcement_shareable(locked):
+        raise ValidationError(_("Only a sent public announcement can be shared."))
+    now = timezone.now()
+    recent = Share.objects.filter(
+        announcement=locked,
+        user=user,
+        shared_at__gt=now - timedelta(seconds=SHARE_REPEAT_SECONDS),
+    )
+    if recent.exists():
+        return False
+    Share.objects.create(announcement=locked, user=user, via=via, shared_at=now)
+    return True
+
+
+def share_landing_record(*, announcement: Announcement) -> None:
+    """Someone opened the public page through a shared link (the caller counts each browser
+    session once). Nothing about the visitor is stored."""
+    if announcement_shareable(announcement):
+        ShareLanding.objects.create(announcement=announcement)

@@ -50,6 +50,11 @@ urlpatterns = [
         views.announcement_correct,
         name="announcement_correct",
     ),
+    path(
+        "announcements/manage/<int:pk>/share/",
+        views.announcement_share,
+        name="announcement_share",
+    ),
     path("announcements/groups/", views.group_list, name="announcement_group_list"),
     path("announcements/groups/<int:pk>/edit/", views.group_edit, name="announcement_group_edit"),
     path(

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -337,8 +338,48 @@ def announcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_approve": Role.VILLAGE_HEAD in roles or request.user.is_superuser,
             "withdraw_form": WithdrawForm(),
             "reminders": announcement.reminders.all(),
+            "share": _share_context(request, announcement),
         },
     )
+
+
+# The shared link carries this, so that landings through it can be counted.
+SHARE_VIA = "zalo-share"
+# The browser-session cookie listing the announcements whose shared link this browser has
+# already been counted for (public codes only; nothing about the person).
+SHARE_COOKIE = "vp_shared"
+SHARE_COOKIE_CODES = 20
+
+
+def _share_context(request: HttpRequest, announcement: Announcement) -> dict[str, Any]:
+    """The link and text the share button hands to the phone's share sheet or the clipboard."""
+    if not services.announcement_shareable(announcement):
+        return {"shareable": False}
+    link = request.build_absolute_uri(
+        reverse("announcement_public", args=[announcement.public_code]) + f"?via={SHARE_VIA}"
+    )
+    summary = Truncator(" ".join(announcement.body.split())).chars(160)
+    return {
+        "shareable": True,
+        "link": link,
+        "title": announcement.title,
+        "text": f"{announcement.title}\n{summary}",
+        **selectors.share_counts(announcement=announcement),
+    }
+
+
+@staff_required
+@require_POST
+def announcement_share(request: HttpRequest, pk: int) -> JsonResponse:
+    """Count a share to Zalo that the page made (share sheet completed, or text copied)."""
+    announcement = access_object(Announcement.objects, user=request.user, pk=pk)
+    try:
+        counted = services.share_record(
+            announcement=announcement, user=request.user, via=request.POST.get("via", "")
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": error_text(exc)}, status=400)
+    return JsonResponse({"counted": counted, **selectors.share_counts(announcement=announcement)})
 
 
 @login_required
@@ -632,10 +673,33 @@ def announcement_public(request: HttpRequest, code: str) -> HttpResponse:
             via=Sighting.Via.PAGE,
         )
     expired = bool(announcement.cap_expires and announcement.cap_expires <= timezone.now())
-    return render(
+    english = translation.get_language() == "en" and bool(announcement.title_en.strip())
+    response = render(
         request,
         "announcements/public_detail.html",
-        {"announcement": announcement, "expired": expired},
+        {"announcement": announcement, "expired": expired, "english": english},
+    )
+    if request.GET.get("via") == SHARE_VIA:
+        _count_landing(request, response, announcement)
+    return response
+
+
+def _count_landing(
+    request: HttpRequest, response: HttpResponse, announcement: Announcement
+) -> None:
+    """Count an opening through the shared link once per browser session (a cookie without an
+    expiry date holds the codes already counted)."""
+    seen = [c for c in request.COOKIES.get(SHARE_COOKIE, "").split(".") if c]
+    if announcement.public_code in seen:
+        return
+    services.share_landing_record(announcement=announcement)
+    seen = [*seen, announcement.public_code][-SHARE_COOKIE_CODES:]
+    response.set_cookie(
+        SHARE_COOKIE,
+        ".".join(seen),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
     )
 
 

@@ -165,7 +165,14 @@ def outbox_write(recipients: int) -> dict[str, Any]:
     }
 
 
-def start_workers(count: int, env: dict[str, str], queue: str, log_dir: Path) -> list[Any]:
+def start_workers(
+    count: int,
+    env: dict[str, str],
+    queue: str,
+    log_dir: Path,
+    pool: str = "solo",
+    concurrency: int = 1,
+) -> list[Any]:
     processes = []
     for n in range(count):
         log = (log_dir / f"worker-{queue}-{n}.log").open("w")
@@ -179,7 +186,11 @@ def start_workers(count: int, env: dict[str, str], queue: str, log_dir: Path) ->
                     "villageportal",
                     "worker",
                     "--pool",
-                    "solo",
+                    pool,
+                    "--concurrency",
+                    str(concurrency),
+                    "--prefetch-multiplier",
+                    "1",
                     "--queues",
                     queue,
                     "--include",

@@ -23,6 +23,11 @@ Shapes and codes, from the provider's pages (found through the docs search, deve
   TotalReceiver, TotalSent, RequestId, TypeId, telcoid, phonenumber``.
 
 The HTTP status is 200 for every documented result; 503 and garbage are the tests' outages.
+
+Rate limit: eSMS's pages (the send API, the error-code table) state no requests-per-second
+limit and no error code for one; the benchmark sets a stated limit (``FakeState.rate_limit``)
+and answers a request over it with HTTP 429 Too Many Requests (RFC 6585, section 4), whose body
+is a ``CodeResult``/``ErrorMessage`` pair like the documented refusals.
 """
 
 import json
@@ -65,6 +70,9 @@ class FakeEsms(FakeServer):
             "ANNOUNCEMENTS_SMS_CALLBACK_BASE": "https://portal.example.vn",
             "ANNOUNCEMENTS_SMS_WEBHOOK_SECRET": "esms-callback-secret",
         }
+
+    def rate_limited_body(self) -> Any:
+        return {"CodeResult": "429", "ErrorMessage": "Too many requests."}
 
     def route(self, method: str, path: str, headers: Any, raw: bytes, query: dict) -> Any:
         if method == "POST" and path == SEND:

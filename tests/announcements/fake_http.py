@@ -2,6 +2,7 @@
 switches tests use to make a provider slow, down, or silent at the worst moment."""
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,16 @@ class FakeState:
     drop_next: int = 0  # store the message, then close the connection without an answer
     stall_after: int | None = None  # once this many messages are stored, block the next ones
     delay: float = 0.0  # seconds each answer takes
+    # A realistic provider (the benchmark): each answer takes a time drawn uniformly from
+    # (low, high) seconds with a seeded generator, and at most ``rate_limit`` send requests
+    # are accepted per one-second window (counted on arrival); the others are answered 429
+    # and change nothing.
+    latency: tuple[float, float] | None = None
+    rng: random.Random = field(default_factory=lambda: random.Random(20))
+    rate_limit: int | None = None
+    rate_second: int = 0
+    rate_used: int = 0
+    rate_limited: int = 0  # send requests answered 429
     in_flight: int = 0
     max_in_flight: int = 0
     stalled: threading.Event = field(default_factory=threading.Event)
@@ -73,6 +84,10 @@ class Handler(BaseHTTPRequestHandler):
                 result = self.fake.route(method, parts.path, self.headers, raw, query)
             except Answer as answer:
                 result = (answer.status, answer.body)
+            if state.latency:  # counted (and rate-limited) on arrival, answered after a while
+                with state.lock:
+                    pause = state.rng.uniform(*state.latency)
+                time.sleep(pause)
             if result is None:  # the message is stored; its sender never hears back
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -109,12 +124,24 @@ class FakeServer:
     def common_failures(self) -> None:
         """The switches every send endpoint honours, in the order a real outage shows them."""
         state = self.state
+        if state.rate_limit is not None:
+            second = int(time.time())
+            if second != state.rate_second:
+                state.rate_second, state.rate_used = second, 0
+            state.rate_used += 1
+            if state.rate_used > state.rate_limit:
+                state.rate_limited += 1
+                raise Answer(429, self.rate_limited_body())
         if state.fail_next:
             state.fail_next -= 1
             raise Answer(503, {"error": "service unavailable"})
         if state.garbage_next:
             state.garbage_next -= 1
             raise Answer(200, b"<html>maintenance</html>")
+
+    def rate_limited_body(self) -> Any:
+        """The body of a 429 answer; each provider gives its own shape."""
+        return {"error": "too many requests"}
 
     def after_store(self) -> str:
         """After a message is stored, with the lock held: "drop" (close the connection without

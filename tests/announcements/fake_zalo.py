@@ -20,6 +20,11 @@ Shapes and codes, with where they come from (found through the docs and code sea
   grant_type=refresh_token``, and read ``access_token``, ``refresh_token`` and ``expires_in``, a
   number of seconds as a string). The refresh token is single-use: the old one stops working.
   A refused refresh answers an object with ``error`` and ``error_description`` and no token.
+- Rate limit: Zalo's ZNS pages ("Cách xử lý mã lỗi", zalo.cloud/zns/guidelines/handle-error-code)
+  document daily quotas (-144 for the OA, -147 for a template) but no requests-per-second
+  limit and no error code for one; the benchmark sets a stated limit
+  (``FakeState.rate_limit``) and answers a request over it with HTTP 429 Too Many Requests
+  (RFC 6585, section 4) and an ``error``/``message`` body in ZNS's shape.
 """
 
 import json
@@ -72,6 +77,9 @@ class FakeZalo(FakeServer):
             "ANNOUNCEMENTS_ZALO_TEMPLATE_ID": "tb-001",
             "ANNOUNCEMENTS_TOKEN_KEY": TOKEN_KEY,
         }
+
+    def rate_limited_body(self) -> Any:
+        return {"error": -429, "message": "Too many requests"}
 
     def route(self, method: str, path: str, headers: Any, raw: bytes, query: dict) -> Any:
         if method == "POST" and path == SEND:

@@ -34,6 +34,17 @@ def _public(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"code": announcement.public_code}
 
 
+def _sent_public(ctx: dict[str, Any]) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from tests.announcements.factories import AnnouncementFactory
+
+    announcement = AnnouncementFactory(
+        village=ctx["village"], status="sent", sent_at=timezone.now(), channels=["web"]
+    )
+    return {"pk": announcement.pk}
+
+
 def _public_alert(ctx: dict[str, Any]) -> dict[str, Any]:
     from datetime import timedelta
 
@@ -106,6 +117,10 @@ MATRIX: dict[str, Rule] = {
     "announcement_approve": _object(frozenset({HEAD, SUPER}), method="POST"),
     "announcement_withdraw": _object(WRITERS, method="POST", data={"reason": "Nhầm"}),
     "announcement_correct": _object(WRITERS),
+    # Counting a share to Zalo: any staff of the village who sees the announcement's page.
+    "announcement_share": Rule(
+        OUR_STAFF_OBJ, kwargs=_sent_public, scoped=True, method="POST", data={"via": "copy"}
+    ),
     "announcement_group_list": Rule(ANY_STAFF),
     "announcement_group_edit": Rule(
         WRITERS, kwargs=_group, scoped=True, resident_refusal="not_found"

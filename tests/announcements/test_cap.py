@@ -261,3 +261,66 @@ def test_staff_choose_the_level_and_expiry_on_the_compose_form(
     assert (sent.status, sent.risk_level, sent.cap_severity) == ("sent", 3, "Severe")
     assert sent.cap_expires is not None
     assert sent.public_code in _feed_codes(client, world.village)
+
+
+def test_an_english_version_is_a_second_info_block(client, world, schema) -> None:
+    alert = _alert(
+        world,
+        risk_level=3,
+        cap_area="Ven sông Đà",
+        title_en="Flood warning on the Da river",
+        body_en="The water is rising fast; riverside households move to the community hall.",
+    )
+    root = _validate(schema, _cap(client, alert).content)
+    vi, en = root.findall(CAP + "info")
+    assert [vi.findtext(CAP + "language"), en.findtext(CAP + "language")] == ["vi-VN", "en-US"]
+    assert en.findtext(CAP + "headline") == "Flood warning on the Da river"
+    assert en.findtext(CAP + "description") == alert.body_en
+    assert vi.findtext(CAP + "headline") == alert.title
+    assert en.findtext(CAP + "event") == "Emergency alert"
+    assert vi.findtext(CAP + "event") != "Emergency alert"
+    for name in ("category", "urgency", "severity", "certainty", "expires"):
+        assert en.findtext(CAP + name) == vi.findtext(CAP + name), name
+    assert en.findtext(f"{CAP}area/{CAP}areaDesc") == "Ven sông Đà"
+    assert ET.tostring(en.find(CAP + "area")) == ET.tostring(vi.find(CAP + "area"))
+
+
+def test_without_english_text_there_is_one_info_block(client, world, schema) -> None:
+    # A title alone (the form refuses it, an import could not) is not half an English info.
+    for fields in ({}, {"title_en": "Flood warning", "body_en": "  "}):
+        root = _validate(schema, _cap(client, _alert(world, **fields)).content)
+        assert [i.findtext(CAP + "language") for i in root.findall(CAP + "info")] == ["vi-VN"]
+
+
+def test_the_compose_form_takes_an_optional_english_version(
+    client, village_head, world, gateway
+) -> None:
+    client.force_login(village_head)
+    page = client.get(reverse("announcement_create")).content.decode()
+    assert "Bản tiếng Anh (tuỳ chọn, cho bản tin cảnh báo CAP)" in page
+    assert '<details class="card card--narrow" data-testid="english">' in page  # collapsed
+    response = client.post(reverse("announcement_create"), _form(title_en="Village meeting"))
+    assert response.status_code == 200
+    assert response.context["form"].errors["body_en"] == [
+        "Nhập cả tiêu đề và nội dung tiếng Anh, hoặc bỏ trống cả hai."
+    ]
+    assert 'data-testid="english" open' in response.content.decode()  # the error shows
+    assert not Announcement.objects.exists()
+    data = _form(title_en="Village meeting", body_en="All households are invited.")
+    assert client.post(reverse("announcement_create"), data).status_code == 302
+    draft = Announcement.objects.get()
+    assert (draft.title_en, draft.body_en) == ("Village meeting", "All households are invited.")
+
+
+def test_the_public_page_shows_the_english_text_with_the_english_switch(client, world) -> None:
+    alert = _alert(world, title_en="Flood warning", body_en="Move to the community hall.")
+    url = reverse("announcement_public", args=[alert.public_code])
+    page = client.get(url).content.decode()
+    assert alert.title in page and "Flood warning" not in page
+    client.cookies["django_language"] = "en"
+    page = client.get(url).content.decode()
+    assert "Flood warning" in page and "Move to the community hall." in page
+    assert alert.body not in page
+    plain = _alert(world, title="Mất điện", body="Mất điện cả thôn.")
+    page = client.get(reverse("announcement_public", args=[plain.public_code])).content.decode()
+    assert "Mất điện cả thôn." in page  # no English text: the Vietnamese shows

@@ -257,3 +257,30 @@ def test_forged_esms_reports_change_nothing(world, gateway, client) -> None:
     assert client.get(path).status_code == 403  # no RequestId at all
     assert client.post(report).status_code == 405
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.parametrize("channel", ["sms", "zalo"])
+def test_over_the_providers_rate_limit_a_message_waits_and_is_sent_once(
+    world, gateway, channel
+) -> None:
+    import time_machine
+
+    fake = gateway.sms if channel == "sms" else gateway.zalo
+    fake.state.rate_limit = 1  # one request per second (the benchmark's realistic providers)
+    start = timezone.now().replace(microsecond=0)
+    with time_machine.travel(start, tick=False):
+        rows = _send(world, channel)
+        assert len(rows) == 2
+        services.deliveries_drain(channel=channel)
+        statuses = sorted(
+            Delivery.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)
+        )
+        assert statuses == ["queued", "sent"]  # the second was answered 429: not sent, waiting
+        assert fake.state.rate_limited >= 1
+        assert len(fake.state.messages) == 1
+    with time_machine.travel(start + timezone.timedelta(seconds=2), tick=False):
+        _drain_all(channel)
+    assert set(
+        Delivery.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)
+    ) == {"sent"}
+    assert sorted(fake.state.per_recipient().values()) == [1, 1]  # none twice, none lost
