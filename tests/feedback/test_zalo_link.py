@@ -279,3 +279,14 @@ def test_an_account_without_a_resident_record_gets_404(client: Any, village_head
     client.force_login(village_head)
     assert client.get(reverse("feedback_zalo_link")).status_code == 404
     assert client.post(reverse("feedback_zalo_link_code")).status_code == 404
+
+
+def test_the_reports_page_leads_registry_editors_to_the_links_to_confirm(
+    client: Any, officer: Any, digital_team: Any
+) -> None:
+    link = reverse("feedback_zalo_links")
+    client.force_login(officer)
+    assert link in client.get(reverse("feedback_list")).content.decode()
+    client.force_login(digital_team)
+    assert link not in client.get(reverse("feedback_list")).content.decode()
+    assert client.get(link).status_code == 403
