@@ -1,9 +1,10 @@
 """Zalo for announcements: OA messages to the residents who follow the village's Official
-Account and linked themselves, Zalo Notification Service (ZNS) template messages to the phones
-of the others, and the Official Account's access token.
+Account and whose link to them was verified (``feedback.zalo_link``), Zalo Notification
+Service (ZNS) template messages to the phones of the others, and the Official Account's access
+token.
 
 The resident chose "Zalo"; which way a message goes is the portal's choice, per message
-(``ZnsProvider.route``): a linked follower who wrote to the OA within
+(``ZnsProvider.route``): a verified follower who wrote to the OA within
 ``ANNOUNCEMENTS_ZALO_OA_WINDOW_HOURS`` gets an OA customer-service message (free within 48
 hours of the person's last message; Zalo refuses it after 7 days), everybody else a ZNS.
 When Zalo refuses the OA message because the person no longer follows (-213) or has not

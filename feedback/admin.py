@@ -48,7 +48,8 @@ class ApiKeyAdmin(ReadOnly):
 @admin.register(ZaloFollower)
 class ZaloFollowerAdmin(ReadOnly):
     """Who wrote to the village's Zalo OA, and who linked themselves to a resident (with when
-    they consented); links change only through the follower's own "share" in Zalo."""
+    they consented, and how the link was proven); links change only through the follower's
+    own "share" in Zalo, a code, the office's confirmation (feedback.zalo_link) or unlinking."""
 
     list_display = [
         "user_id",
@@ -56,6 +57,8 @@ class ZaloFollowerAdmin(ReadOnly):
         "following",
         "resident",
         "consent_at",
+        "verified_how",
+        "verified_at",
         "last_interaction_at",
         "created_at",
     ]

@@ -453,6 +453,11 @@ class ApiKey(Authored):
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class LinkProof(models.TextChoices):
+    CODE = "code", _("code from the resident's account")
+    OFFICE = "office", _("checked in person at the village office")
+
+
 class ZaloFollower(models.Model):
     """A person who wrote to (or followed) the village's Zalo Official Account.
 
@@ -474,6 +479,20 @@ class ZaloFollower(models.Model):
     # When the person last wrote to the OA (a message, a photo, a place, shared their phone):
     # Zalo lets the OA write to them only for a while after it.
     last_interaction_at = models.DateTimeField(null=True, blank=True)
+    # A link made from a typed phone number proves nothing: announcements go only to a
+    # verified link (a code from the resident's own account, or checked at the office).
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_how = models.CharField(max_length=10, choices=LinkProof.choices, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Wrong link codes sent, counted from the first of them (feedback.zalo_link).
+    code_failures = models.PositiveSmallIntegerField(default=0)
+    code_failures_since = models.DateTimeField(null=True, blank=True)
 
     objects = VillageOwnedQuerySet.as_manager()
 
@@ -484,11 +503,45 @@ class ZaloFollower(models.Model):
             models.CheckConstraint(
                 condition=Q(resident__isnull=True) | Q(consent_at__isnull=False),
                 name="feedback_zalofollower_link_has_consent",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(verified_at__isnull=True) | Q(resident__isnull=False),
+                name="feedback_zalofollower_verified_has_resident",
+            ),
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(verified_at__isnull=False),
+                name="feedback_zalofollower_one_verified_per_resident",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.user_id
+
+
+class ZaloLinkCode(models.Model):
+    """A one-time code a signed-in resident asks for and sends to the OA, which proves that the
+    Zalo account sending it is theirs. One live code per resident; only its keyed digest is
+    kept, so the table does not give the codes away."""
+
+    village = models.ForeignKey(Village, on_delete=models.CASCADE, related_name="+")
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("Zalo link code")
+        verbose_name_plural = _("Zalo link codes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident"], name="feedback_zalolinkcode_one_per_resident"
+            ),
+            models.UniqueConstraint(fields=["digest"], name="feedback_zalolinkcode_unique_digest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"code for resident {self.resident_id}"
 
 
 class ZaloEvent(models.Model):

@@ -21,6 +21,7 @@ from accounts.access import (
     current_village,
     require_roles,
     roles_in_village,
+    village_roles,
 )
 from accounts.models import User
 from accounts.roles import COMMUNE_ROLES, STAFF_ROLES
@@ -34,6 +35,7 @@ from feedback.access import (
 from feedback.forms import TextForm, TransitionForm
 from feedback.models import ApiKey, Category, Photo, Report, ResponseTemplate, Status
 from households import visibility
+from households.access import EDITOR_ROLES as REGISTRY_EDITOR_ROLES
 from villageportal.forms import error_text, form_call
 
 
@@ -67,6 +69,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "feedback/staff_list.html",
         {
             "page": page,
+            # registry editors confirm Zalo links (feedback.zalo_link_views)
+            "can_confirm_links": request.user.is_superuser
+            or bool(village_roles(request) & REGISTRY_EDITOR_ROLES),
             "now": timezone.now(),
             "statuses": Status.choices,
             "categories": Category.objects.filter(village=village),

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from feedback import category_views, open311, staff_views, views, zalo_views
+from feedback import category_views, open311, staff_views, views, zalo_link_views, zalo_views
 
 FMT = r"(?P<fmt>json|xml)"
 
@@ -23,8 +23,24 @@ urlpatterns = [
     path("feedback/photos/<uuid:pk>/", views.photo, name="feedback_photo"),
     # the village's Zalo Official Account calls this (signed)
     path("feedback/zalo/webhook/", zalo_views.zalo_webhook, name="feedback_zalo_webhook"),
+    # a signed-in resident proves their Zalo account (feedback.zalo_link)
+    path("feedback/zalo/link/", zalo_link_views.zalo_link_page, name="feedback_zalo_link"),
+    path(
+        "feedback/zalo/link/code/", zalo_link_views.zalo_link_code, name="feedback_zalo_link_code"
+    ),
+    path(
+        "feedback/zalo/link/unlink/",
+        zalo_link_views.zalo_link_unlink,
+        name="feedback_zalo_link_unlink",
+    ),
     # village staff
     path("feedback/", staff_views.report_list, name="feedback_list"),
+    path("feedback/zalo/links/", zalo_link_views.zalo_links_pending, name="feedback_zalo_links"),
+    path(
+        "feedback/zalo/links/<int:pk>/verify/",
+        zalo_link_views.zalo_link_verify,
+        name="feedback_zalo_link_verify",
+    ),
     path("feedback/reports/<int:pk>/", staff_views.report_detail, name="feedback_detail"),
     path(
         "feedback/reports/<int:pk>/status/",

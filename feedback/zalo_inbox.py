@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.phones import normalize_phone
-from feedback import limits, notify, services, zalo
+from feedback import limits, notify, services, zalo, zalo_link
 from feedback.models import Category, Event, Report, ZaloEvent, ZaloFollower
 from households.models import Resident, Village
 from villageportal.inputs import finite_decimal
@@ -265,15 +265,29 @@ def _link(village: Village, follower: ZaloFollower, payload: dict[str, Any], now
             _("No resident of the village is registered with this phone number."),
             code="no_resident",
         )
+    if follower.resident_id == residents[0] and follower.verified_at is not None:
+        return "linked before, verified"
+    # Unverified: a typed number proves nothing (feedback.zalo_link verifies it).
     follower.resident_id = residents[0]
     follower.consent_at = now
     follower.consent_text = CONSENT_TEXT
-    follower.save(update_fields=["resident", "consent_at", "consent_text"])
-    return "linked"
+    follower.verified_at, follower.verified_how, follower.verified_by = None, "", None
+    follower.save(
+        update_fields=[
+            "resident",
+            "consent_at",
+            "consent_text",
+            "verified_at",
+            "verified_how",
+            "verified_by",
+        ]
+    )
+    return "linked, unverified"
 
 
 @services._atomic_with_file_cleanup
-def _handle(event: ZaloEvent, village: Village, now: Any) -> str:
+def _handle(event: ZaloEvent, village: Village, now: Any) -> tuple[str, str]:
+    """(outcome, an answer for the sender or "")."""
     payload = event.payload
     name = event.event_name
     follower = _follower(village, event.user_id)
@@ -282,17 +296,21 @@ def _handle(event: ZaloEvent, village: Village, now: Any) -> str:
     if name in FOLLOW_EVENTS:
         follower.following = name == "follow"
         follower.save(update_fields=["following"])
-        return name
+        return name, ""
     if name in LINK_EVENTS:
-        return _link(village, follower, payload, now)
+        return _link(village, follower, payload, now), ""
     message = payload.get("message")
     if not isinstance(message, dict):
         raise ValidationError(_("The event has no message."), code="message")
     if name == "user_send_text":
-        return _text(village, follower, message, now)
+        code = zalo_link.code_in(str(message.get("text") or ""))
+        if code is not None:
+            # A link code from the resident's account page: never a report.
+            return zalo_link.link_code_redeem(follower=follower, code=code, now=now)
+        return _text(village, follower, message, now), ""
     if name == "user_send_image":
-        return _photo(village, follower, message, now)
-    return _location(village, follower, message, now)
+        return _photo(village, follower, message, now), ""
+    return _location(village, follower, message, now), ""
 
 
 def _interaction_record(event: ZaloEvent) -> None:
@@ -307,12 +325,15 @@ def _interaction_record(event: ZaloEvent) -> None:
 
 
 def followers_for(resident_ids: list[int]) -> dict[int, tuple[str, Any]]:
-    """The linked followers of these residents who still follow the OA: resident id ->
+    """The verified followers of these residents who still follow the OA: resident id ->
     (Zalo user id, when they last wrote). Announcements uses it (through
     ``villageportal.zalo_followers``) to write to them through the OA."""
     rows = (
         ZaloFollower.objects.filter(
-            resident_id__in=resident_ids, following=True, consent_at__isnull=False
+            resident_id__in=resident_ids,
+            following=True,
+            consent_at__isnull=False,
+            verified_at__isnull=False,
         )
         .order_by("resident_id", "-last_interaction_at")
         .values_list("resident_id", "user_id", "last_interaction_at")
@@ -338,7 +359,7 @@ def event_process(*, event_id: int) -> str:
             outcome = "no village or no sender"
         else:
             try:
-                outcome = _handle(event, home, now)
+                outcome, reply = _handle(event, home, now)
             except ValidationError as exc:
                 with translation.override(settings.LANGUAGE_CODE):
                     reply = " ".join(str(m) for m in exc.messages)

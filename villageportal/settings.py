@@ -344,6 +344,10 @@ FEEDBACK_PHOTO_MAX_BYTES = env.int("FEEDBACK_PHOTO_MAX_BYTES", default=15 * 1024
 # The Zalo app, its access token and its refresh are the ones of ANNOUNCEMENTS_ZALO_*.
 FEEDBACK_ZALO_OA_SECRET = env.str("FEEDBACK_ZALO_OA_SECRET", default="")
 FEEDBACK_ZALO_VILLAGE = env.str("FEEDBACK_ZALO_VILLAGE", default="")
+# Shown to residents who link their Zalo account: the OA's name and its follow link
+# (https://zalo.me/<OA id>), so they know where to send their code.
+FEEDBACK_ZALO_OA_NAME = env.str("FEEDBACK_ZALO_OA_NAME", default="")
+FEEDBACK_ZALO_OA_FOLLOW_URL = env.str("FEEDBACK_ZALO_OA_FOLLOW_URL", default="")
 FEEDBACK_ZALO_OA_URL = env.str("FEEDBACK_ZALO_OA_URL", default="https://openapi.zalo.me")
 # Events older than this (seconds) are refused; Zalo's own retries end within about two hours.
 FEEDBACK_ZALO_MAX_AGE = env.int("FEEDBACK_ZALO_MAX_AGE", default=3 * 3600)

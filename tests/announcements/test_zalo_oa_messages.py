@@ -38,7 +38,9 @@ def _head(world: Any) -> Resident:
     return Resident.objects.get(household=world.household, is_head=True)
 
 
-def _link(world: Any, *, wrote_ago: timedelta = timedelta(hours=1)) -> ZaloFollower:
+def _link(
+    world: Any, *, wrote_ago: timedelta = timedelta(hours=1), verified: bool = True
+) -> ZaloFollower:
     now = timezone.now()
     return ZaloFollower.objects.create(
         village=world.village,
@@ -48,6 +50,8 @@ def _link(world: Any, *, wrote_ago: timedelta = timedelta(hours=1)) -> ZaloFollo
         consent_at=now - timedelta(days=30),
         consent_text="Chia sẻ số điện thoại",
         last_interaction_at=now - wrote_ago,
+        verified_at=(now - timedelta(days=29)) if verified else None,
+        verified_how="code" if verified else "",
     )
 
 
@@ -72,6 +76,26 @@ def test_a_follower_who_wrote_recently_gets_an_oa_message_and_the_others_a_zns(w
     # The other member of the household is not a follower: ZNS to the phone.
     assert other.status == "sent" and other.gateway_ref in oa.state.messages
     assert {m["to"] for m in oa.state.messages.values()} == {"84" + other.address[3:]}
+
+
+def test_an_unverified_link_gets_a_zns_and_no_oa_message(world, oa) -> None:
+    """A follower who only typed the resident's phone number proves nothing: the resident's
+    announcements go to their own phone by ZNS, never to that Zalo account."""
+    _link(world, verified=False)
+    rows = _send(world)
+    assert rows["head"].status == "sent" and not rows["head"].gateway_ref.startswith("oa:")
+    assert not oa.state.sent
+    assert rows["head"].gateway_ref in oa.state.messages  # the ZNS to the head's phone
+
+
+def test_after_unlinking_the_resident_gets_a_zns(world, oa) -> None:
+    from feedback import zalo_link
+
+    _link(world)
+    zalo_link.link_unlink(resident=_head(world))
+    rows = _send(world)
+    assert rows["head"].status == "sent" and rows["head"].gateway_ref in oa.state.messages
+    assert not oa.state.sent
 
 
 def test_outside_the_window_the_follower_gets_a_zns(world, oa) -> None:

@@ -263,3 +263,91 @@ def test_the_head_sees_a_report_that_came_through_zalo_on_a_phone_and_a_laptop(
         page.screenshot(
             path=os.path.join(output_dir, f"feedback-zalo-detail-{width}px.png"), full_page=True
         )
+
+
+def test_a_resident_gets_a_code_for_the_villages_zalo_oa(
+    page, live_server, resident, password, world, output_dir, settings
+) -> None:
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from feedback.models import ZaloFollower
+    from households.models import Resident
+    from tests.browser.checks import blocking_violations, english_words
+    from tests.browser.conftest import LAPTOP, layout_problems, sign_in
+
+    settings.FEEDBACK_ZALO_OA_NAME = "Thôn Đông Phú"
+    settings.FEEDBACK_ZALO_OA_FOLLOW_URL = "https://zalo.me/123456789"
+    me = Resident.objects.get(household=world.household, is_head=True)
+    me.account = resident
+    me.save(update_fields=["account"])
+    ZaloFollower.objects.create(
+        village=world.village,
+        user_id="8466521135428172000",
+        following=True,
+        resident=me,
+        consent_at=timezone.now(),
+        consent_text="Chia sẻ số điện thoại",
+    )
+    sign_in(page, live_server, resident, password)
+    page.goto(f"{live_server.url}/announcements/mine/preferences/")
+    page.get_by_test_id("zalo-link").click()
+    page.wait_for_url("**/feedback/zalo/link/")
+    expect(page.get_by_test_id("zalo-link-status")).to_contain_text("Chưa xác nhận")
+    page.get_by_role("button", name="Lấy mã").click()
+    page.wait_for_load_state()
+    code = page.get_by_test_id("zalo-code").inner_text().replace(" ", "")
+    assert len(code) == 6 and code.isdigit()
+    expect(page.get_by_test_id("zalo-link-code")).to_contain_text("Thôn Đông Phú")
+    assert not layout_problems(page)
+    assert not blocking_violations(page)
+    assert not english_words(page)
+    page.screenshot(path=os.path.join(output_dir, "zalo-link-360px.png"), full_page=True)
+    page.set_viewport_size(LAPTOP)
+    assert not layout_problems(page)
+    page.screenshot(path=os.path.join(output_dir, "zalo-link-1366px.png"), full_page=True)
+    page.get_by_test_id("zalo-unlink").click()
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("zalo-link-status")).to_contain_text("Chưa có tài khoản Zalo")
+    assert not ZaloFollower.objects.filter(resident=me).exists()
+
+
+def test_an_officer_confirms_a_zalo_link_on_a_phone(
+    page, live_server, officer, password, world, output_dir
+) -> None:
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from feedback.models import ZaloFollower
+    from households.models import Resident
+    from tests.browser.checks import blocking_violations, english_words
+    from tests.browser.conftest import LAPTOP, layout_problems, sign_in
+
+    me = Resident.objects.get(household=world.household, is_head=True)
+    follower = ZaloFollower.objects.create(
+        village=world.village,
+        user_id="8466521135428172000",
+        following=True,
+        resident=me,
+        consent_at=timezone.now(),
+        consent_text="Chia sẻ số điện thoại",
+    )
+    sign_in(page, live_server, officer, password)
+    page.goto(f"{live_server.url}/feedback/")
+    page.get_by_role("link", name="Liên kết Zalo cần xác nhận").click()
+    page.wait_for_url("**/feedback/zalo/links/")
+    table = page.get_by_test_id("zalo-pending")
+    expect(table).to_contain_text(me.full_name)
+    expect(table).to_contain_text("…2000")
+    assert not layout_problems(page)
+    assert not blocking_violations(page)
+    assert not english_words(page)
+    page.screenshot(path=os.path.join(output_dir, "zalo-links-360px.png"), full_page=True)
+    page.set_viewport_size(LAPTOP)
+    assert not layout_problems(page)
+    page.screenshot(path=os.path.join(output_dir, "zalo-links-1366px.png"), full_page=True)
+    table.get_by_role("button").click()
+    page.wait_for_load_state()
+    expect(page.get_by_test_id("zalo-verified")).to_contain_text(me.full_name)
+    follower.refresh_from_db()
+    assert follower.verified_by == officer and follower.verified_how == "office"

@@ -12,6 +12,7 @@ from tests.access import (
     OUR_EDITORS,
     OUR_STAFF,
     SECURITY,
+    SIGNED_IN,
     SUPER,
     Rule,
 )
@@ -89,6 +90,26 @@ def _category(ctx: dict[str, Any]) -> dict[str, Any]:
     return {"pk": category.pk, "key": "q1"}
 
 
+def _unverified_link(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A follower linked (unverified) to a resident of the village, one per request."""
+    import uuid
+
+    from django.utils import timezone
+
+    from feedback.models import ZaloFollower
+    from households.models import Resident
+
+    resident = Resident.objects.filter(household__village=ctx["village"]).first()
+    follower = ZaloFollower.objects.create(
+        village=ctx["village"],
+        user_id=uuid.uuid4().hex,
+        resident=resident,
+        consent_at=timezone.now(),
+        consent_text="Chia sẻ số điện thoại",
+    )
+    return {"pk": follower.pk}
+
+
 def _object(allowed: frozenset[str], **options: Any) -> Rule:
     """A report of the village: 404 to other villages and to residents, 403 to other staff."""
     return Rule(allowed, scoped=True, resident_refusal="not_found", **options)
@@ -120,8 +141,17 @@ MATRIX: dict[str, Rule] = {
     ),
     "feedback_open311_discovery": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "xml"}),
     "feedback_open311_token": Rule(EVERYONE, kwargs=lambda ctx: {"fmt": "json", "token": "nope"}),
+    # a signed-in resident's own Zalo link (404 to an account without a resident record)
+    "feedback_zalo_link": Rule(SIGNED_IN, absent_ok=True),
+    "feedback_zalo_link_code": Rule(SIGNED_IN, method="POST", absent_ok=True),
+    "feedback_zalo_link_unlink": Rule(SIGNED_IN, method="POST", absent_ok=True),
     # village staff
     "feedback_list": Rule(ANY_STAFF),
+    # registry editors confirm a Zalo link after checking identity (test_zalo_link.py)
+    "feedback_zalo_links": Rule(EDITORS_ANYWHERE),
+    "feedback_zalo_link_verify": Rule(
+        OUR_EDITORS, scoped=True, method="POST", kwargs=_unverified_link
+    ),
     "feedback_settings": Rule(ANY_STAFF),
     "feedback_stats": Rule(ANY_STAFF),
     "feedback_export": Rule(ANY_STAFF, kwargs=lambda ctx: {"fmt": "csv"}),
