@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("feedback", "0006_h20oa_last_interaction"),
+        ("feedback", "0006_zalo_last_interaction"),
         ("households", "0010_authored_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
