@@ -91,6 +91,8 @@ declare(
             "public_code",
             "title",
             "body",
+            "title_en",
+            "body_en",
             "attachment",
             "event_place",
             "cap_area",

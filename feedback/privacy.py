@@ -114,8 +114,18 @@ declare(
     ),
     PersonalField(
         model="feedback.ZaloFollower",
-        fields=("user_id", "consent_text"),
-        label=_("Zalo user id of a follower of the village's OA, and their consent"),
+        fields=(
+            "user_id",
+            "consent_text",
+            "last_interaction_at",
+            "verified_at",
+            "verified_how",
+            "verified_by",
+        ),
+        label=_(
+            "Zalo user id of a follower of the village's OA, their consent, when they last "
+            "wrote, and how their link to a resident was proven"
+        ),
         # Decree 356/2025, Art. 3: a person's digital account information is basic.
         data_class=DataClass.BASIC,
         purpose=Purpose.FEEDBACK,
@@ -123,6 +133,13 @@ declare(
         retention=_("While the person follows the OA"),
         seen_by=lambda: set(HANDLER_ROLES),
         subject=_("The follower"),
+    ),
+    NotPersonal(
+        "feedback.ZaloLinkCode",
+        ("digest",),
+        reason=_(
+            "A keyed hash of a one-time code, valid for 15 minutes; the code itself is never kept"
+        ),
     ),
     PersonalField(
         model="feedback.ZaloEvent",
