@@ -26,15 +26,13 @@ from privacy.registry import (
 )
 from reports.exports import (
     SIZE_BODY,
-    SIZE_DATE,
     SIZE_ISSUER,
-    SIZE_MOTTO,
-    SIZE_NATIONAL_NAME,
-    SIZE_NUMBER,
     SIZE_SIGNATURE,
     SIZE_TITLE,
     ReportPDF,
     letterhead_for,
+    national_heading,
+    number_and_date_line,
 )
 from villageportal.pdf import vietnamese_date_line
 
@@ -295,38 +293,13 @@ def _letterhead(pdf: ReportPDF, commune: Any, title: str, issued: date) -> None:
     )
     pdf.rule_under(pdf.get_string_width(head.issuer), pdf.l_margin, left_w, share=0.4)
     left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + left_w, top)
-    pdf.set_font(pdf.font, "B", SIZE_NATIONAL_NAME)
-    pdf.cell(
-        right_w,
-        pdf.line_height(SIZE_NATIONAL_NAME),
-        _("SOCIALIST REPUBLIC OF VIETNAM"),
-        align="C",
-        new_x="LEFT",
-        new_y="NEXT",
-    )
-    pdf.set_font(pdf.font, "B", SIZE_MOTTO)
-    motto = _("Independence - Freedom - Happiness")
-    pdf.cell(right_w, pdf.line_height(SIZE_MOTTO), motto, align="C", new_x="LEFT", new_y="NEXT")
-    pdf.rule_under(pdf.get_string_width(motto), pdf.l_margin + left_w, right_w)
-    line_y = max(left_bottom, pdf.get_y()) + 1.5
-    pdf.set_xy(pdf.l_margin, line_y)
-    pdf.set_font(pdf.font, "", SIZE_NUMBER)
-    pdf.cell(
-        left_w,
-        pdf.line_height(SIZE_NUMBER),
-        _("No.: %(blank)s/%(symbol)s") % {"blank": "\u00a0" * 8, "symbol": "UBND"},
-        align="C",
-    )
-    pdf.set_xy(pdf.l_margin + left_w, line_y)
-    pdf.set_font(pdf.font, "I", SIZE_DATE)
-    pdf.cell(
-        right_w,
-        pdf.line_height(SIZE_DATE),
-        vietnamese_date_line(head.place, issued),
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
+    national_heading(pdf, x=pdf.l_margin + left_w, top=top, width=right_w)
+    number_and_date_line(
+        pdf,
+        y=max(left_bottom, pdf.get_y()) + 1.5,
+        left_width=left_w,
+        symbol="UBND",
+        date_line=vietnamese_date_line(head.place, issued),
     )
     pdf.ln(6)
     pdf.set_font(pdf.font, "B", SIZE_TITLE)

@@ -565,6 +565,50 @@ def pdf_threshold(indicator: Indicator) -> str:
     return _("Yes")
 
 
+def national_heading(pdf: ReportPDF, *, x: float, top: float, width: float) -> None:
+    """Decree 30/2020's national name and motto, centred in the column at ``x``, and a rule
+    as long as the motto under it."""
+    pdf.set_xy(x, top)
+    pdf.set_font(pdf.font, "B", SIZE_NATIONAL_NAME)
+    pdf.cell(
+        width,
+        pdf.line_height(SIZE_NATIONAL_NAME),
+        _("SOCIALIST REPUBLIC OF VIETNAM"),
+        align="C",
+        new_x="LEFT",
+        new_y="NEXT",
+    )
+    pdf.set_font(pdf.font, "B", SIZE_MOTTO)
+    motto = _("Independence - Freedom - Happiness")
+    pdf.cell(width, pdf.line_height(SIZE_MOTTO), motto, align="C", new_x="LEFT", new_y="NEXT")
+    pdf.rule_under(pdf.get_string_width(motto), x, width)
+
+
+def number_and_date_line(
+    pdf: ReportPDF, *, y: float, left_width: float, symbol: str, date_line: str
+) -> None:
+    """One line of the header: the document's number (left blank to be filled in) under the
+    issuer, the place and date in italics under the national name."""
+    pdf.set_xy(pdf.l_margin, y)
+    pdf.set_font(pdf.font, "", SIZE_NUMBER)
+    pdf.cell(
+        left_width,
+        pdf.line_height(SIZE_NUMBER),
+        _("No.: %(blank)s/%(symbol)s") % {"blank": "\u00a0" * 8, "symbol": symbol},
+        align="C",
+    )
+    pdf.set_xy(pdf.l_margin + left_width, y)
+    pdf.set_font(pdf.font, "I", SIZE_DATE)
+    pdf.cell(
+        pdf.epw - left_width,
+        pdf.line_height(SIZE_DATE),
+        date_line,
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+
+
 def _pdf_letterhead(pdf: ReportPDF, source: Source, letterhead: Letterhead, issued: date) -> None:
     """The header of Decree 30/2020: the issuing body and number at the left, the national
     name, motto and the place and date at the right, then the title and its subject."""
@@ -596,39 +640,13 @@ def _pdf_letterhead(pdf: ReportPDF, source: Source, letterhead: Letterhead, issu
     pdf.rule_under(widest, left_x, LEFT_COLUMN, share=0.4)
     left_bottom = pdf.get_y()
     # Right: the national name, the motto with a rule of its own length.
-    pdf.set_xy(right_x, top)
-    pdf.set_font(pdf.font, "B", SIZE_NATIONAL_NAME)
-    pdf.cell(
-        right_w,
-        pdf.line_height(SIZE_NATIONAL_NAME),
-        _("SOCIALIST REPUBLIC OF VIETNAM"),
-        align="C",
-        new_x="LEFT",
-        new_y="NEXT",
-    )
-    pdf.set_font(pdf.font, "B", SIZE_MOTTO)
-    motto = _("Independence - Freedom - Happiness")
-    pdf.cell(right_w, pdf.line_height(SIZE_MOTTO), motto, align="C", new_x="LEFT", new_y="NEXT")
-    pdf.rule_under(pdf.get_string_width(motto), right_x, right_w)
-    line_y = max(left_bottom, pdf.get_y()) + 1.5
-    # One line: the number at the left, the place and date (italic) at the right.
-    pdf.set_xy(left_x, line_y)
-    pdf.set_font(pdf.font, "", SIZE_NUMBER)
-    pdf.cell(
-        LEFT_COLUMN,
-        pdf.line_height(SIZE_NUMBER),
-        _("No.: %(blank)s/%(symbol)s") % {"blank": "\u00a0" * 8, "symbol": letterhead.symbol},
-        align="C",
-    )
-    pdf.set_xy(right_x, line_y)
-    pdf.set_font(pdf.font, "I", SIZE_DATE)
-    pdf.cell(
-        right_w,
-        pdf.line_height(SIZE_DATE),
-        vietnamese_date_line(letterhead.place or source.place, issued),
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
+    national_heading(pdf, x=right_x, top=top, width=right_w)
+    number_and_date_line(
+        pdf,
+        y=max(left_bottom, pdf.get_y()) + 1.5,
+        left_width=LEFT_COLUMN,
+        symbol=letterhead.symbol,
+        date_line=vietnamese_date_line(letterhead.place or source.place, issued),
     )
     pdf.ln(6)
     # The title and its subject, bold and centred, a short rule under them.
