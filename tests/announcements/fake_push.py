@@ -7,10 +7,13 @@ What it follows, and where from:
   the message to the subscription's push resource; the service answers ``201 Created`` with a
   ``Location`` header naming the push message resource. Section 5.2: ``TTL`` is required.
   Section 5.3: ``Urgency`` (very-low, low, normal, high). Section 7.3: a push resource that
-  is gone is answered 404 or 410 and the sender must stop using it. RFC 8030 section 8.4 and
-  RFC 8291 section 4: a message over 4096 octets may be refused with 413. 429 with
-  ``Retry-After`` is how push services ask a sender to slow down (pushpad.xyz's "List of HTTP
-  status codes and errors returned by web push services", which links the services' pages).
+  is gone is answered 404 or 410 and the sender must stop using it. Section 5.4: a ``Topic``
+  (at most 32 characters of the URL-safe base64 alphabet) makes a later message replace one
+  with the same topic that the phone has not yet received; a malformed one is refused (400).
+  RFC 8030 section 8.4 and RFC 8291 section 4: a message over 4096 octets may be refused with
+  413. 429 with ``Retry-After`` is how push services ask a sender to slow down (pushpad.xyz's
+  "List of HTTP status codes and errors returned by web push services", which links the
+  services' pages).
 - RFC 8292 (VAPID), sections 2 and 3: ``Authorization: vapid t=<JWT>, k=<public key>``; the JWT
   is ES256 over the application server's P-256 key given in ``k`` (uncompressed point,
   base64url); its ``aud`` claim must be the push resource's origin, ``exp`` no more than 24
@@ -32,6 +35,7 @@ A test makes a subscription as a browser does (``FakePush.subscribe``: a P-256 k
 import base64
 import json
 import os
+import re
 import threading
 import time
 import uuid
@@ -206,6 +210,9 @@ class FakePush:
             return self._refuse(device_id, 401, why)
         if headers.get("TTL") is None or not headers["TTL"].isdigit():
             return self._refuse(device_id, 400, "TTL missing")
+        topic = headers.get("Topic")
+        if topic is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", topic):
+            return self._refuse(device_id, 400, "malformed Topic")
         if headers.get("Content-Encoding") != "aes128gcm":
             return self._refuse(device_id, 415, "not aes128gcm")
         if len(raw) > MAX_BODY:
@@ -225,6 +232,7 @@ class FakePush:
                     "payload": json.loads(plain),
                     "ttl": int(headers["TTL"]),
                     "urgency": headers.get("Urgency", "normal"),
+                    "topic": topic,
                 }
             )
         return 201, {"Location": f"{self.origin}/message/{message_id}"}, b""

@@ -90,6 +90,8 @@ def test_an_announcement_reaches_each_device_encrypted_and_the_receipt_counts(
         assert len(payload["body"]) <= 200 and payload["body"].endswith("…")
         assert payload["url"] == f"/announcements/mine/#a-{delivery.announcement.public_code}"
         assert payload["urgent"] is False and message["urgency"] == "normal"
+        # A repeat of this announcement would replace this message at the push service.
+        assert message["topic"] == f"a-{delivery.announcement.public_code}"
         assert message["ttl"] == 24 * 3600
         # Nothing personal beyond the announcement itself.
         assert "Nguyễn" not in json.dumps(payload, ensure_ascii=False)
