@@ -250,6 +250,10 @@ class Announcement(Authored):
     def __str__(self) -> str:
         return self.title
 
+    def channel_labels(self) -> list[str]:
+        """The chosen channels by their names, in the order they are offered."""
+        return [str(c.label) for c in CHANNEL_ORDER if c in (self.channels or [])]
+
 
 class DeliveryQuerySet(VillageOwnedQuerySet):
     village_lookup = "announcement__village"

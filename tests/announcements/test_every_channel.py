@@ -197,6 +197,8 @@ def test_one_announcement_reaches_the_household_on_every_channel_and_each_is_cou
     page = client.get(reverse("announcement_detail", args=[announcement.pk])).content.decode()
     for label in ("Thông báo đẩy", "SMS", "Zalo", "Loa"):
         assert label in page, label
+    # The channels it was sent on, by their names.
+    assert "Bảng tin trên web, Thông báo đẩy, Email, SMS, Zalo" in page
 
 
 def test_the_oa_brings_a_residents_feedback_in_and_answers_with_its_code(
