@@ -198,7 +198,7 @@ def test_one_announcement_reaches_the_household_on_every_channel_and_each_is_cou
     for label in ("Thông báo đẩy", "SMS", "Zalo", "Loa"):
         assert label in page, label
     # The channels it was sent on, by their names.
-    assert "Bảng tin trên web, Thông báo đẩy, Email, SMS, Zalo" in page
+    assert "Bảng tin trên web, Thông báo đẩy, Thư điện tử, SMS, Zalo" in page
 
 
 def test_the_oa_brings_a_residents_feedback_in_and_answers_with_its_code(
