@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 MAX_BODY = 4096
+LOST = -1  # the service took the message but its answer is lost on the way back
 
 
 def b64(data: bytes) -> str:
@@ -85,6 +86,13 @@ class PushState:
     answers: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     # The application server key a subscription was made with (RFC 8292 section 3.2).
     server_key: str = ""
+    # Phones that are off: what the service took for them waits here (RFC 8030 section 5.2,
+    # for TTL seconds), and a message with the Topic of a waiting one replaces it (5.4).
+    offline: set[str] = field(default_factory=set)
+    waiting: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    accepted: dict[str, int] = field(default_factory=dict)  # messages taken, per device
+    # Take the next N messages for a device, then close the connection without answering.
+    lose_answers: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -110,6 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         raw = self.rfile.read(length) if length else b""
         status, headers, body = self.fake.receive(self.path, self.headers, raw)
+        if status == LOST:
+            self.close_connection = True  # taken, and the answer never leaves
+            return
         self._answer(status, headers, body)
 
 
@@ -146,7 +157,22 @@ class FakePush:
             )
 
     def messages_for(self, device: Device) -> list[dict[str, Any]]:
+        """What the phone received (a phone that is off receives nothing until it is on)."""
         return [m for m in self.state.received if m["device"] == device.id]
+
+    def go_offline(self, device: Device) -> None:
+        with self.state.lock:
+            self.state.offline.add(device.id)
+
+    def come_online(self, device: Device) -> None:
+        """The phone is on again: it receives what waited for it."""
+        with self.state.lock:
+            self.state.offline.discard(device.id)
+            self.state.received.extend(self.state.waiting.pop(device.id, []))
+
+    def lose_next_answer(self, device: Device, times: int = 1) -> None:
+        with self.state.lock:
+            self.state.lose_answers[device.id] = times
 
     # The receive side ---------------------------------------------------------------------
 
@@ -224,17 +250,27 @@ class FakePush:
         except Exception as exc:
             return self._refuse(device_id, 400, f"cannot decrypt: {type(exc).__name__}")
         message_id = uuid.uuid4().hex
+        message = {
+            "device": device_id,
+            "id": message_id,
+            "payload": json.loads(plain),
+            "ttl": int(headers["TTL"]),
+            "urgency": headers.get("Urgency", "normal"),
+            "topic": topic,
+        }
         with self.state.lock:
-            self.state.received.append(
-                {
-                    "device": device_id,
-                    "id": message_id,
-                    "payload": json.loads(plain),
-                    "ttl": int(headers["TTL"]),
-                    "urgency": headers.get("Urgency", "normal"),
-                    "topic": topic,
-                }
-            )
+            state = self.state
+            state.accepted[device_id] = state.accepted.get(device_id, 0) + 1
+            if device_id in state.offline:
+                waiting = state.waiting.setdefault(device_id, [])
+                if topic is not None:
+                    waiting[:] = [m for m in waiting if m["topic"] != topic]
+                waiting.append(message)
+            else:
+                state.received.append(message)
+            if state.lose_answers.get(device_id, 0) > 0:
+                state.lose_answers[device_id] -= 1
+                return LOST, {}, b""
         return 201, {"Location": f"{self.origin}/message/{message_id}"}, b""
 
     def env(self, public_key: str, private_key: str) -> dict[str, Any]:

@@ -116,6 +116,28 @@ def test_an_announcement_reaches_each_device_encrypted_and_the_receipt_counts(
     assert "Thông báo đẩy" in page.content.decode()
 
 
+def test_a_lost_answer_is_sent_again_under_the_same_topic_and_the_phone_receives_it_once(
+    client, world, an, push
+) -> None:
+    """The push service took the message but its answer never came back (RFC 8030 offers no
+    way to ask about it): the message is sent again under the same Topic, which replaces the
+    first while the phone is off, so the phone receives one."""
+    device = push.subscribe()
+    _subscribe(client, an.account, device)
+    push.go_offline(device)
+    push.lose_next_answer(device)
+    delivery = _send(world, title="Cắt nước sáng mai")
+    _drain()  # the drain asks about rows whose answer was lost: here, it sends again
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.gateway_ref == "webpush:1/1"
+    assert push.state.accepted[device.id] == 2  # the service took it twice
+    assert push.messages_for(device) == []  # the phone is still off
+    push.come_online(device)
+    (message,) = push.messages_for(device)
+    assert message["payload"]["title"] == "Cắt nước sáng mai"
+    assert message["topic"] == f"a-{delivery.announcement.public_code}"
+
+
 def test_a_forged_or_foreign_receipt_changes_nothing(client, world, an, push) -> None:
     _subscribe(client, an.account, push.subscribe())
     delivery = _send(world)
